@@ -1,0 +1,82 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Options configure a DuckDB store. The zero value is usable.
+type Options struct {
+	// MemoryLimit caps DuckDB's buffer manager, e.g. "2GB". Default "2GB".
+	MemoryLimit string
+	// Threads DuckDB may use. Default runtime.NumCPU().
+	Threads int
+	// ReadOnly opens the file without write access (another process may
+	// not write it at the same time: DuckDB holds one writer per file).
+	ReadOnly bool
+}
+
+func (o *Options) defaults() {
+	if o.MemoryLimit == "" {
+		o.MemoryLimit = "2GB"
+	}
+	if o.Threads <= 0 {
+		o.Threads = runtime.NumCPU()
+	}
+}
+
+// DB is an open DuckDB store. Safe for concurrent use.
+type DB struct {
+	*sql.DB
+	connector *duckdb.Connector
+	path      string
+}
+
+// Open opens (creating when missing) the DuckDB file at path with the given
+// limits. It is the only place the project opens DuckDB.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	opts.defaults()
+	if path == "" {
+		return nil, errors.New("warehouse: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse directory: %w", err)
+	}
+	q := url.Values{}
+	q.Set("memory_limit", opts.MemoryLimit)
+	q.Set("threads", strconv.Itoa(opts.Threads))
+	if opts.ReadOnly {
+		q.Set("access_mode", "READ_ONLY")
+	}
+	connector, err := duckdb.NewConnector(path+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		connector.Close()
+		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
+	}
+	return &DB{DB: db, connector: connector, path: path}, nil
+}
+
+// Path is the DuckDB file.
+func (db *DB) Path() string { return db.path }
+
+// Connector exposes the underlying connector for Arrow and Appender access.
+func (db *DB) Connector() *duckdb.Connector { return db.connector }
+
+// Close closes every connection and the database file.
+func (db *DB) Close() error {
+	return errors.Join(db.DB.Close(), db.connector.Close())
+}
