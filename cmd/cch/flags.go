@@ -31,7 +31,6 @@ func EnvName(name string) string {
 	return "CCH_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
-
 func (f *flags) help(name, usage string) string {
 	return fmt.Sprintf("%s [%s]", usage, EnvName(name))
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/carcarehub/cch/oltp"
+)
+
+func init() {
+	register(command{name: "api", summary: "serve the stateless OLTP REST API",
+		new: func(stdout, stderr io.Writer) runner { return &apiCmd{stdout: stdout, stderr: stderr} }})
+}
+
+// apiConfig is the configuration of `cch api`.
+type apiConfig struct {
+	DatabaseURL string // --database-url: the API's login (cch_app). Required.
+	HTTP        string // --http: listen address. Default 127.0.0.1:8080.
+	MaxConns    int    // --max-conns: pool size. Default 20.
+	LogLevel    string // --log-level: debug|info|warn|error. Default info.
+}
+
+func (c *apiConfig) validate() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("--database-url (CCH_DATABASE_URL) is required"))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
+		errs = append(errs, fmt.Errorf("--http %q: %w", c.HTTP, err))
+	}
+	if c.MaxConns < 1 || c.MaxConns > 1000 {
+		errs = append(errs, fmt.Errorf("--max-conns %d: must be 1..1000", c.MaxConns))
+	}
+	if !validLevel(c.LogLevel) {
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+type apiCmd struct {
+	stdout, stderr io.Writer
+	cfg            apiConfig
+	pool           *pgxpool.Pool
+}
+
+func (a *apiCmd) Parse(args []string) error {
+	f := newFlags("api", a.stderr)
+	f.String(&a.cfg.DatabaseURL, "database-url", "", "PostgreSQL URL of the API's login role (cch_app)")
+	f.String(&a.cfg.HTTP, "http", "127.0.0.1:8080", "HTTP listen address")
+	f.Int(&a.cfg.MaxConns, "max-conns", 20, "maximum Postgres connections in the pool")
+	f.String(&a.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return f.Parse(args, a.cfg.validate)
+}
+
+func (a *apiCmd) Run(ctx context.Context) error {
+	log := newLogger(a.stdout, a.cfg.LogLevel)
+	ln, err := net.Listen("tcp", a.cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.HTTP, errors.Unwrap(err))
+	}
+	defer ln.Close()
+	a.pool, err = oltp.OpenPool(ctx, a.cfg.DatabaseURL, oltp.PoolConfig{ApplicationName: "cch-api", MaxConns: int32(a.cfg.MaxConns)})
+	if err != nil {
+		return err
+	}
+	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: newRegistry(), Checks: []oltp.Check{pingCheck(a.pool)}})
+	if err != nil {
+		return err
+	}
+	log.Info("api listening", "url", "http://"+ln.Addr().String())
+	return srv.Serve(ctx, ln)
+}
+
+func (a *apiCmd) Close() error {
+	if a.pool != nil {
+		a.pool.Close()
+	}
+	return nil
+}
+
+// newRegistry is a fresh Prometheus registry with the Go and process
+// collectors; every part registers its metrics on it.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+func pingCheck(pool *pgxpool.Pool) oltp.Check {
+	return oltp.Check{Name: "postgres", Fn: func(ctx context.Context) error { return pool.Ping(ctx) }}
+}

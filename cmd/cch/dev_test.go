@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets a test re-execute this binary as `cch …`: with
+// CCH_TEST_MAIN=1 the binary behaves as the real command.
+func TestMain(m *testing.M) {
+	if os.Getenv("CCH_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func tempDataDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "cch-dev-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755) // the server may run as the postgres user
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return filepath.Join(dir, ".cch")
+}
+
+func waitDevJSON(t *testing.T, dataDir string, notBefore time.Time, done <-chan error) devInfo {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("cch dev exited early: %v", err)
+		default:
+		}
+		path := filepath.Join(dataDir, "dev.json")
+		if fi, err := os.Stat(path); err == nil && fi.ModTime().After(notBefore) {
+			b, err := os.ReadFile(path)
+			var info devInfo
+			if err == nil && json.Unmarshal(b, &info) == nil && info.HTTPURL != "" {
+				return info
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("dev.json not written in time")
+	return devInfo{}
+}
+
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// startDev runs `cch dev` in-process, the way main does.
+func startDev(t *testing.T, dataDir string) (devInfo, *devCmd, context.CancelFunc, <-chan error) {
+	t.Helper()
+	var out bytes.Buffer
+	d := &devCmd{stdout: &out, stderr: &out}
+	if err := d.Parse([]string{"--data-dir", dataDir, "--http", "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	started := time.Now().Add(-time.Second)
+	go func() { done <- errorsJoin(d.Run(ctx), d.Close()) }()
+	return waitDevJSON(t, dataDir, started, done), d, cancel, done
+}
+
+func errorsJoin(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func TestDevServesAndStopsCleanly(t *testing.T) {
+	dataDir := tempDataDir(t)
+	info, d, cancel, done := startDev(t, dataDir)
+	if got := getStatus(t, info.HTTPURL+"/healthz"); got != 200 {
+		t.Fatalf("/healthz = %d", got)
+	}
+	if got := getStatus(t, info.HTTPURL+"/readyz"); got != 200 {
+		t.Fatalf("/readyz = %d", got)
+	}
+	if got := getStatus(t, info.HTTPURL+"/metrics"); got != 200 {
+		t.Fatalf("/metrics = %d", got)
+	}
+	if info.PID != os.Getpid() || info.DatabaseURL == "" || info.AppDatabaseURL == "" {
+		t.Errorf("dev.json incomplete: %+v", info)
+	}
+	start := time.Now()
+	cancel()
+	if err := <-done; err != nil && !strings.Contains(err.Error(), "context canceled") {
+		t.Fatalf("run: %v", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("stop took %s, want < 10s", took)
+	}
+	select {
+	case <-d.cluster.Done():
+	default:
+		t.Fatal("postgres still running after stop")
+	}
+	// A second start reuses the same data directory.
+	info2, _, cancel2, done2 := startDev(t, dataDir)
+	defer func() { cancel2(); <-done2 }()
+	if info2.DatabaseURL != info.DatabaseURL {
+		t.Errorf("second start changed the database URL: %s vs %s", info2.DatabaseURL, info.DatabaseURL)
+	}
+}
+
+func TestDevBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var out bytes.Buffer
+	code := run([]string{"dev", "--data-dir", tempDataDir(t), "--http", ln.Addr().String()}, &out, &out)
+	if code == 0 || !strings.Contains(out.String(), "address already in use") {
+		t.Fatalf("exit %d, output %q", code, out.String())
+	}
+	if strings.Count(strings.TrimSpace(out.String()), "\n") > 0 || strings.Contains(out.String(), "panic") {
+		t.Errorf("want one clear error line, got %q", out.String())
+	}
+}
+
+func TestDevUnwritableDataDir(t *testing.T) {
+	var out bytes.Buffer
+	code := run([]string{"dev", "--data-dir", "/proc/cch-not-writable", "--http", "127.0.0.1:0"}, &out, &out)
+	if code == 0 || !strings.Contains(out.String(), "not writable") {
+		t.Fatalf("exit %d, output %q", code, out.String())
+	}
+}
+
+func TestConfigErrorsReportedTogether(t *testing.T) {
+	var out bytes.Buffer
+	t.Setenv("CCH_PG_PORT", "not-a-number")
+	code := run([]string{"dev", "--http", "nonsense", "--log-level", "loud"}, &out, &out)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	for _, want := range []string{"CCH_PG_PORT", "--http", "--log-level"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q: %s", want, out.String())
+		}
+	}
+}
+
+// TestDevRecoversAfterKill9 runs `cch dev` as a child process, kills it
+// with SIGKILL and starts it again on the same data directory.
+func TestDevRecoversAfterKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two clusters")
+	}
+	dataDir := tempDataDir(t)
+	startChild := func() (*exec.Cmd, devInfo) {
+		cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", "127.0.0.1:0")
+		cmd.Env = append(os.Environ(), "CCH_TEST_MAIN=1")
+		os.Remove(filepath.Join(dataDir, "dev.json")) // a killed run leaves its own behind
+		started := time.Now().Add(-time.Second)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		info := waitDevJSON(t, dataDir, started, done)
+		if info.PID != cmd.Process.Pid {
+			t.Fatalf("dev.json pid %d, child %d", info.PID, cmd.Process.Pid)
+		}
+		return cmd, info
+	}
+	first, info := startChild()
+	if got := getStatus(t, info.HTTPURL+"/healthz"); got != 200 {
+		t.Fatalf("/healthz = %d", got)
+	}
+	pidFile := filepath.Join(dataDir, "pg", "data", "postmaster.pid")
+	b, _ := os.ReadFile(pidFile)
+	pgPid, _ := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
+	first.Process.Kill()
+	first.Wait()
+	second, info2 := startChild()
+	defer func() { second.Process.Signal(syscall.SIGTERM); second.Wait() }()
+	if got := getStatus(t, info2.HTTPURL+"/readyz"); got != 200 {
+		t.Fatalf("/readyz after recovery = %d", got)
+	}
+	if syscall.Kill(pgPid, 0) == nil {
+		if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pgPid) + "/cmdline"); bytes.Contains(cmdline, []byte(dataDir)) {
+			t.Errorf("the killed run's postgres (pid %d) is still alive", pgPid)
+		}
+	}
+}
