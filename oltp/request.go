@@ -1,0 +1,186 @@
+package oltp
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// MaxBodyBytes bounds every request body; larger bodies get 413.
+const MaxBodyBytes = 1 << 20
+
+// BadRequest is the error for a body or parameter that cannot be used.
+func BadRequest(detail string) *Error {
+	return &Error{Kind: "bad-request", Status: http.StatusBadRequest, Title: "Bad request", Detail: detail}
+}
+
+// Unprocessable is the error for well-formed input that breaks a rule.
+func Unprocessable(detail string) *Error {
+	return &Error{Kind: "validation", Status: http.StatusUnprocessableEntity, Title: "Validation failed", Detail: detail}
+}
+
+// Conflict is the error for a request that collides with the current state.
+func Conflict(kind, detail string) *Error {
+	return &Error{Kind: kind, Status: http.StatusConflict, Title: "Conflict", Detail: detail}
+}
+
+// DecodeJSON reads exactly one JSON object from r into dst, rejecting
+// unknown fields, trailing data, wrong types and bodies over MaxBodyBytes.
+// It is pure apart from reading r, so fuzz tests drive it directly.
+func DecodeJSON(r io.Reader, dst any) error {
+	lr := &io.LimitedReader{R: r, N: MaxBodyBytes + 1}
+	body, err := io.ReadAll(lr)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge()
+		}
+		return BadRequest("could not read the request body")
+	}
+	if len(body) > MaxBodyBytes {
+		return tooLarge()
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return BadRequest("the request body is empty; a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(dst); err != nil {
+		return BadRequest(describeJSONError(err))
+	}
+	if dec.More() {
+		return BadRequest("the body holds more than one JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return BadRequest("the body holds trailing data after the JSON object")
+	}
+	return nil
+}
+
+func tooLarge() *Error {
+	return &Error{Kind: "payload-too-large", Status: http.StatusRequestEntityTooLarge, Title: "Payload too large",
+		Detail: fmt.Sprintf("request bodies are limited to %d bytes", MaxBodyBytes)}
+}
+
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return fmt.Sprintf("field %q must be %s, not %s", field, typ.Type.String(), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "the JSON body ends too early"
+	}
+	return "the body is not a valid JSON object of the expected shape"
+}
+
+// Bind decodes the request body of c into dst (see DecodeJSON).
+func Bind(c *gin.Context, dst any) error {
+	if ct := c.ContentType(); ct != "" && ct != "application/json" {
+		return &Error{Kind: "unsupported-media-type", Status: http.StatusUnsupportedMediaType,
+			Title: "Unsupported media type", Detail: "send application/json"}
+	}
+	return DecodeJSON(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes), dst)
+}
+
+// PathID parses a positive integer path parameter.
+func PathID(c *gin.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, BadRequest(fmt.Sprintf("%s must be a positive integer", name))
+	}
+	return id, nil
+}
+
+// ETag is the entity tag of a versioned row.
+func ETag(id int64, version int32) string {
+	return fmt.Sprintf(`"%d.%d"`, id, version)
+}
+
+// IfMatchVersion reads If-Match for row id; a write without it is refused
+// (428), one naming another row is refused (412).
+func IfMatchVersion(c *gin.Context, id int64) (int32, error) {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" {
+		return 0, &Error{Kind: "precondition-required", Status: http.StatusPreconditionRequired,
+			Title: "Precondition required", Detail: "send If-Match with the ETag you read"}
+	}
+	h = strings.TrimPrefix(h, "W/")
+	var gotID int64
+	var v int32
+	if _, err := fmt.Sscanf(h, `"%d.%d"`, &gotID, &v); err != nil || gotID != id {
+		return 0, PreconditionFailed()
+	}
+	return v, nil
+}
+
+// PreconditionFailed is the error for a stale If-Match.
+func PreconditionFailed() *Error {
+	return &Error{Kind: "precondition-failed", Status: http.StatusPreconditionFailed, Title: "Precondition failed",
+		Detail: "the resource changed since you read it; read it again and retry"}
+}
+
+// Page is a keyset page request.
+type Page struct {
+	Limit int
+	After int64 // id of the last row of the previous page; 0 = from the start
+}
+
+// ParsePage reads ?limit= (1..200, default 50) and ?cursor=.
+func ParsePage(c *gin.Context) (Page, error) {
+	p := Page{Limit: 50}
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			return p, BadRequest("limit must be an integer from 1 to 200")
+		}
+		p.Limit = n
+	}
+	if s := c.Query("cursor"); s != "" {
+		b, err := base64.RawURLEncoding.DecodeString(s)
+		if err == nil {
+			p.After, err = strconv.ParseInt(string(b), 10, 64)
+		}
+		if err != nil || p.After < 0 {
+			return p, BadRequest("cursor is not one this API issued")
+		}
+	}
+	return p, nil
+}
+
+// Collection is the shape of every list response.
+type Collection[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// NewCollection builds a page from up to limit+1 fetched items: the extra
+// one only says there is a next page.
+func NewCollection[T any](items []T, limit int, idOf func(T) int64) Collection[T] {
+	col := Collection[T]{Items: items}
+	if col.Items == nil {
+		col.Items = []T{}
+	}
+	if len(items) > limit {
+		col.Items = items[:limit]
+		col.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(idOf(items[limit-1]), 10)))
+	}
+	return col
+}
