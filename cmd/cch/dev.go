@@ -35,6 +35,7 @@ type devConfig struct {
 	DataDir  string // --data-dir: cluster, DuckDB file, dev.json, tokens.json. Default ./.cch.
 	HTTP     string // --http: listen address. Default 127.0.0.1:8080.
 	PGPort   int    // --pg-port: local Postgres port; 0 = the previous one if free, else any free. Default 0.
+	PGBin    string // --pg-bin: directory of initdb/postgres; empty searches PATH, pg_config, /usr/lib/postgresql. Default "".
 	LogLevel string // --log-level: debug|info|warn|error. Default info.
 }
 
@@ -69,6 +70,7 @@ func (d *devCmd) Parse(args []string) error {
 	f.String(&d.cfg.DataDir, "data-dir", ".cch", "directory for the local cluster, DuckDB file and dev.json")
 	f.String(&d.cfg.HTTP, "http", "127.0.0.1:8080", "HTTP listen address")
 	f.Int(&d.cfg.PGPort, "pg-port", 0, "local Postgres port (0: previous if free, else any free)")
+	f.String(&d.cfg.PGBin, "pg-bin", "", "directory holding initdb and postgres (default: search PATH, pg_config, /usr/lib/postgresql)")
 	f.String(&d.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return f.Parse(args, d.cfg.validate)
 }
@@ -94,7 +96,7 @@ func (d *devCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.cluster, err = pglocal.Start(ctx, pglocal.Config{Dir: filepath.Join(dataDir, "pg"), Port: d.cfg.PGPort, Logger: d.log})
+	d.cluster, err = pglocal.Start(ctx, pglocal.Config{Dir: filepath.Join(dataDir, "pg"), Port: d.cfg.PGPort, BinDir: d.cfg.PGBin, Logger: d.log})
 	if err != nil {
 		return err
 	}

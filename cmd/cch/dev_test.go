@@ -151,6 +151,17 @@ func TestDevUnwritableDataDir(t *testing.T) {
 	}
 }
 
+func TestDevMissingPostgresBinaries(t *testing.T) {
+	var out bytes.Buffer
+	code := run([]string{"dev", "--data-dir", tempDataDir(t), "--http", "127.0.0.1:0", "--pg-bin", t.TempDir()}, &out, &out)
+	if code == 0 || !strings.Contains(out.String(), "apt-get install -y postgresql") {
+		t.Fatalf("exit %d, output %q", code, out.String())
+	}
+	if strings.Count(strings.TrimSpace(out.String()), "\n") > 0 {
+		t.Errorf("want one clear error line, got %q", out.String())
+	}
+}
+
 func TestConfigErrorsReportedTogether(t *testing.T) {
 	var out bytes.Buffer
 	t.Setenv("CCH_PG_PORT", "not-a-number")
