@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	"ariga.io/atlas/sql/postgres"
 	"ariga.io/atlas/sql/schema"
 	"github.com/jackc/pgx/v5"
 )
+
+// compare relies on Atlas's Postgres driver being a dev-database normalizer.
+var _ schema.Normalizer = (*postgres.Driver)(nil)
 
 // compare returns the changes that take the business schemas of current to
 // the state schemaFile describes, without the changes that hand-written

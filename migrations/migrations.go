@@ -46,11 +46,16 @@ func Apply(ctx context.Context, databaseURL string, log *slog.Logger) ([]string,
 // Concurrent calls against one database serialise on an advisory lock.
 // Each file runs in its own transaction together with its revision row,
 // unless its header says "-- atlas:txmode none" (see doc.go).
-func ApplyDir(ctx context.Context, databaseURL string, dir migrate.Dir, log *slog.Logger) (applied []string, err error) {
+func ApplyDir(ctx context.Context, databaseURL string, dir migrate.Dir, log *slog.Logger) ([]string, error) {
 	files, err := verifiedFiles(dir)
 	if err != nil {
 		return nil, err
 	}
+	return applyFiles(ctx, databaseURL, files, log)
+}
+
+// applyFiles applies the pending ones of files (already verified).
+func applyFiles(ctx context.Context, databaseURL string, files []migrate.File, log *slog.Logger) (applied []string, err error) {
 	conn, err := connect(ctx, databaseURL)
 	if err != nil {
 		return nil, err
