@@ -3,6 +3,7 @@ module github.com/carcarehub/cch
 go 1.26.8
 
 require (
+	ariga.io/atlas v1.3.0
 	github.com/duckdb/duckdb-go/v2 v2.10505.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/jackc/pgx/v5 v5.12.0
@@ -10,7 +11,6 @@ require (
 )
 
 require (
-	ariga.io/atlas v1.3.0 // indirect
 	github.com/agext/levenshtein v1.2.1 // indirect
 	github.com/apache/arrow-go/v18 v18.8.0 // indirect
 	github.com/apparentlymart/go-textseg/v13 v13.0.0 // indirect
