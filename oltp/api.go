@@ -1,0 +1,263 @@
+package oltp
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// API is the /v1 surface: authentication, the per-request transaction,
+// idempotency and the route table the OpenAPI document is built from.
+type API struct {
+	pool   *pgxpool.Pool
+	log    *slog.Logger
+	group  *gin.RouterGroup
+	routes []Route
+}
+
+// Route documents one /v1 operation; the OpenAPI document is generated from
+// the table of them, so it cannot drift from what is served.
+type Route struct {
+	Method, Path string // Gin path, e.g. /v1/bookings/:id
+	Summary      string
+	Roles        []string // business roles allowed; empty = any authenticated caller
+	Request      any      // zero value of the body type, nil for none
+	Response     any      // zero value of the 2xx body type
+	Status       int      // success status, default 200
+	Versioned    bool     // reads return ETag; writes need If-Match
+}
+
+// Call is what a handler gets: the request's parameters, the caller and the
+// transaction it runs in.
+type Call struct {
+	Gin  *gin.Context // path and query parameters only; never its context
+	Tx   pgx.Tx
+	P    Principal
+	body []byte
+}
+
+// Bind decodes the request body strictly (see DecodeJSON).
+func (c *Call) Bind(dst any) error { return DecodeJSON(strings.NewReader(string(c.body)), dst) }
+
+// Result is a handler's successful outcome.
+type Result struct {
+	Status   int
+	Body     any
+	ETag     string
+	Location string
+}
+
+// HandlerFunc handles one operation inside the request's transaction.
+type HandlerFunc func(ctx context.Context, call *Call) (Result, error)
+
+// NewAPI mounts the authenticated /v1 group on s.
+func NewAPI(s *Server, pool *pgxpool.Pool, log *slog.Logger) *API {
+	a := &API{pool: pool, log: log}
+	a.group = s.Router().Group("/v1", a.authenticate)
+	s.Router().GET("/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, a.OpenAPI()) })
+	return a
+}
+
+// Routes is the route table (for the OpenAPI document and its test).
+func (a *API) Routes() []Route { return slices.Clone(a.routes) }
+
+// Read registers a read-only operation.
+func (a *API) Read(r Route, h HandlerFunc) { a.add(r, true, h) }
+
+// Write registers a writing operation (Idempotency-Key aware, X-CCH-LSN).
+func (a *API) Write(r Route, h HandlerFunc) { a.add(r, false, h) }
+
+func (a *API) add(r Route, readOnly bool, h HandlerFunc) {
+	if r.Status == 0 {
+		r.Status = http.StatusOK
+	}
+	a.routes = append(a.routes, r)
+	rel := strings.TrimPrefix(r.Path, "/v1")
+	a.group.Handle(r.Method, rel, func(c *gin.Context) { a.serve(c, r, readOnly, h) })
+}
+
+const principalKey = "principal"
+
+// authenticate resolves the bearer token to a Principal. Unknown, expired
+// and revoked tokens all get the same 401.
+func (a *API) authenticate(c *gin.Context) {
+	auth := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok {
+		WriteError(c, Unauthenticated())
+		return
+	}
+	id, hash, err := ParseToken(strings.TrimSpace(token))
+	if err != nil {
+		WriteError(c, Unauthenticated())
+		return
+	}
+	p, err := a.lookupToken(c.Request.Context(), id, hash)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	c.Set(principalKey, p)
+	c.Next()
+}
+
+func (a *API) lookupToken(ctx context.Context, id int64, hash []byte) (Principal, error) {
+	var p Principal
+	var stored []byte
+	var expires time.Time
+	var revoked *time.Time
+	err := a.pool.QueryRow(ctx, `SELECT staff_id, organisation_id, role::text, token_hash, expires_at, revoked_at, branch_ids
+		FROM core.authenticate_token($1)`, id).Scan(&p.StaffID, &p.OrganisationID, &p.Role, &stored, &expires, &revoked, &p.BranchIDs)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, Unauthenticated()
+	} else if err != nil {
+		return p, fmt.Errorf("look up token: %w", err)
+	}
+	if subtle.ConstantTimeCompare(stored, hash) != 1 || revoked != nil || !time.Now().Before(expires) {
+		return p, Unauthenticated()
+	}
+	p.TokenID = id
+	return p, nil
+}
+
+func (a *API) serve(c *gin.Context, r Route, readOnly bool, h HandlerFunc) {
+	p := c.MustGet(principalKey).(Principal)
+	if len(r.Roles) > 0 && !slices.Contains(r.Roles, p.Role) {
+		WriteError(c, Forbidden(fmt.Sprintf("the %s role may not %s", p.Role, strings.ToLower(r.Summary))))
+		return
+	}
+	call := &Call{Gin: c, P: p}
+	if r.Request != nil {
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+		if err != nil {
+			WriteError(c, tooLarge())
+			return
+		}
+		if ct := c.ContentType(); ct != "" && ct != "application/json" {
+			WriteError(c, &Error{Kind: "unsupported-media-type", Status: http.StatusUnsupportedMediaType,
+				Title: "Unsupported media type", Detail: "send application/json"})
+			return
+		}
+		call.body = body
+	}
+	idemKey := c.GetHeader("Idempotency-Key")
+	var res Result
+	var replay *storedResponse
+	ctx := c.Request.Context()
+	lsn, err := InTx(ctx, a.pool, p, c.GetString(requestIDKey), readOnly, func(tx pgx.Tx) error {
+		call.Tx = tx
+		if !readOnly && idemKey != "" {
+			var err error
+			if replay, err = claimIdempotencyKey(ctx, tx, p, idemKey, c.Request.Method, c.FullPath(), call.body); err != nil || replay != nil {
+				return err
+			}
+		}
+		var err error
+		if res, err = h(ctx, call); err != nil {
+			return err
+		}
+		if res.Status == 0 {
+			res.Status = r.Status
+		}
+		if !readOnly && idemKey != "" {
+			return storeIdempotentResponse(ctx, tx, p, idemKey, res)
+		}
+		return nil
+	})
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	if replay != nil {
+		a.writeReplay(c, replay)
+		return
+	}
+	writeResult(c, res, lsn)
+}
+
+func writeResult(c *gin.Context, res Result, lsn string) {
+	if lsn != "" {
+		c.Header("X-CCH-LSN", lsn)
+	}
+	if res.ETag != "" {
+		c.Header("ETag", res.ETag)
+	}
+	if res.Location != "" {
+		c.Header("Location", res.Location)
+	}
+	if res.Body == nil {
+		c.Status(res.Status)
+		return
+	}
+	c.JSON(res.Status, res.Body)
+}
+
+func (a *API) writeReplay(c *gin.Context, s *storedResponse) {
+	c.Header("Idempotent-Replayed", "true")
+	if s.ETag != "" {
+		c.Header("ETag", s.ETag)
+	}
+	c.Data(s.Status, "application/json; charset=utf-8", s.Body)
+}
+
+// storedResponse is the first response to an idempotent request.
+type storedResponse struct {
+	Status int
+	Body   []byte
+	ETag   string
+}
+
+// claimIdempotencyKey inserts the key in the request's transaction. A
+// concurrent request with the same key blocks on the unique index until the
+// first commits (then replays its response) or rolls back (then proceeds).
+func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, p Principal, key, method, path string, body []byte) (*storedResponse, error) {
+	if len(key) > 200 {
+		return nil, BadRequest("Idempotency-Key is limited to 200 characters")
+	}
+	sum := sha256.Sum256(append([]byte(method+" "+path+"\n"), body...))
+	tag, err := tx.Exec(ctx, `INSERT INTO core.idempotency_key (organisation_id, staff_id, key, request_hash)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, staff_id, key) DO NOTHING`, p.OrganisationID, p.StaffID, key, sum[:])
+	if err != nil {
+		return nil, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil, nil
+	}
+	var s storedResponse
+	var hash []byte
+	err = tx.QueryRow(ctx, `SELECT request_hash, response_status, response_body, response_etag FROM core.idempotency_key
+		WHERE organisation_id = $1 AND staff_id = $2 AND key = $3`, p.OrganisationID, p.StaffID, key).Scan(&hash, &s.Status, &s.Body, &s.ETag)
+	if err != nil {
+		return nil, fmt.Errorf("read idempotent response: %w", err)
+	}
+	if subtle.ConstantTimeCompare(hash, sum[:]) != 1 {
+		return nil, Unprocessable("this Idempotency-Key was used for a different request")
+	}
+	return &s, nil
+}
+
+func storeIdempotentResponse(ctx context.Context, tx pgx.Tx, p Principal, key string, res Result) error {
+	body, err := json.Marshal(res.Body)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	_, err = tx.Exec(ctx, `UPDATE core.idempotency_key SET response_status = $4, response_body = $5, response_etag = $6
+		WHERE organisation_id = $1 AND staff_id = $2 AND key = $3`, p.OrganisationID, p.StaffID, key, res.Status, body, res.ETag)
+	if err != nil {
+		return fmt.Errorf("store idempotent response: %w", err)
+	}
+	return nil
+}
