@@ -33,7 +33,7 @@ func (a *API) OpenAPI() map[string]any {
 		"paths": paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
-			"schemas": map[string]any{"Problem": schemaOf(reflect.TypeOf(Problem{}))},
+			"schemas":         map[string]any{"Problem": schemaOf(reflect.TypeOf(Problem{}))},
 		},
 		"security": []any{map[string]any{"bearer": []any{}}},
 	}
