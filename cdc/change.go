@@ -1,0 +1,145 @@
+package cdc
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// LSN is a PostgreSQL write-ahead log position.
+type LSN uint64
+
+// String formats the LSN the way PostgreSQL does (e.g. "16/B374D848").
+func (l LSN) String() string { return fmt.Sprintf("%X/%X", uint32(l>>32), uint32(l)) }
+
+// ParseLSN parses PostgreSQL's "XXX/XXX" notation.
+func ParseLSN(s string) (LSN, error) {
+	var hi, lo uint32
+	if _, err := fmt.Sscanf(s, "%X/%X", &hi, &lo); err != nil {
+		return 0, fmt.Errorf("parse lsn %q: %w", s, err)
+	}
+	return LSN(uint64(hi)<<32 | uint64(lo)), nil
+}
+
+// Column describes one column of a source relation.
+type Column struct {
+	Name    string
+	TypeOID uint32
+	// TypeMod is atttypmod (-1 when unconstrained).
+	TypeMod int32
+	// Key is true for columns of the replica identity.
+	Key bool
+}
+
+// Relation describes a source table as pgoutput last announced it. A
+// *Relation is immutable once published by the Decoder: a later relation
+// message for the same table produces a new value, so changes keep the
+// shape they were decoded with.
+type Relation struct {
+	ID              uint32
+	Schema, Name    string
+	ReplicaIdentity byte // 'd' default, 'n' nothing, 'f' full, 'i' index
+	Columns         []Column
+}
+
+// KeyColumns returns the indexes of the replica identity columns.
+func (r *Relation) KeyColumns() []int {
+	var k []int
+	for i, c := range r.Columns {
+		if c.Key {
+			k = append(k, i)
+		}
+	}
+	return k
+}
+
+// Op is the kind of a row change.
+type Op uint8
+
+// Row change kinds.
+const (
+	OpInsert Op = iota + 1
+	OpUpdate
+	OpDelete
+	OpTruncate
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpInsert:
+		return "insert"
+	case OpUpdate:
+		return "update"
+	case OpDelete:
+		return "delete"
+	case OpTruncate:
+		return "truncate"
+	}
+	return fmt.Sprintf("op(%d)", uint8(o))
+}
+
+// Unchanged marks a column value that pgoutput did not send because it is
+// an unchanged TOASTed value: the row keeps the value it already has. It is
+// distinct from nil, which is SQL NULL.
+type Unchanged struct{}
+
+// Change is one row change of a committed transaction. Values are typed Go
+// values (see DecodeValue); nil is NULL and Unchanged{} an unchanged TOAST
+// value. For OpTruncate only Rel is set.
+type Change struct {
+	Op  Op
+	Rel *Relation
+	// Old is the old key (replica identity) or, with REPLICA IDENTITY FULL,
+	// the whole old row; set on deletes and on updates that change the key
+	// (always with FULL). Non-key positions of a key-only tuple are nil.
+	Old []any
+	// New is the new row of an insert or update.
+	New []any
+}
+
+// Tx is one complete committed source transaction.
+type Tx struct {
+	Xid        uint32
+	CommitLSN  LSN
+	EndLSN     LSN // end of the commit record: the position to resume after
+	CommitTime time.Time
+	Changes    []Change
+	// Bytes approximates the decoded size, for batch limits.
+	Bytes int
+}
+
+// Position is what a Sink has durably applied.
+type Position struct {
+	// LSN is the EndLSN of the last applied transaction, or the slot's
+	// consistent point right after the initial snapshot.
+	LSN LSN
+	// SnapshotDone is true once the initial snapshot has been fully copied.
+	SnapshotDone bool
+}
+
+// Batch is a unit of work for a Sink: changes of complete transactions in
+// commit order, plus relations that must exist even without rows (tables
+// copied by the snapshot that are empty).
+type Batch struct {
+	Changes   []Change
+	Relations []*Relation
+	// Position is stored by the Sink in the same transaction as Changes.
+	Position Position
+	// LastCommit is the commit time of the last transaction (zero for
+	// snapshot batches), for lag metrics.
+	LastCommit time.Time
+}
+
+// Sink receives batches. Implementations apply a batch and its Position
+// atomically: after Apply returns nil both are durable, after an error
+// neither is. Stream calls one method at a time.
+type Sink interface {
+	// Position returns what has been durably applied; the zero Position
+	// when nothing has.
+	Position(ctx context.Context) (Position, error)
+	// Apply applies b and stores b.Position in one transaction.
+	Apply(ctx context.Context, b *Batch) error
+	// Reset discards every mirrored table and the stored Position, so that
+	// a fresh snapshot can start over.
+	Reset(ctx context.Context) error
+}

@@ -1,0 +1,167 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/carcarehub/cch/cdc"
+)
+
+var _ cdc.Sink = (*Applier)(nil)
+
+// internalSchema holds the pipeline's own tables: the stored position and
+// the shape of every mirror.
+const internalSchema = "_cch"
+
+const initSQL = `
+CREATE SCHEMA IF NOT EXISTS _cch;
+CREATE TABLE IF NOT EXISTS _cch.position (id INTEGER, lsn UBIGINT, snapshot_done BOOLEAN);
+INSERT INTO _cch.position SELECT 1, 0, false WHERE NOT EXISTS (SELECT 1 FROM _cch.position);
+CREATE TABLE IF NOT EXISTS _cch.mirrors (schema_name VARCHAR, table_name VARCHAR, columns JSON);
+`
+
+// Applier is the cdc.Sink that mirrors source tables into DuckDB tables
+// "<schema>"."<table>". Each Apply runs in one DuckDB transaction that also
+// stores the batch's position. Apply, Reset and Position are serialised by
+// the Applier; readers may query the mirrors concurrently through the DB.
+type Applier struct {
+	db  *DB
+	log *slog.Logger
+
+	mu      sync.Mutex
+	mirrors map[string]*mirror // by schema + "." + name; nil = reload
+}
+
+// mirror is the shape of a mirror table as stored in _cch.mirrors.
+type mirror struct {
+	Schema  string      `json:"-"`
+	Name    string      `json:"-"`
+	Columns []mirrorCol `json:"columns"`
+}
+
+type mirrorCol struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// NewApplier creates the internal tables when missing and returns an
+// Applier writing to db.
+func NewApplier(ctx context.Context, db *DB, log *slog.Logger) (*Applier, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if _, err := db.ExecContext(ctx, initSQL); err != nil {
+		return nil, fmt.Errorf("create warehouse internal tables: %w", err)
+	}
+	return &Applier{db: db, log: log}, nil
+}
+
+// Position returns the durably applied position.
+func (a *Applier) Position(ctx context.Context) (cdc.Position, error) {
+	var p cdc.Position
+	var lsn uint64
+	err := a.db.QueryRowContext(ctx, "SELECT lsn, snapshot_done FROM _cch.position WHERE id = 1").
+		Scan(&lsn, &p.SnapshotDone)
+	if err != nil {
+		return p, fmt.Errorf("read warehouse position: %w", err)
+	}
+	p.LSN = cdc.LSN(lsn)
+	return p, nil
+}
+
+// Reset drops every mirror table and zeroes the position, in one
+// transaction.
+func (a *Applier) Reset(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.mirrors = nil
+	return a.inTx(ctx, func(conn *sql.Conn) error {
+		ms, err := loadMirrors(ctx, conn)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+m.table()); err != nil {
+				return fmt.Errorf("drop mirror %s: %w", m.table(), err)
+			}
+		}
+		_, err = conn.ExecContext(ctx, "DELETE FROM _cch.mirrors; UPDATE _cch.position SET lsn = 0, snapshot_done = false")
+		return err
+	})
+}
+
+// Apply applies b and stores b.Position in one DuckDB transaction.
+func (a *Applier) Apply(ctx context.Context, b *cdc.Batch) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	err := a.inTx(ctx, func(conn *sql.Conn) error {
+		if a.mirrors == nil {
+			ms, err := loadMirrors(ctx, conn)
+			if err != nil {
+				return err
+			}
+			a.mirrors = ms
+		}
+		t := &applyTx{ctx: ctx, conn: conn, a: a, pending: map[string]*pending{}}
+		if err := t.run(b); err != nil {
+			return err
+		}
+		_, err := conn.ExecContext(ctx, "UPDATE _cch.position SET lsn = ?, snapshot_done = ? WHERE id = 1",
+			uint64(b.Position.LSN), b.Position.SnapshotDone)
+		return err
+	})
+	if err != nil {
+		a.mirrors = nil // the cache may describe rolled-back DDL
+		return fmt.Errorf("apply batch up to %s: %w", b.Position.LSN, err)
+	}
+	return nil
+}
+
+// inTx runs f inside BEGIN … COMMIT on one connection.
+func (a *Applier) inTx(ctx context.Context, f func(*sql.Conn) error) (err error) {
+	conn, err := a.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("warehouse connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := f(conn); err != nil {
+		// A fresh context: the rollback must happen even when ctx is done.
+		_, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return errors.Join(err, rbErr)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func loadMirrors(ctx context.Context, conn *sql.Conn) (map[string]*mirror, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT schema_name, table_name, CAST(columns AS VARCHAR) FROM _cch.mirrors")
+	if err != nil {
+		return nil, fmt.Errorf("load mirrors: %w", err)
+	}
+	defer rows.Close()
+	ms := map[string]*mirror{}
+	for rows.Next() {
+		m := &mirror{}
+		var cols string
+		if err := rows.Scan(&m.Schema, &m.Name, &cols); err != nil {
+			return nil, fmt.Errorf("load mirrors: %w", err)
+		}
+		if err := json.Unmarshal([]byte(cols), &m.Columns); err != nil {
+			return nil, fmt.Errorf("load mirror %s: %w", m.table(), err)
+		}
+		ms[m.Schema+"."+m.Name] = m
+	}
+	return ms, rows.Err()
+}
+
+func (m *mirror) table() string { return ident(m.Schema) + "." + ident(m.Name) }

@@ -1,0 +1,175 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/carcarehub/cch/cdc"
+)
+
+// applyTx is the state of one Apply: the DuckDB connection inside its
+// transaction and the changes collapsed per table but not yet written.
+type applyTx struct {
+	ctx     context.Context
+	conn    *sql.Conn
+	a       *Applier
+	pending map[string]*pending
+}
+
+func (t *applyTx) run(b *cdc.Batch) error {
+	for _, rel := range b.Relations {
+		if _, err := t.table(rel); err != nil {
+			return err
+		}
+	}
+	for i := range b.Changes {
+		c := &b.Changes[i]
+		p, err := t.table(c.Rel)
+		if err != nil {
+			return err
+		}
+		if c.Op == cdc.OpTruncate {
+			// Changes before a TRUNCATE are moot; the ones after start fresh.
+			p.reset()
+			if _, err := t.conn.ExecContext(t.ctx, "DELETE FROM "+p.m.table()); err != nil {
+				return fmt.Errorf("truncate %s: %w", p.m.table(), err)
+			}
+			continue
+		}
+		p.add(c)
+	}
+	for _, p := range t.pending {
+		if err := t.flush(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// table returns the pending state of rel's mirror, creating or altering
+// the mirror first when rel's shape differs from it. Pending changes of the
+// table are written before its shape changes.
+func (t *applyTx) table(rel *cdc.Relation) (*pending, error) {
+	key := rel.Schema + "." + rel.Name
+	p := t.pending[key]
+	if p != nil && p.rel == rel {
+		return p, nil
+	}
+	want := shapeOf(rel)
+	m := t.a.mirrors[key]
+	if p != nil && (!slices.Equal(m.Columns, want.Columns) || !slices.Equal(p.rel.KeyColumns(), rel.KeyColumns())) {
+		if err := t.flush(p); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.reshape(m, want); err != nil {
+		return nil, err
+	}
+	t.a.mirrors[key] = want
+	if p == nil {
+		p = &pending{}
+		t.pending[key] = p
+	}
+	p.m, p.rel, p.keys = want, rel, rel.KeyColumns()
+	return p, nil
+}
+
+func shapeOf(rel *cdc.Relation) *mirror {
+	m := &mirror{Schema: rel.Schema, Name: rel.Name}
+	for _, c := range rel.Columns {
+		m.Columns = append(m.Columns, mirrorCol{Name: c.Name, Type: DuckType(c)})
+	}
+	return m
+}
+
+// reshape creates the mirror when have is nil, or alters it to want.
+func (t *applyTx) reshape(have, want *mirror) error {
+	var stmts []string
+	if have == nil {
+		var cols []string
+		for _, c := range want.Columns {
+			cols = append(cols, ident(c.Name)+" "+c.Type)
+		}
+		stmts = append(stmts, "CREATE SCHEMA IF NOT EXISTS "+ident(want.Schema),
+			"DROP TABLE IF EXISTS "+want.table(),
+			fmt.Sprintf("CREATE TABLE %s (%s)", want.table(), strings.Join(cols, ", ")))
+	} else if !slices.Equal(have.Columns, want.Columns) {
+		stmts = alterStatements(have, want)
+	} else {
+		return nil
+	}
+	for _, s := range stmts {
+		if _, err := t.conn.ExecContext(t.ctx, s); err != nil {
+			return fmt.Errorf("mirror %s: %s: %w", want.table(), s, err)
+		}
+	}
+	cols, _ := json.Marshal(want.Columns)
+	_, err := t.conn.ExecContext(t.ctx, `DELETE FROM _cch.mirrors WHERE schema_name = ? AND table_name = ?;`,
+		want.Schema, want.Name)
+	if err == nil {
+		_, err = t.conn.ExecContext(t.ctx, `INSERT INTO _cch.mirrors VALUES (?, ?, ?)`, want.Schema, want.Name, string(cols))
+	}
+	if err != nil {
+		return fmt.Errorf("record mirror %s: %w", want.table(), err)
+	}
+	return nil
+}
+
+// alterStatements turns have into want by rebuilding the table (CREATE
+// TABLE AS, DROP, RENAME): DuckDB refuses to commit an ALTER TABLE ADD or
+// DROP COLUMN on a table the same transaction deleted rows from, and a
+// batch may hold DML, DDL and DML on one table. Relation messages carry no
+// column numbers, so a rename is recognised when exactly one column
+// disappeared and exactly one appeared; other columns match by name, new
+// ones start NULL (pgoutput does not send rows an ADD COLUMN … DEFAULT
+// rewrote), and a changed type is converted with TRY_CAST.
+func alterStatements(have, want *mirror) []string {
+	haveType := map[string]string{}
+	for _, c := range have.Columns {
+		haveType[c.Name] = c.Type
+	}
+	wantType := map[string]string{}
+	for _, c := range want.Columns {
+		wantType[c.Name] = c.Type
+	}
+	var dropped, added []mirrorCol
+	for _, c := range have.Columns {
+		if _, ok := wantType[c.Name]; !ok {
+			dropped = append(dropped, c)
+		}
+	}
+	for _, c := range want.Columns {
+		if _, ok := haveType[c.Name]; !ok {
+			added = append(added, c)
+		}
+	}
+	source := map[string]mirrorCol{} // want column → have column
+	for _, c := range have.Columns {
+		source[c.Name] = c
+	}
+	if len(dropped) == 1 && len(added) == 1 {
+		source[added[0].Name] = dropped[0]
+	}
+	var exprs []string
+	for _, c := range want.Columns {
+		from, ok := source[c.Name]
+		switch {
+		case !ok:
+			exprs = append(exprs, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, ident(c.Name)))
+		case from.Type != c.Type:
+			exprs = append(exprs, fmt.Sprintf("TRY_CAST(%s AS %s) AS %s", ident(from.Name), c.Type, ident(c.Name)))
+		default:
+			exprs = append(exprs, fmt.Sprintf("%s AS %s", ident(from.Name), ident(c.Name)))
+		}
+	}
+	tmp := ident(want.Name + "__cch_rebuild")
+	return []string{
+		fmt.Sprintf("CREATE TABLE %s.%s AS SELECT %s FROM %s", ident(want.Schema), tmp, strings.Join(exprs, ", "), want.table()),
+		"DROP TABLE " + want.table(),
+		fmt.Sprintf("ALTER TABLE %s.%s RENAME TO %s", ident(want.Schema), tmp, ident(want.Name)),
+	}
+}
