@@ -1,0 +1,190 @@
+package cdc
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// snapshot creates the slot with an exported snapshot and, while the
+// replication connection holds it open (it must run no other command
+// meanwhile), copies every published table inside that snapshot. Rows are
+// applied in chunks with SnapshotDone=false; the last Apply marks the
+// snapshot done at the slot's consistent point, which is where streaming
+// starts: every transaction that committed before it is in the copy, every
+// later one comes from the slot.
+func (s *Stream) snapshot(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Conn) (Position, error) {
+	res, err := pglogrepl.CreateReplicationSlot(ctx, repl, s.cfg.Slot, "pgoutput",
+		pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: "EXPORT_SNAPSHOT"})
+	if err != nil {
+		return Position{}, fmt.Errorf("create slot %s: %w", s.cfg.Slot, err)
+	}
+	cp, err := ParseLSN(res.ConsistentPoint)
+	if err != nil {
+		return Position{}, err
+	}
+	s.log.Info("snapshot started", "slot", s.cfg.Slot, "consistent_point", res.ConsistentPoint)
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return Position{}, fmt.Errorf("snapshot transaction: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(res.SnapshotName)); err != nil {
+		return Position{}, fmt.Errorf("set transaction snapshot: %w", err)
+	}
+	rels, err := publishedRelations(ctx, tx, s.cfg.Publication)
+	if err != nil {
+		return Position{}, err
+	}
+	for _, rel := range rels {
+		if err := s.copyTable(ctx, tx, rel, cp); err != nil {
+			return Position{}, fmt.Errorf("copy %s.%s: %w", rel.Schema, rel.Name, err)
+		}
+	}
+	pos := Position{LSN: cp, SnapshotDone: true}
+	if err := s.sink.Apply(ctx, &Batch{Relations: rels, Position: pos}); err != nil {
+		return Position{}, err
+	}
+	s.log.Info("snapshot done", "tables", len(rels), "consistent_point", res.ConsistentPoint)
+	return pos, nil
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+const relationsSQL = `
+SELECT c.oid, n.nspname, c.relname, c.relreplident::text
+FROM pg_publication_tables pt
+JOIN pg_namespace n ON n.nspname = pt.schemaname
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
+WHERE pt.pubname = $1
+ORDER BY 2, 3`
+
+// columnsSQL lists the columns pgoutput sends (not dropped, not generated)
+// and which of them form the replica identity, as pgoutput flags them.
+const columnsSQL = `
+SELECT a.attname, a.atttypid, a.atttypmod,
+  CASE c.relreplident
+    WHEN 'f' THEN true
+    WHEN 'n' THEN false
+    ELSE coalesce(a.attnum = ANY ((SELECT i.indkey FROM pg_index i
+      WHERE i.indexrelid = pg_get_replica_identity_index(c.oid))::int2[]), false)
+  END
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+ORDER BY a.attnum`
+
+func publishedRelations(ctx context.Context, tx pgx.Tx, pub string) ([]*Relation, error) {
+	rows, err := tx.Query(ctx, relationsSQL, pub)
+	if err != nil {
+		return nil, fmt.Errorf("list published tables: %w", err)
+	}
+	var rels []*Relation
+	for rows.Next() {
+		r := &Relation{}
+		var ident string
+		if err := rows.Scan(&r.ID, &r.Schema, &r.Name, &ident); err != nil {
+			return nil, fmt.Errorf("list published tables: %w", err)
+		}
+		r.ReplicaIdentity = ident[0]
+		rels = append(rels, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list published tables: %w", err)
+	}
+	for _, r := range rels {
+		cols, err := pgx.CollectRows(must(tx.Query(ctx, columnsSQL, r.ID)), func(row pgx.CollectableRow) (Column, error) {
+			var c Column
+			return c, row.Scan(&c.Name, &c.TypeOID, &c.TypeMod, &c.Key)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("columns of %s.%s: %w", r.Schema, r.Name, err)
+		}
+		r.Columns = cols
+	}
+	return rels, nil
+}
+
+// must lets a query error surface through CollectRows (pgx.Rows reports it).
+func must(rows pgx.Rows, _ error) pgx.Rows { return rows }
+
+func (s *Stream) copyTable(ctx context.Context, tx pgx.Tx, rel *Relation, cp LSN) error {
+	var cols []string
+	for _, c := range rel.Columns {
+		cols = append(cols, pgx.Identifier{c.Name}.Sanitize())
+	}
+	q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT", strings.Join(cols, ", "),
+		pgx.Identifier{rel.Schema, rel.Name}.Sanitize())
+	w := &copyWriter{ctx: ctx, s: s, rel: rel, batch: &Batch{Relations: []*Relation{rel}, Position: Position{LSN: cp}}}
+	if _, err := tx.Conn().PgConn().CopyTo(ctx, w, q); err != nil {
+		return err
+	}
+	if w.err != nil {
+		return w.err
+	}
+	return w.flush()
+}
+
+// copyWriter receives COPY text output, decodes it into insert changes and
+// applies them in chunks of BatchRows.
+type copyWriter struct {
+	ctx   context.Context
+	s     *Stream
+	rel   *Relation
+	batch *Batch
+	buf   []byte
+	err   error
+}
+
+func (w *copyWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for w.err == nil {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.err = w.row(w.buf[:i])
+		w.buf = w.buf[i+1:]
+		if w.err == nil && len(w.batch.Changes) >= w.s.cfg.BatchRows {
+			w.err = w.flush()
+		}
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	return len(p), nil
+}
+
+func (w *copyWriter) row(line []byte) error {
+	fields, err := ParseCopyText(line)
+	if err != nil {
+		return err
+	}
+	if len(fields) != len(w.rel.Columns) {
+		return fmt.Errorf("copy row has %d fields, want %d", len(fields), len(w.rel.Columns))
+	}
+	vals := make([]any, len(fields))
+	for i, f := range fields {
+		if f == nil {
+			continue
+		}
+		if vals[i], err = DecodeText(w.rel.Columns[i].TypeOID, f); err != nil {
+			return fmt.Errorf("column %s: %w", w.rel.Columns[i].Name, err)
+		}
+	}
+	w.batch.Changes = append(w.batch.Changes, Change{Op: OpInsert, Rel: w.rel, New: vals})
+	return nil
+}
+
+func (w *copyWriter) flush() error {
+	if err := w.s.sink.Apply(w.ctx, w.batch); err != nil {
+		return err
+	}
+	w.s.metrics.rows.WithLabelValues(w.rel.Schema+"."+w.rel.Name, "snapshot").Add(float64(len(w.batch.Changes)))
+	w.batch.Changes = w.batch.Changes[:0]
+	return nil
+}
