@@ -16,8 +16,7 @@ import (
 // The revisions table: one row per applied file. The schema is outside the
 // business schemas, so Diff and Drift never see it.
 const (
-	revisionsSchema = "cch_migrate"
-	revisionsDDL    = `
+	revisionsDDL = `
 CREATE SCHEMA IF NOT EXISTS cch_migrate;
 CREATE TABLE IF NOT EXISTS cch_migrate.revisions (
 	version     text PRIMARY KEY,
