@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/carcarehub/cch/cdc"
+	"github.com/carcarehub/cch/warehouse"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+func init() {
+	register(command{name: "warehouse", summary: "stream PostgreSQL changes into the DuckDB warehouse (CDC)",
+		new: func(stdout, stderr io.Writer) runner { return &warehouseCmd{stdout: stdout, stderr: stderr} }})
+}
+
+// warehouseConfig is the configuration of `cch warehouse`.
+type warehouseConfig struct {
+	DatabaseURL   string        // --database-url: a REPLICATION role (cch_replicator). Required.
+	DuckDB        string        // --duckdb: warehouse file. Default .cch/warehouse.duckdb.
+	Slot          string        // --slot: replication slot. Default cch_warehouse.
+	Publication   string        // --publication: Default cch_pub.
+	CreatePub     bool          // --create-publication: create it FOR ALL TABLES when missing. Default false.
+	MemoryLimit   string        // --memory-limit: DuckDB memory_limit. Default 2GB.
+	BatchRows     int           // --batch-rows: Default 50000.
+	BatchBytes    int           // --batch-bytes: Default 64 MiB.
+	BatchInterval time.Duration // --batch-interval: Default 200ms.
+	MaxLag        time.Duration // --max-lag: /readyz fails beyond it. Default 30s.
+	HTTP          string        // --http: metrics and health. Default 127.0.0.1:8081.
+}
+
+func (c *warehouseConfig) validate() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("--database-url is required"))
+	}
+	if c.DuckDB == "" {
+		errs = append(errs, errors.New("--duckdb is required"))
+	}
+	if c.BatchRows < 1 || c.BatchBytes < 1 || c.BatchInterval <= 0 {
+		errs = append(errs, errors.New("--batch-rows, --batch-bytes and --batch-interval must be positive"))
+	}
+	if c.MaxLag < 0 {
+		errs = append(errs, errors.New("--max-lag must not be negative"))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
+		errs = append(errs, fmt.Errorf("--http %q: %w", c.HTTP, err))
+	}
+	return errors.Join(errs...)
+}
+
+type warehouseCmd struct {
+	stdout, stderr io.Writer
+	cfg            warehouseConfig
+	db             *warehouse.DB
+	srv            *http.Server
+}
+
+func (c *warehouseCmd) Parse(args []string) error {
+	f := newFlags("warehouse", c.stderr)
+	cfg := &c.cfg
+	f.String(&cfg.DatabaseURL, "database-url", "", "PostgreSQL URL of a REPLICATION role (cch_replicator)")
+	f.String(&cfg.DuckDB, "duckdb", ".cch/warehouse.duckdb", "DuckDB warehouse file")
+	f.String(&cfg.Slot, "slot", "cch_warehouse", "logical replication slot")
+	f.String(&cfg.Publication, "publication", "cch_pub", "publication to stream")
+	f.Bool(&cfg.CreatePub, "create-publication", false, "create the publication FOR ALL TABLES when missing")
+	f.String(&cfg.MemoryLimit, "memory-limit", "2GB", "DuckDB memory_limit")
+	f.Int(&cfg.BatchRows, "batch-rows", 50_000, "close a batch after this many row changes")
+	f.Int(&cfg.BatchBytes, "batch-bytes", 64<<20, "close a batch after this many bytes of changes")
+	f.Duration(&cfg.BatchInterval, "batch-interval", 200*time.Millisecond, "close a batch after this long")
+	f.Duration(&cfg.MaxLag, "max-lag", 30*time.Second, "readiness fails when CDC lag exceeds this")
+	f.String(&cfg.HTTP, "http", "127.0.0.1:8081", "metrics and health listen address")
+	return f.Parse(args, cfg.validate)
+}
+
+func (c *warehouseCmd) Run(ctx context.Context) error {
+	log := slog.New(slog.NewJSONHandler(c.stderr, nil)).With("cmd", "warehouse")
+	db, err := warehouse.Open(ctx, c.cfg.DuckDB, warehouse.Options{MemoryLimit: c.cfg.MemoryLimit})
+	if err != nil {
+		return err
+	}
+	c.db = db
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	svc, err := warehouse.NewService(ctx, db, cdc.Config{
+		URL: c.cfg.DatabaseURL, Slot: c.cfg.Slot, Publication: c.cfg.Publication, CreatePublication: c.cfg.CreatePub,
+		BatchRows: c.cfg.BatchRows, BatchBytes: c.cfg.BatchBytes, BatchInterval: c.cfg.BatchInterval,
+		Logger: log, Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", c.cfg.HTTP, err)
+	}
+	c.srv = &http.Server{Handler: svc.Handler(c.cfg.MaxLag, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})),
+		ReadHeaderTimeout: 5 * time.Second}
+	go c.srv.Serve(ln)
+	fmt.Fprintf(c.stdout, "warehouse: metrics and health on http://%s\n", ln.Addr())
+	return svc.Run(ctx)
+}
+
+func (c *warehouseCmd) Close() error {
+	var errs []error
+	if c.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		errs = append(errs, c.srv.Shutdown(ctx))
+	}
+	if c.db != nil {
+		errs = append(errs, c.db.Close())
+	}
+	return errors.Join(errs...)
+}
