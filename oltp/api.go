@@ -228,7 +228,7 @@ func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, p Principal, key, metho
 		return nil, BadRequest("Idempotency-Key is limited to 200 characters")
 	}
 	sum := sha256.Sum256(append([]byte(method+" "+path+"\n"), body...))
-	tag, err := tx.Exec(ctx, `INSERT INTO core.idempotency_key (organisation_id, staff_id, key, request_hash)
+	tag, err := tx.Exec(ctx, `INSERT INTO api.idempotency_key (organisation_id, staff_id, key, request_hash)
 		VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, staff_id, key) DO NOTHING`, p.OrganisationID, p.StaffID, key, sum[:])
 	if err != nil {
 		return nil, fmt.Errorf("claim idempotency key: %w", err)
@@ -238,7 +238,7 @@ func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, p Principal, key, metho
 	}
 	var s storedResponse
 	var hash []byte
-	err = tx.QueryRow(ctx, `SELECT request_hash, response_status, response_body, response_etag FROM core.idempotency_key
+	err = tx.QueryRow(ctx, `SELECT request_hash, response_status, response_body, response_etag FROM api.idempotency_key
 		WHERE organisation_id = $1 AND staff_id = $2 AND key = $3`, p.OrganisationID, p.StaffID, key).Scan(&hash, &s.Status, &s.Body, &s.ETag)
 	if err != nil {
 		return nil, fmt.Errorf("read idempotent response: %w", err)
@@ -254,7 +254,7 @@ func storeIdempotentResponse(ctx context.Context, tx pgx.Tx, p Principal, key st
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	_, err = tx.Exec(ctx, `UPDATE core.idempotency_key SET response_status = $4, response_body = $5, response_etag = $6
+	_, err = tx.Exec(ctx, `UPDATE api.idempotency_key SET response_status = $4, response_body = $5, response_etag = $6
 		WHERE organisation_id = $1 AND staff_id = $2 AND key = $3`, p.OrganisationID, p.StaffID, key, res.Status, body, res.ETag)
 	if err != nil {
 		return fmt.Errorf("store idempotent response: %w", err)

@@ -1,13 +1,18 @@
 package oltp
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Roles maps the API's business role names to their database roles. A
@@ -85,4 +90,34 @@ func Unauthenticated() *Error {
 // what it asked.
 func Forbidden(detail string) *Error {
 	return &Error{Kind: "forbidden", Status: http.StatusForbidden, Title: "Forbidden", Detail: detail}
+}
+
+// Querier is what IssueToken needs: a connection, pool or transaction with
+// rights to insert into core.api_token (the owner or an administrator).
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// IssueToken creates a bearer token for a staff member in one business role
+// and returns it; only the secret's hash is stored. The staff member must
+// hold the role (core.staff_role).
+func IssueToken(ctx context.Context, db Querier, staffID int64, role string, ttl time.Duration, label string) (token string, id int64, err error) {
+	if _, ok := Roles[role]; !ok {
+		return "", 0, fmt.Errorf("unknown role %q", role)
+	}
+	if ttl <= 0 {
+		return "", 0, errors.New("token lifetime must be positive")
+	}
+	secret, hash := NewTokenSecret()
+	err = db.QueryRow(ctx, `INSERT INTO core.api_token (organisation_id, staff_id, role, token_hash, label, expires_at)
+		SELECT s.organisation_id, s.id, $2::core.business_role, $3, NULLIF($4, ''), now() + make_interval(secs => $5)
+		FROM core.staff s WHERE s.id = $1 AND s.active
+		  AND EXISTS (SELECT 1 FROM core.staff_role r WHERE r.staff_id = s.id AND r.role = $2::core.business_role)
+		RETURNING id`, staffID, role, hash, label, ttl.Seconds()).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", 0, fmt.Errorf("staff %d is not an active staff member with role %s", staffID, role)
+	} else if err != nil {
+		return "", 0, fmt.Errorf("issue token: %w", err)
+	}
+	return FormatToken(id, secret), id, nil
 }

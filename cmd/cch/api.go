@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -12,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/oltp/customers"
+	"github.com/carcarehub/cch/oltp/workshop"
 )
 
 func init() {
@@ -74,6 +77,7 @@ func (a *apiCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	mountAPI(srv, a.pool, log)
 	log.Info("api listening", "url", "http://"+ln.Addr().String())
 	return srv.Serve(ctx, ln)
 }
@@ -91,6 +95,14 @@ func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
+}
+
+// mountAPI mounts every /v1 workflow on srv.
+func mountAPI(srv *oltp.Server, pool *pgxpool.Pool, log *slog.Logger) *oltp.API {
+	api := oltp.NewAPI(srv, pool, log)
+	customers.Register(api)
+	workshop.Register(api)
+	return api
 }
 
 func pingCheck(pool *pgxpool.Pool) oltp.Check {

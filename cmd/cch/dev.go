@@ -194,7 +194,12 @@ func (d *devCmd) server(ctx context.Context, info devInfo) (*oltp.Server, error)
 		}
 		return nil
 	}}}
-	return oltp.NewServer(oltp.Options{Logger: d.log, Registry: newRegistry(), Checks: checks, ShutdownTimeout: 3 * time.Second})
+	srv, err := oltp.NewServer(oltp.Options{Logger: d.log, Registry: newRegistry(), Checks: checks, ShutdownTimeout: 3 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	mountAPI(srv, d.pool, d.log)
+	return srv, nil
 }
 
 // Close stops what Run started: the pool, then Postgres (within 8 s, so the

@@ -1,0 +1,238 @@
+package workshop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/carcarehub/cch/oltp"
+)
+
+// Booking is the API view of workshop.booking with its active reservations.
+type Booking struct {
+	ID                   int64     `json:"id"`
+	BranchID             int64     `json:"branch_id"`
+	CustomerID           int64     `json:"customer_id"`
+	VehicleID            int64     `json:"vehicle_id"`
+	StartsAt             time.Time `json:"starts_at"`
+	EndsAt               time.Time `json:"ends_at"`
+	DurationMinutes      int       `json:"duration_minutes"`
+	BayID                *int64    `json:"bay_id"`
+	TechnicianID         *int64    `json:"technician_id"`
+	Status               string    `json:"status"`
+	Channel              string    `json:"channel"`
+	LabourOperationCodes []string  `json:"labour_operation_codes"`
+	Notes                string    `json:"notes"`
+	Version              int32     `json:"version"`
+	CreatedAt            time.Time `json:"created_at"`
+}
+
+// BookingRequest is the body of POST /v1/bookings (DESIGN.md contract).
+type BookingRequest struct {
+	BranchID             int64     `json:"branch_id"`
+	CustomerID           int64     `json:"customer_id"`
+	VehicleID            int64     `json:"vehicle_id"`
+	StartsAt             time.Time `json:"starts_at"`
+	DurationMinutes      int       `json:"duration_minutes"`
+	BayID                int64     `json:"bay_id"`
+	TechnicianID         int64     `json:"technician_id"`
+	LabourOperationCodes []string  `json:"labour_operation_codes"`
+	Notes                string    `json:"notes"`
+	Channel              string    `json:"channel,omitempty" doc:"phone (default), web, walk_in, app, partner"`
+}
+
+var channels = []string{"phone", "web", "walk_in", "app", "partner"}
+
+// Validate checks what the database cannot say clearly; it reports every
+// problem at once.
+func (r *BookingRequest) Validate() error {
+	var errs []error
+	for name, id := range map[string]int64{"branch_id": r.BranchID, "customer_id": r.CustomerID,
+		"vehicle_id": r.VehicleID, "bay_id": r.BayID, "technician_id": r.TechnicianID} {
+		if id <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a positive integer", name))
+		}
+	}
+	errs = append(errs, validatePeriod(r.StartsAt, r.DurationMinutes)...)
+	if len(r.LabourOperationCodes) > 20 {
+		errs = append(errs, errors.New("at most 20 labour_operation_codes"))
+	}
+	for _, c := range r.LabourOperationCodes {
+		if c == "" || len(c) > 32 {
+			errs = append(errs, fmt.Errorf("labour operation code %q must be 1..32 characters", c))
+		}
+	}
+	if len(r.Notes) > 2000 {
+		errs = append(errs, errors.New("notes are limited to 2000 characters"))
+	}
+	if r.Channel == "" {
+		r.Channel = "phone"
+	} else if !slices.Contains(channels, r.Channel) {
+		errs = append(errs, fmt.Errorf("channel %q is not one of %v", r.Channel, channels))
+	}
+	if len(errs) > 0 {
+		return oltp.Unprocessable(errors.Join(errs...).Error())
+	}
+	return nil
+}
+
+func validatePeriod(start time.Time, minutes int) []error {
+	var errs []error
+	if start.IsZero() {
+		errs = append(errs, errors.New("starts_at is required (RFC 3339)"))
+	} else if start.Year() < 2000 || start.Year() > 2100 {
+		errs = append(errs, errors.New("starts_at is out of range"))
+	}
+	if minutes < 15 || minutes > 12*60 {
+		errs = append(errs, errors.New("duration_minutes must be from 15 to 720"))
+	}
+	return errs
+}
+
+// receptionists and managers book; technicians only read.
+var (
+	bookingWriters = []string{"receptionist", "manager"}
+	bookingReaders = []string{"receptionist", "manager", "technician"}
+)
+
+// Register mounts the workshop workflows on api.
+func Register(api *oltp.API) {
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/availability", Summary: "List free bay and technician slots",
+		Roles: bookingReaders, Response: Availability{}}, availability)
+	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/bookings", Summary: "Create a booking",
+		Roles: bookingWriters, Request: BookingRequest{}, Response: Booking{}, Status: http.StatusCreated, Versioned: true}, createBooking)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/bookings/:id", Summary: "Read a booking",
+		Roles: bookingReaders, Response: Booking{}, Versioned: true}, getBooking)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/bookings", Summary: "List bookings of a branch",
+		Roles: bookingReaders, Response: oltp.Collection[Booking]{}}, listBookings)
+	api.Write(oltp.Route{Method: http.MethodPatch, Path: "/v1/bookings/:id", Summary: "Reschedule a booking",
+		Roles: bookingWriters, Request: RescheduleRequest{}, Response: Booking{}, Versioned: true}, rescheduleBooking)
+	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/bookings/:id/cancel", Summary: "Cancel a booking",
+		Roles: bookingWriters, Request: CancelRequest{}, Response: Booking{}, Versioned: true}, cancelBooking)
+	registerCheckIn(api)
+}
+
+// createBookingSQL inserts the booking and both reservations in one
+// statement (one round trip). The exclusion constraints on
+// bay_reservation and technician_booking are what make a double booking
+// impossible; the joins make sure bay and technician belong to the branch.
+const createBookingSQL = `
+WITH b AS (
+  INSERT INTO workshop.booking (organisation_id, branch_id, customer_id, vehicle_id, period, channel, status,
+    labour_operation_codes, notes, booked_by_staff_id, reminder_due_at)
+  VALUES ($1, $2, $3, $4, tstzrange($5::timestamptz, $5::timestamptz + make_interval(mins => $6), '[)'), $7::workshop.booking_channel, 'booked',
+    $8, NULLIF($9, ''), $10, $5::timestamptz - interval '24 hours')
+  RETURNING id, period, status, version, created_at
+), bay AS (
+  INSERT INTO workshop.bay_reservation (organisation_id, branch_id, booking_id, bay_id, period, active)
+  SELECT $1, $2, b.id, sb.id, b.period, true FROM b, workshop.service_bay sb WHERE sb.id = $11 AND sb.branch_id = $2 AND sb.active
+  RETURNING bay_id
+), tech AS (
+  INSERT INTO workshop.technician_booking (organisation_id, branch_id, booking_id, technician_id, period, active)
+  SELECT $1, $2, b.id, $12, b.period, true FROM b
+  RETURNING technician_id
+)
+SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay), (SELECT count(*) FROM tech) FROM b`
+
+func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	var req BookingRequest
+	if err := call.Bind(&req); err != nil {
+		return oltp.Result{}, err
+	}
+	if err := req.Validate(); err != nil {
+		return oltp.Result{}, err
+	}
+	codes := req.LabourOperationCodes
+	if codes == nil {
+		codes = []string{}
+	}
+	bk := Booking{BranchID: req.BranchID, CustomerID: req.CustomerID, VehicleID: req.VehicleID,
+		StartsAt: req.StartsAt.UTC(), DurationMinutes: req.DurationMinutes, Channel: req.Channel,
+		LabourOperationCodes: codes, Notes: req.Notes, BayID: &req.BayID, TechnicianID: &req.TechnicianID}
+	bk.EndsAt = bk.StartsAt.Add(time.Duration(req.DurationMinutes) * time.Minute)
+	var bays, techs int
+	err := call.Tx.QueryRow(ctx, createBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
+		bk.StartsAt, req.DurationMinutes, req.Channel, codes, req.Notes, call.P.StaffID, req.BayID, req.TechnicianID,
+	).Scan(&bk.ID, &bk.Status, &bk.Version, &bk.CreatedAt, &bays, &techs)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	if bays != 1 {
+		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("bay %d is not an active bay of branch %d", req.BayID, req.BranchID))
+	}
+	if techs != 1 {
+		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("technician %d cannot be booked", req.TechnicianID))
+	}
+	return oltp.Result{Status: http.StatusCreated, Body: bk, ETag: oltp.ETag(bk.ID, bk.Version),
+		Location: "/v1/bookings/" + strconv.FormatInt(bk.ID, 10)}, nil
+}
+
+const selectBooking = `
+SELECT bk.id, bk.branch_id, bk.customer_id, bk.vehicle_id, lower(bk.period), upper(bk.period),
+  bk.status::text, bk.channel::text, bk.labour_operation_codes, coalesce(bk.notes, ''), bk.version, bk.created_at,
+  (SELECT r.bay_id FROM workshop.bay_reservation r WHERE r.booking_id = bk.id AND r.active LIMIT 1),
+  (SELECT t.technician_id FROM workshop.technician_booking t WHERE t.booking_id = bk.id AND t.active LIMIT 1)
+FROM workshop.booking bk`
+
+func scanBooking(row pgx.Row) (Booking, error) {
+	var b Booking
+	err := row.Scan(&b.ID, &b.BranchID, &b.CustomerID, &b.VehicleID, &b.StartsAt, &b.EndsAt, &b.Status, &b.Channel,
+		&b.LabourOperationCodes, &b.Notes, &b.Version, &b.CreatedAt, &b.BayID, &b.TechnicianID)
+	b.DurationMinutes = int(b.EndsAt.Sub(b.StartsAt).Minutes())
+	b.StartsAt, b.EndsAt, b.CreatedAt = b.StartsAt.UTC(), b.EndsAt.UTC(), b.CreatedAt.UTC()
+	if b.LabourOperationCodes == nil {
+		b.LabourOperationCodes = []string{}
+	}
+	return b, err
+}
+
+func loadBooking(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Booking, error) {
+	q := selectBooking + " WHERE bk.id = $1"
+	if lock {
+		q += " FOR UPDATE OF bk"
+	}
+	b, err := scanBooking(tx.QueryRow(ctx, q, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, oltp.NotFound("booking " + strconv.FormatInt(id, 10) + " does not exist")
+	}
+	return b, err
+}
+
+func getBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	id, err := oltp.PathID(call.Gin, "id")
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	b, err := loadBooking(ctx, call.Tx, id, false)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	return oltp.Result{Body: b, ETag: oltp.ETag(b.ID, b.Version)}, nil
+}
+
+func listBookings(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	page, err := oltp.ParsePage(call.Gin)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	branch, err := strconv.ParseInt(call.Gin.Query("branch_id"), 10, 64)
+	if err != nil || branch <= 0 {
+		return oltp.Result{}, oltp.BadRequest("branch_id is required and must be a positive integer")
+	}
+	rows, err := call.Tx.Query(ctx, selectBooking+` WHERE bk.branch_id = $1 AND bk.id > $2 ORDER BY bk.id LIMIT $3`,
+		branch, page.After, page.Limit+1)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Booking, error) { return scanBooking(r) })
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	return oltp.Result{Body: oltp.NewCollection(items, page.Limit, func(b Booking) int64 { return b.ID })}, nil
+}

@@ -1,0 +1,237 @@
+package workshop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/carcarehub/cch/oltp"
+)
+
+// RescheduleRequest moves a booking; bay and technician default to the
+// current ones.
+type RescheduleRequest struct {
+	StartsAt        time.Time `json:"starts_at"`
+	DurationMinutes int       `json:"duration_minutes"`
+	BayID           *int64    `json:"bay_id,omitempty"`
+	TechnicianID    *int64    `json:"technician_id,omitempty"`
+}
+
+// CancelRequest cancels a booking. Within 24 h of the start it counts as a
+// late cancellation.
+type CancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+var openStatuses = []string{"booked", "confirmed"}
+
+// lockForChange loads the booking FOR UPDATE and checks If-Match and that it
+// is still open. The version trigger bumps version on UPDATE; the WHERE
+// version = $expected on the write is the optimistic check, this lock makes
+// the read-check-write of the reservations atomic.
+func lockForChange(ctx context.Context, call *oltp.Call) (Booking, error) {
+	id, err := oltp.PathID(call.Gin, "id")
+	if err != nil {
+		return Booking{}, err
+	}
+	want, err := oltp.IfMatchVersion(call.Gin, id)
+	if err != nil {
+		return Booking{}, err
+	}
+	b, err := loadBooking(ctx, call.Tx, id, true)
+	if err != nil {
+		return b, err
+	}
+	if b.Version != want {
+		return b, oltp.PreconditionFailed()
+	}
+	if !slices.Contains(openStatuses, b.Status) {
+		return b, oltp.Conflict("illegal-transition", fmt.Sprintf("a %s booking cannot be changed", b.Status))
+	}
+	return b, nil
+}
+
+func rescheduleBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	var req RescheduleRequest
+	if err := call.Bind(&req); err != nil {
+		return oltp.Result{}, err
+	}
+	if errs := validatePeriod(req.StartsAt, req.DurationMinutes); len(errs) > 0 {
+		return oltp.Result{}, oltp.Unprocessable(errors.Join(errs...).Error())
+	}
+	b, err := lockForChange(ctx, call)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	bay, tech := b.BayID, b.TechnicianID
+	if req.BayID != nil {
+		bay = req.BayID
+	}
+	if req.TechnicianID != nil {
+		tech = req.TechnicianID
+	}
+	if bay == nil || tech == nil {
+		return oltp.Result{}, oltp.Unprocessable("bay_id and technician_id are required: the booking has none")
+	}
+	start := req.StartsAt.UTC()
+	_, err = call.Tx.Exec(ctx, `UPDATE workshop.booking SET period = tstzrange($2::timestamptz, $2::timestamptz + make_interval(mins => $3), '[)'),
+		reminder_due_at = $2::timestamptz - interval '24 hours', reminder_sent_at = NULL WHERE id = $1 AND version = $4`,
+		b.ID, start, req.DurationMinutes, b.Version)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	if err := releaseReservations(ctx, call.Tx, b.ID); err != nil {
+		return oltp.Result{}, err
+	}
+	if err := reserve(ctx, call, b, *bay, *tech); err != nil {
+		return oltp.Result{}, err
+	}
+	return reload(ctx, call.Tx, b.ID)
+}
+
+func releaseReservations(ctx context.Context, tx pgx.Tx, bookingID int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE workshop.bay_reservation SET active = false WHERE booking_id = $1 AND active`, bookingID); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE workshop.technician_booking SET active = false WHERE booking_id = $1 AND active`, bookingID)
+	return err
+}
+
+func reserve(ctx context.Context, call *oltp.Call, b Booking, bay, tech int64) error {
+	tag, err := call.Tx.Exec(ctx, `INSERT INTO workshop.bay_reservation (organisation_id, branch_id, booking_id, bay_id, period, active)
+		SELECT bk.organisation_id, bk.branch_id, bk.id, sb.id, bk.period, true FROM workshop.booking bk
+		JOIN workshop.service_bay sb ON sb.id = $2 AND sb.branch_id = bk.branch_id AND sb.active WHERE bk.id = $1`, b.ID, bay)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() != 1 {
+		return oltp.Unprocessable(fmt.Sprintf("bay %d is not an active bay of branch %d", bay, b.BranchID))
+	}
+	_, err = call.Tx.Exec(ctx, `INSERT INTO workshop.technician_booking (organisation_id, branch_id, booking_id, technician_id, period, active)
+		SELECT organisation_id, branch_id, id, $2, period, true FROM workshop.booking WHERE id = $1`, b.ID, tech)
+	return err
+}
+
+func reload(ctx context.Context, tx pgx.Tx, id int64) (oltp.Result, error) {
+	b, err := loadBooking(ctx, tx, id, false)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	return oltp.Result{Body: b, ETag: oltp.ETag(b.ID, b.Version)}, nil
+}
+
+func cancelBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	var req CancelRequest
+	if err := call.Bind(&req); err != nil {
+		return oltp.Result{}, err
+	}
+	if len(req.Reason) > 500 {
+		return oltp.Result{}, oltp.Unprocessable("reason is limited to 500 characters")
+	}
+	b, err := lockForChange(ctx, call)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	_, err = call.Tx.Exec(ctx, `UPDATE workshop.booking SET
+		status = CASE WHEN lower(period) - now() < interval '24 hours' THEN 'late_cancelled' ELSE 'cancelled' END::workshop.booking_status,
+		cancelled_at = now(), cancellation_reason = NULLIF($2, '') WHERE id = $1 AND version = $3`, b.ID, req.Reason, b.Version)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	if err := releaseReservations(ctx, call.Tx, b.ID); err != nil {
+		return oltp.Result{}, err
+	}
+	return reload(ctx, call.Tx, b.ID)
+}
+
+// Availability is the response of GET /v1/availability.
+type Availability struct {
+	Slots []Slot `json:"slots"`
+}
+
+// Slot is a start time with a bay and a technician free for the duration.
+type Slot struct {
+	StartsAt     time.Time `json:"starts_at"`
+	BayID        int64     `json:"bay_id"`
+	TechnicianID int64     `json:"technician_id"`
+}
+
+// availabilitySQL offers every 30-minute start inside the branch's opening
+// hours (in its time zone) at which some active bay has no active
+// reservation and some technician rostered at the branch for the whole
+// period has no active booking. Past starts are not offered.
+const availabilitySQL = `
+WITH br AS (SELECT id, timezone, opening_hours FROM core.branch WHERE id = $1 AND active),
+win AS (
+  SELECT ($2::date + (w->>0)::time) AT TIME ZONE br.timezone AS open_at,
+         ($2::date + (w->>1)::time) AT TIME ZONE br.timezone AS close_at
+  FROM br, jsonb_array_elements(br.opening_hours -> lower(to_char($2::date, 'Dy'))) w
+),
+starts AS (
+  SELECT s AS starts_at, tstzrange(s, s + make_interval(mins => $3), '[)') AS period
+  FROM win, generate_series(win.open_at, win.close_at - make_interval(mins => $3), interval '30 minutes') s
+  WHERE s >= now()
+)
+SELECT st.starts_at, bay.id, tech.staff_id FROM starts st
+CROSS JOIN LATERAL (
+  SELECT sb.id FROM workshop.service_bay sb
+  WHERE sb.branch_id = $1 AND sb.active AND NOT EXISTS (
+    SELECT 1 FROM workshop.bay_reservation r WHERE r.bay_id = sb.id AND r.active AND r.period && st.period)
+  ORDER BY sb.id LIMIT 1) bay
+CROSS JOIN LATERAL (
+  SELECT sh.staff_id FROM core.staff_shift sh
+  WHERE sh.branch_id = $1 AND sh.active AND sh.period @> st.period
+    AND EXISTS (SELECT 1 FROM core.staff_role sr WHERE sr.staff_id = sh.staff_id AND sr.role = 'technician')
+    AND NOT EXISTS (SELECT 1 FROM workshop.technician_booking t WHERE t.technician_id = sh.staff_id AND t.active AND t.period && st.period)
+  ORDER BY sh.staff_id LIMIT 1) tech
+ORDER BY st.starts_at`
+
+func availability(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	q := call.Gin.Query
+	var errs []error
+	branch, err := parsePositive(q("branch_id"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("branch_id: %w", err))
+	}
+	day, err := time.Parse(time.DateOnly, q("date"))
+	if err != nil {
+		errs = append(errs, errors.New("date must be YYYY-MM-DD"))
+	}
+	minutes, err := parsePositive(q("duration_minutes"))
+	if err != nil || minutes < 15 || minutes > 720 {
+		errs = append(errs, errors.New("duration_minutes must be from 15 to 720"))
+	}
+	if len(errs) > 0 {
+		return oltp.Result{}, oltp.BadRequest(errors.Join(errs...).Error())
+	}
+	rows, err := call.Tx.Query(ctx, availabilitySQL, branch, day, minutes)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	slots, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Slot, error) {
+		var s Slot
+		err := r.Scan(&s.StartsAt, &s.BayID, &s.TechnicianID)
+		s.StartsAt = s.StartsAt.UTC()
+		return s, err
+	})
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	if slots == nil {
+		slots = []Slot{}
+	}
+	return oltp.Result{Status: http.StatusOK, Body: Availability{Slots: slots}}, nil
+}
+
+func parsePositive(s string) (int64, error) {
+	var n int64
+	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != s {
+		return 0, errors.New("must be a positive integer")
+	}
+	return n, nil
+}
