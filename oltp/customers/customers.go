@@ -101,7 +101,8 @@ func Register(api *oltp.API) {
 		Roles: customerWriters, Request: CustomerInput{}, Response: Customer{}, Versioned: true}, updateCustomer)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/customers", Summary: "Search customers by name, email, phone or postcode",
 		Roles: customerReaders, Response: oltp.Collection[Customer]{}}, searchCustomers)
-	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/customers/:id/export", Summary: "Export a customer's personal data (GDPR access)",
+	// The export writes an audit entry, so it runs in a read-write transaction.
+	api.Write(oltp.Route{Method: http.MethodGet, Path: "/v1/customers/:id/export", Summary: "Export a customer's personal data (GDPR access)",
 		Roles: gdprOperators, Response: Export{}}, exportCustomer)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/customers/:id/erasure", Summary: "Erase a customer's personal data (GDPR erasure)",
 		Roles: gdprOperators, Request: ErasureRequest{}, Response: Customer{}}, eraseCustomer)
