@@ -1,0 +1,42 @@
+// Package datagen generates deterministic, realistic synthetic data for Car
+// Care Hub and loads it into a migrated PostgreSQL database.
+//
+// # Determinism
+//
+// Every value comes from one math/rand/v2 PCG stream seeded with
+// Options.Seed and from dates anchored to Options.End (never the wall
+// clock), and every primary key is assigned by the generator. The same
+// Options therefore produce byte-identical COPY streams and identical
+// tables; only columns that triggers maintain (updated_at, version, the
+// audit tables) may differ between two loads.
+//
+// # What is generated
+//
+// One organisation with Options.Branches workshop branches (the first is
+// also the chauffeur base) plus a small second organisation for
+// tenant-isolation demos. Per branch: bays, opening hours, staff of every
+// business role with shifts and clock records; a customer base whose
+// members each have a personal visit interval (some stop coming: churn);
+// vehicles and keeper changes; bookings with weekly and annual seasonality
+// and peak hours, scheduled on per-bay and per-technician timelines so no
+// two active reservations overlap; repair orders, jobs, labour and parts
+// (the MOT category is high-volume and loses money); stock, suppliers,
+// purchase orders and stock-outs; gapless invoice numbers per branch with
+// finance.invoice_counter kept at max+1; payments, allocations, feedback,
+// monthly operating expenses; chauffeur rides with flight metadata,
+// dispatch, status events, charges, pay rules and settlements.
+//
+// # Loading
+//
+// Rows are generated one month at a time and streamed with COPY (text
+// format, pgconn.CopyFrom) table by table in foreign-key order, one
+// transaction per month, with every trigger and constraint enabled.
+// Primary keys are written explicitly: COPY FROM writes identity columns
+// like INSERT ... OVERRIDING SYSTEM VALUE, even GENERATED ALWAYS ones, and
+// afterwards each identity sequence is moved past the largest id with
+// setval. Seeding therefore requires a database without business rows
+// (Seed refuses otherwise; SeedDemo is a no-op).
+//
+// Seed and SeedDemo are safe for concurrent use on different databases;
+// a Generator is not safe for concurrent use.
+package datagen

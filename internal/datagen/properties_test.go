@@ -1,0 +1,122 @@
+package datagen_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+)
+
+// properties are what the analytics must find in generated data, each a
+// query returning one number and the bound it must meet.
+var properties = []struct {
+	name  string
+	query string
+	ok    func(v float64) bool
+	want  string
+}{
+	{"top 20% of customers earn well over 20% of gross profit", `
+		WITH gp AS (
+		  SELECT i.customer_id, sum(l.net_amount - l.cost_amount) AS gp
+		  FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
+		  WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL AND i.organisation_id = 1
+		  GROUP BY 1),
+		q AS (SELECT gp, ntile(5) OVER (ORDER BY gp DESC) AS n FROM gp)
+		SELECT (sum(gp) FILTER (WHERE n = 1) / sum(gp))::float8 FROM q`,
+		func(v float64) bool { return v > 0.35 }, "> 0.35"},
+	{"a high-volume job category has a negative margin", `
+		WITH job AS (
+		  SELECT rj.job_category,
+		    coalesce((SELECT sum(sale_amount - cost_amount) FROM workshop.labour_line ll WHERE ll.repair_job_id = rj.id), 0)
+		    + coalesce((SELECT sum(sale_amount - round(unit_cost * quantity, 2)) FROM workshop.part_line pl WHERE pl.repair_job_id = rj.id), 0)
+		    - rj.sublet_cost AS margin
+		  FROM workshop.repair_job rj WHERE rj.status = 'done' AND rj.pay_type = 'customer'),
+		cat AS (SELECT job_category, count(*) AS n, sum(margin) AS margin FROM job GROUP BY 1)
+		SELECT count(*)::float8 FROM cat WHERE margin < 0 AND n >= (SELECT 0.15 * sum(n) FROM cat)`,
+		func(v float64) bool { return v >= 1 }, ">= 1 category"},
+	{"technician efficiency (billed ÷ applied) spreads by 20+ points", `
+		WITH billed AS (
+		  SELECT ll.technician_id AS t, sum(ll.sold_hours) AS h
+		  FROM workshop.labour_line ll
+		  JOIN finance.invoice_line il ON il.labour_line_id = ll.id
+		  JOIN finance.invoice i ON i.id = il.invoice_id AND i.status = 'issued'
+		  GROUP BY 1),
+		applied AS (
+		  SELECT staff_id AS t, sum(extract(epoch FROM upper(period) - lower(period)) / 3600) AS h
+		  FROM core.time_clock_entry WHERE kind = 'job' GROUP BY 1),
+		eff AS (SELECT b.h / a.h AS e FROM billed b JOIN applied a USING (t) WHERE a.h > 10)
+		SELECT (max(e) - min(e))::float8 FROM eff`,
+		func(v float64) bool { return v >= 0.20 }, ">= 0.20"},
+	{"customers lapse: days since last visit > 1.5 × own median interval", `
+		WITH v AS (SELECT DISTINCT customer_id, lower(period)::date AS d FROM workshop.booking WHERE status = 'converted'),
+		gaps AS (SELECT customer_id, d - lag(d) OVER (PARTITION BY customer_id ORDER BY d) AS gap FROM v),
+		med AS (SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS m FROM gaps WHERE gap IS NOT NULL GROUP BY 1),
+		last AS (SELECT customer_id, max(d) AS d FROM v GROUP BY 1)
+		SELECT count(*)::float8 FROM med JOIN last USING (customer_id)
+		WHERE (SELECT max(upper(period))::date FROM workshop.booking) - last.d > 1.5 * med.m`,
+		func(v float64) bool { return v >= 5 }, ">= 5 customers"},
+	{"the busiest hour of day is well above the average hour", `
+		WITH h AS (
+		  SELECT extract(hour FROM lower(period) AT TIME ZONE 'Europe/London') AS hr, count(*) AS n
+		  FROM workshop.booking GROUP BY 1)
+		SELECT (max(n) / avg(n))::float8 FROM h`,
+		func(v float64) bool { return v > 1.5 }, "> 1.5"},
+	{"every month has at least the configured bookings", `
+		SELECT min(n)::float8 FROM (
+		  SELECT count(*) AS n FROM workshop.booking WHERE organisation_id = 1
+		  GROUP BY date_trunc('month', lower(period) AT TIME ZONE 'Europe/London')) m`,
+		func(v float64) bool { return v >= 400 }, ">= 400"},
+	{"no two active bay reservations overlap", `
+		SELECT count(*)::float8 FROM workshop.bay_reservation a JOIN workshop.bay_reservation b
+		  ON a.bay_id = b.bay_id AND a.id < b.id AND a.period && b.period WHERE a.active AND b.active`,
+		func(v float64) bool { return v == 0 }, "0"},
+	{"no technician is double-booked", `
+		SELECT count(*)::float8 FROM workshop.technician_booking a JOIN workshop.technician_booking b
+		  ON a.technician_id = b.technician_id AND a.id < b.id AND a.period && b.period WHERE a.active AND b.active`,
+		func(v float64) bool { return v == 0 }, "0"},
+	{"no chauffeur or car is double-assigned", `
+		SELECT count(*)::float8 FROM chauffeur.dispatch_assignment a JOIN chauffeur.dispatch_assignment b
+		  ON (a.chauffeur_id = b.chauffeur_id OR a.fleet_vehicle_id = b.fleet_vehicle_id) AND a.id < b.id AND a.period && b.period
+		WHERE a.status IN ('offered', 'accepted', 'completed') AND b.status IN ('offered', 'accepted', 'completed')`,
+		func(v float64) bool { return v == 0 }, "0"},
+	{"invoice numbers are gapless per branch and the counter is next", `
+		SELECT count(*)::float8 FROM (
+		  SELECT branch_id, count(*) AS n, min(invoice_number) AS lo, max(invoice_number) AS hi
+		  FROM finance.invoice WHERE invoice_number IS NOT NULL GROUP BY 1) x
+		JOIN finance.invoice_counter c USING (branch_id)
+		WHERE x.n <> x.hi OR x.lo <> 1 OR c.next_number <> x.hi + 1`,
+		func(v float64) bool { return v == 0 }, "0 branches with gaps"},
+	{"a second, small tenant exists", `
+		SELECT (SELECT count(*) FROM workshop.booking WHERE organisation_id = 2)::float8 / nullif((SELECT count(*) FROM workshop.booking), 0)`,
+		func(v float64) bool { return v > 0 && v < 0.1 }, "between 0 and 10% of bookings"},
+	{"rides carry flight metadata", `
+		SELECT count(*)::float8 FROM chauffeur.ride_booking
+		WHERE service_type = 'airport_arrival' AND metadata ? 'flight_number' AND metadata ? 'airline' AND metadata ? 'terminal'`,
+		func(v float64) bool { return v > 0 }, "> 0"},
+	{"some purchases were urgent because of stock-outs", `
+		SELECT count(*)::float8 FROM core.notification WHERE kind = 'inventory_alert'`,
+		func(v float64) bool { return v > 0 }, "> 0"},
+}
+
+func TestSeededDataHasAnalyticProperties(t *testing.T) {
+	conn, _ := seeded(t, small)
+	for _, p := range properties {
+		t.Run(p.name, func(t *testing.T) {
+			var v *float64
+			if err := conn.QueryRow(context.Background(), p.query).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			if v != nil {
+				t.Logf("value %s (want %s)", formatFloat(*v), p.want)
+			}
+			if v == nil || !p.ok(*v) {
+				got := "NULL"
+				if v != nil {
+					got = formatFloat(*v)
+				}
+				t.Errorf("got %s, want %s", got, p.want)
+			}
+		})
+	}
+}
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
