@@ -183,7 +183,7 @@ func TestDevRecoversAfterKill9(t *testing.T) {
 		t.Skip("starts two clusters")
 	}
 	dataDir := tempDataDir(t)
-	startChild := func() (*exec.Cmd, devInfo) {
+	startChild := func() (*exec.Cmd, devInfo, <-chan error) {
 		cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", "127.0.0.1:0")
 		cmd.Env = append(os.Environ(), "CCH_TEST_MAIN=1")
 		os.Remove(filepath.Join(dataDir, "dev.json")) // a killed run leaves its own behind
@@ -197,9 +197,9 @@ func TestDevRecoversAfterKill9(t *testing.T) {
 		if info.PID != cmd.Process.Pid {
 			t.Fatalf("dev.json pid %d, child %d", info.PID, cmd.Process.Pid)
 		}
-		return cmd, info
+		return cmd, info, done
 	}
-	first, info := startChild()
+	first, info, firstDone := startChild()
 	if got := getStatus(t, info.HTTPURL+"/healthz"); got != 200 {
 		t.Fatalf("/healthz = %d", got)
 	}
@@ -207,9 +207,9 @@ func TestDevRecoversAfterKill9(t *testing.T) {
 	b, _ := os.ReadFile(pidFile)
 	pgPid, _ := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
 	first.Process.Kill()
-	first.Wait()
-	second, info2 := startChild()
-	defer func() { second.Process.Signal(syscall.SIGTERM); second.Wait() }()
+	<-firstDone
+	second, info2, secondDone := startChild()
+	defer func() { second.Process.Signal(syscall.SIGTERM); <-secondDone }()
 	if got := getStatus(t, info2.HTTPURL+"/readyz"); got != 200 {
 		t.Fatalf("/readyz after recovery = %d", got)
 	}

@@ -116,6 +116,7 @@ func Register(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/bookings/:id/cancel", Summary: "Cancel a booking",
 		Roles: bookingWriters, Request: CancelRequest{}, Response: Booking{}, Versioned: true}, cancelBooking)
 	registerCheckIn(api)
+	registerRepairs(api)
 }
 
 // createBookingSQL inserts the booking and both reservations in one

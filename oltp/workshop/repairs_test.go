@@ -1,0 +1,102 @@
+package workshop_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/oltp/oltptest"
+	"github.com/carcarehub/cch/oltp/workshop"
+)
+
+// openRepairOrder books and checks in a vehicle, returning the repair order.
+func openRepairOrder(t *testing.T, e *oltptest.Env) workshop.RepairOrderDetail {
+	t.Helper()
+	res := e.Do(t, "receptionist", "POST", "/v1/bookings", bookingBody(e, e.Fix.Day.Add(8*time.Hour), e.Fix.Bays[0], e.Fix.Technicians[0]))
+	if res.Status != 201 {
+		t.Fatalf("book: %d %s", res.Status, res.Body)
+	}
+	var b workshop.Booking
+	res.JSON(t, &b)
+	res = e.Do(t, "receptionist", "POST", fmt.Sprintf("/v1/bookings/%d/check-in", b.ID), map[string]any{}, "If-Match", res.Header.Get("ETag"))
+	if res.Status != 201 {
+		t.Fatalf("check-in: %d %s", res.Status, res.Body)
+	}
+	var ro workshop.RepairOrder
+	res.JSON(t, &ro)
+	res = e.Do(t, "receptionist", "GET", fmt.Sprintf("/v1/repair-orders/%d", ro.ID), nil)
+	var d workshop.RepairOrderDetail
+	res.JSON(t, &d)
+	return d
+}
+
+func TestRepairOrderWorkflow(t *testing.T) {
+	e := oltptest.New(t, workshop.Register)
+	d := openRepairOrder(t, e)
+	if len(d.Jobs) != 1 || d.Jobs[0].Status != "recommended" {
+		t.Fatalf("jobs after check-in: %+v", d.Jobs)
+	}
+	job := d.Jobs[0]
+	// An extra job recommended by the technician.
+	res := e.Do(t, "technician", "POST", fmt.Sprintf("/v1/repair-orders/%d/jobs", d.ID), map[string]any{"labour_operation_code": "BRK-F", "concern": "pads worn"})
+	if res.Status != 201 {
+		t.Fatalf("recommend: %d %s", res.Status, res.Body)
+	}
+	var extra workshop.Job
+	res.JSON(t, &extra)
+	if res := e.Do(t, "receptionist", "POST", fmt.Sprintf("/v1/repair-jobs/%d/decline", extra.ID), map[string]any{}, "If-Match", oltp.ETag(extra.ID, extra.Version)); res.Status != 200 {
+		t.Fatalf("decline: %d %s", res.Status, res.Body)
+	}
+	res = e.Do(t, "receptionist", "POST", fmt.Sprintf("/v1/repair-jobs/%d/approve", job.ID), map[string]any{"note": "ok by phone"}, "If-Match", oltp.ETag(job.ID, job.Version))
+	if res.Status != 200 {
+		t.Fatalf("approve: %d %s", res.Status, res.Body)
+	}
+	// Technician clocks on (twice is refused), off, completes.
+	on := e.Do(t, "technician", "POST", fmt.Sprintf("/v1/repair-jobs/%d/clock-on", job.ID), map[string]any{})
+	if on.Status != 201 {
+		t.Fatalf("clock-on: %d %s", on.Status, on.Body)
+	}
+	if again := e.Do(t, "technician", "POST", fmt.Sprintf("/v1/repair-jobs/%d/clock-on", job.ID), map[string]any{}); again.Status != 409 {
+		t.Errorf("second clock-on: %d", again.Status)
+	}
+	if off := e.Do(t, "technician", "POST", fmt.Sprintf("/v1/repair-jobs/%d/clock-off", job.ID), map[string]any{}); off.Status != 200 {
+		t.Fatalf("clock-off: %d %s", off.Status, off.Body)
+	}
+	if done := e.Do(t, "technician", "POST", fmt.Sprintf("/v1/repair-jobs/%d/complete", job.ID), map[string]any{"correction": "serviced"}); done.Status != 200 {
+		t.Fatalf("complete: %d %s", done.Status, done.Body)
+	}
+	// Labour: the database fills in the technician's cost (rate 25) and the sale amount.
+	res = e.Do(t, "receptionist", "POST", fmt.Sprintf("/v1/repair-jobs/%d/labour-lines", job.ID), map[string]any{"sold_hours": 1.5})
+	if res.Status != 201 {
+		t.Fatalf("labour line: %d %s", res.Status, res.Body)
+	}
+	var l workshop.LabourLine
+	res.JSON(t, &l)
+	if l.SaleAmount != "180.00" || l.CostAmount != nil {
+		t.Errorf("labour line as receptionist: %+v", l)
+	}
+	// Costs are visible to a manager, absent for a technician.
+	var md workshop.RepairOrderDetail
+	e.Do(t, "manager", "GET", fmt.Sprintf("/v1/repair-orders/%d", d.ID), nil).JSON(t, &md)
+	if c := md.Jobs[0].LabourLines[0].CostAmount; c == nil || *c != "37.50" {
+		t.Errorf("manager sees cost %v, want 37.50", c)
+	}
+	tech := e.Do(t, "technician", "GET", fmt.Sprintf("/v1/repair-orders/%d", d.ID), nil)
+	if tech.Status != 200 || strings.Contains(string(tech.Body), "cost") {
+		t.Errorf("technician view: %d %s", tech.Status, tech.Body)
+	}
+	// Status machine: estimate → closed is illegal; estimate → authorised is fine.
+	etag := oltp.ETag(md.ID, md.Version)
+	if res := e.Do(t, "receptionist", "POST", fmt.Sprintf("/v1/repair-orders/%d/status", d.ID), map[string]any{"status": "closed"}, "If-Match", etag); res.Status != 409 {
+		t.Errorf("estimate → closed: %d", res.Status)
+	}
+	if res := e.Do(t, "receptionist", "POST", fmt.Sprintf("/v1/repair-orders/%d/status", d.ID), map[string]any{"status": "authorised"}, "If-Match", etag); res.Status != 200 {
+		t.Errorf("estimate → authorised: %d %s", res.Status, res.Body)
+	}
+	if res := e.Do(t, "technician", "POST", fmt.Sprintf("/v1/repair-jobs/%d/labour-lines", job.ID), map[string]any{"sold_hours": 1}); res.Status != http.StatusForbidden {
+		t.Errorf("technician selling labour: %d", res.Status)
+	}
+}
