@@ -285,4 +285,3 @@ func addJob(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	j.LabourLines, j.PartLines = []LabourLine{}, []PartLineOut{}
 	return oltp.Result{Status: http.StatusCreated, Body: j, ETag: oltp.ETag(j.ID, j.Version)}, nil
 }
-
