@@ -14,6 +14,7 @@ import (
 
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/oltp/customers"
+	"github.com/carcarehub/cch/oltp/inventory"
 	"github.com/carcarehub/cch/oltp/workshop"
 )
 
@@ -102,6 +103,7 @@ func mountAPI(srv *oltp.Server, pool *pgxpool.Pool, log *slog.Logger) *oltp.API 
 	api := oltp.NewAPI(srv, pool, log)
 	customers.Register(api)
 	workshop.Register(api)
+	inventory.Register(api)
 	return api
 }
 
