@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/oltp/chauffeur"
 	"github.com/carcarehub/cch/oltp/customers"
 	"github.com/carcarehub/cch/oltp/inventory"
 	"github.com/carcarehub/cch/oltp/workshop"
@@ -104,6 +105,7 @@ func mountAPI(srv *oltp.Server, pool *pgxpool.Pool, log *slog.Logger) *oltp.API 
 	customers.Register(api)
 	workshop.Register(api)
 	inventory.Register(api)
+	chauffeur.Register(api)
 	return api
 }
 
