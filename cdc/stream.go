@@ -56,8 +56,8 @@ func (c *Config) Validate() error {
 	if !slotName.MatchString(c.Slot) {
 		errs = append(errs, fmt.Errorf("slot %q: want 1-63 of [a-z0-9_]", c.Slot))
 	}
-	if c.Publication == "" {
-		errs = append(errs, errors.New("publication is required"))
+	if !slotName.MatchString(c.Publication) {
+		errs = append(errs, fmt.Errorf("publication %q: want 1-63 of [a-z0-9_]", c.Publication))
 	}
 	if c.BatchRows < 1 || c.BatchBytes < 1 || c.BatchInterval <= 0 {
 		errs = append(errs, errors.New("batch rows, bytes and interval must be positive"))
