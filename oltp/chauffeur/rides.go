@@ -269,34 +269,41 @@ func getRide(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	return rideResult(ctx, call.Tx, id)
 }
 
-// listRides pages through rides. With ?flight= the filter is
+// rideListQuery builds the list query. With a flight number the filter is
 // metadata @> $n, which the GIN index ride_booking_metadata_gin
 // (jsonb_path_ops) serves; the containment document is built in Go and
-// bound as a parameter. The WHERE clause is assembled from constant
-// fragments only, so each filter combination has its own plan.
+// bound as a parameter. The SQL is assembled from constant fragments only
+// (values are always bound), so each filter combination has its own plan.
+func rideListQuery(flight, status string, after int64, limit int) (string, []any) {
+	q, args := selectRide+" WHERE r.id > $1", []any{after}
+	if flight != "" {
+		doc, _ := json.Marshal(map[string]string{"flight_number": normaliseFlight(flight)})
+		args = append(args, string(doc))
+		q += fmt.Sprintf(" AND r.metadata @> $%d::jsonb", len(args))
+	}
+	if status != "" {
+		args = append(args, status)
+		q += fmt.Sprintf(" AND r.status = $%d::chauffeur.ride_status", len(args))
+	}
+	args = append(args, limit)
+	return q + fmt.Sprintf(" ORDER BY r.id LIMIT $%d", len(args)), args
+}
+
+// listRides pages through the rides the caller may see (?flight=,
+// ?status=, keyset ?cursor=).
 func listRides(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	page, err := oltp.ParsePage(call.Gin)
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	q, args := selectRide+" WHERE r.id > $1", []any{page.After}
-	if f := call.Gin.Query("flight"); f != "" {
-		if len(f) > 10 {
-			return oltp.Result{}, oltp.BadRequest("flight is at most 10 characters")
-		}
-		doc, _ := json.Marshal(map[string]string{"flight_number": normaliseFlight(f)})
-		args = append(args, string(doc))
-		q += fmt.Sprintf(" AND r.metadata @> $%d::jsonb", len(args))
+	flight, status := call.Gin.Query("flight"), call.Gin.Query("status")
+	if len(flight) > 10 {
+		return oltp.Result{}, oltp.BadRequest("flight is at most 10 characters")
 	}
-	if s := call.Gin.Query("status"); s != "" {
-		if !slices.Contains(allStatuses, s) {
-			return oltp.Result{}, oltp.BadRequest(fmt.Sprintf("status must be one of %v", allStatuses))
-		}
-		args = append(args, s)
-		q += fmt.Sprintf(" AND r.status = $%d::chauffeur.ride_status", len(args))
+	if status != "" && !slices.Contains(allStatuses, status) {
+		return oltp.Result{}, oltp.BadRequest(fmt.Sprintf("status must be one of %v", allStatuses))
 	}
-	args = append(args, page.Limit+1)
-	q += fmt.Sprintf(" ORDER BY r.id LIMIT $%d", len(args))
+	q, args := rideListQuery(flight, status, page.After, page.Limit+1)
 	rows, err := call.Tx.Query(ctx, q, args...)
 	if err != nil {
 		return oltp.Result{}, fmt.Errorf("list rides: %w", err)
