@@ -15,6 +15,7 @@ import (
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/oltp/chauffeur"
 	"github.com/carcarehub/cch/oltp/customers"
+	"github.com/carcarehub/cch/oltp/finance"
 	"github.com/carcarehub/cch/oltp/inventory"
 	"github.com/carcarehub/cch/oltp/workshop"
 )
@@ -105,6 +106,7 @@ func mountAPI(srv *oltp.Server, pool *pgxpool.Pool, log *slog.Logger) *oltp.API 
 	customers.Register(api)
 	workshop.Register(api)
 	inventory.Register(api)
+	finance.Register(api)
 	chauffeur.Register(api)
 	return api
 }

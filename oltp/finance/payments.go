@@ -1,0 +1,162 @@
+package finance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/carcarehub/cch/oltp"
+)
+
+func registerPayments(api *oltp.API) {
+	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/payments", Summary: "Record a payment and allocate it to invoices",
+		Roles: financeRoles, Request: PaymentRequest{}, Response: Payment{}, Status: http.StatusCreated}, createPayment)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/payments/:id", Summary: "Read a payment with its allocations",
+		Roles: financeRoles, Response: Payment{}}, getPayment)
+}
+
+// Payment is the API view of finance.payment with its allocations.
+type Payment struct {
+	ID          int64        `json:"id"`
+	BranchID    int64        `json:"branch_id"`
+	CustomerID  int64        `json:"customer_id"`
+	Method      string       `json:"method"`
+	Amount      Decimal      `json:"amount"`
+	Unallocated Decimal      `json:"unallocated"`
+	ReceivedAt  time.Time    `json:"received_at"`
+	Reference   *string      `json:"reference"`
+	Allocations []Allocation `json:"allocations"`
+}
+
+// PaymentRequest is the body of POST /v1/payments. Allocations may split
+// the payment over several invoices and may leave part of it unallocated;
+// they may not exceed the payment or any invoice's outstanding amount.
+type PaymentRequest struct {
+	BranchID    int64               `json:"branch_id"`
+	CustomerID  int64               `json:"customer_id"`
+	Method      string              `json:"method" doc:"card, cash, bank_transfer, account or voucher"`
+	Amount      Decimal             `json:"amount"`
+	ReceivedAt  *time.Time          `json:"received_at,omitempty"`
+	Reference   string              `json:"reference,omitempty"`
+	Allocations []AllocationRequest `json:"allocations"`
+}
+
+// AllocationRequest applies amount of the payment to an invoice.
+type AllocationRequest struct {
+	InvoiceID int64   `json:"invoice_id"`
+	Amount    Decimal `json:"amount"`
+}
+
+var methods = []string{"card", "cash", "bank_transfer", "account", "voucher"}
+
+// Validate reports every problem at once, including allocations that add
+// up to more than the payment.
+func (r *PaymentRequest) Validate() error {
+	var errs []error
+	if r.BranchID <= 0 || r.CustomerID <= 0 {
+		errs = append(errs, errors.New("branch_id and customer_id must be positive integers"))
+	}
+	if !slices.Contains(methods, r.Method) {
+		errs = append(errs, fmt.Errorf("method must be one of %v", methods))
+	}
+	if err := checkMoney("amount", r.Amount); err != nil {
+		errs = append(errs, err)
+	} else if r.Amount.sign() <= 0 {
+		errs = append(errs, errors.New("amount must be greater than zero"))
+	}
+	if len(r.Reference) > 200 {
+		errs = append(errs, errors.New("reference is limited to 200 characters"))
+	}
+	errs = append(errs, r.validateAllocations()...)
+	if err := errors.Join(errs...); err != nil {
+		return oltp.Unprocessable(err.Error())
+	}
+	return nil
+}
+
+func (r *PaymentRequest) validateAllocations() []error {
+	var errs []error
+	if len(r.Allocations) > 50 {
+		errs = append(errs, errors.New("at most 50 allocations"))
+	}
+	seen := map[int64]bool{}
+	sum := new(big.Rat)
+	for i, a := range r.Allocations {
+		if a.InvoiceID <= 0 || seen[a.InvoiceID] {
+			errs = append(errs, fmt.Errorf("allocations[%d].invoice_id must be a positive integer, once per payment", i))
+		}
+		seen[a.InvoiceID] = true
+		if err := checkMoney(fmt.Sprintf("allocations[%d].amount", i), a.Amount); err != nil {
+			errs = append(errs, err)
+			continue
+		} else if a.Amount.sign() <= 0 {
+			errs = append(errs, fmt.Errorf("allocations[%d].amount must be greater than zero", i))
+		}
+		sum.Add(sum, a.Amount.rat())
+	}
+	if len(errs) == 0 && moneyFormat.MatchString(string(r.Amount)) && sum.Cmp(r.Amount.rat()) > 0 {
+		errs = append(errs, fmt.Errorf("allocations add up to %s, more than the payment's %s", sum.FloatString(2), r.Amount))
+	}
+	return errs
+}
+
+func createPayment(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	var req PaymentRequest
+	if err := call.Bind(&req); err != nil {
+		return oltp.Result{}, err
+	}
+	if err := req.Validate(); err != nil {
+		return oltp.Result{}, err
+	}
+	if err := checkScope(call.P, "branch_id", req.BranchID); err != nil {
+		return oltp.Result{}, err
+	}
+	if err := checkAllocations(ctx, call.Tx, req); err != nil {
+		return oltp.Result{}, err
+	}
+	id, err := insertPayment(ctx, call, req)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	p, err := loadPayment(ctx, call.Tx, id)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	return oltp.Result{Status: http.StatusCreated, Body: p, Location: "/v1/payments/" + strconv.FormatInt(id, 10)}, nil
+}
+
+func getPayment(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	id, err := oltp.PathID(call.Gin, "id")
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	p, err := loadPayment(ctx, call.Tx, id)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	return oltp.Result{Body: p}, nil
+}
+
+func loadPayment(ctx context.Context, tx pgx.Tx, id int64) (Payment, error) {
+	var p Payment
+	err := tx.QueryRow(ctx, `SELECT p.id, p.branch_id, p.customer_id, p.method::text, p.amount::text,
+		  (p.amount - coalesce((SELECT sum(a.amount) FROM finance.payment_allocation a WHERE a.payment_id = p.id), 0))::numeric(12,2)::text,
+		  p.received_at, p.reference
+		FROM finance.payment p WHERE p.id = $1`, id).Scan(&p.ID, &p.BranchID, &p.CustomerID, &p.Method, &p.Amount,
+		&p.Unallocated, &p.ReceivedAt, &p.Reference)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, oltp.NotFound("payment " + strconv.FormatInt(id, 10) + " does not exist")
+	} else if err != nil {
+		return p, fmt.Errorf("read payment: %w", err)
+	}
+	p.ReceivedAt = p.ReceivedAt.UTC()
+	p.Allocations, err = loadAllocations(ctx, tx, `payment_id = $1`, id)
+	return p, err
+}
