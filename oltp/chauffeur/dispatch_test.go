@@ -89,6 +89,12 @@ func TestDoubleBookingRefused(t *testing.T) {
 		t.Errorf("rejected ride: %s", back.Body)
 	}
 	f.dispatch(t, second.ID, f.Chauffeur, f.Vehicles[0])
+	// The dispatcher withdraws the offer: the ride is back on the board and
+	// the chauffeur free again.
+	if r := f.event(t, "dispatcher", second.ID, "confirmed", nil); r.Status != "confirmed" || r.Assignment != nil {
+		t.Errorf("withdrawn offer: %+v", r)
+	}
+	f.dispatch(t, first.ID, f.Chauffeur, f.Vehicles[0])
 }
 
 func dispatcherPrincipal(f *fleet) oltp.Principal {

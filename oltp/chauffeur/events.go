@@ -89,9 +89,10 @@ var statusUpdates = map[string]string{
 }
 
 // assignmentAfter is what the ride's live assignment becomes when the ride
-// reaches a final status.
+// reaches a final status, or goes back to confirmed (the dispatcher
+// withdraws the offer; a chauffeur's rejection then marks it declined).
 var assignmentAfter = map[string]string{"completed": "completed", "no_show": "completed",
-	"cancelled": "cancelled", "late_cancelled": "cancelled"}
+	"cancelled": "cancelled", "late_cancelled": "cancelled", "confirmed": "cancelled"}
 
 // setStatus moves a locked ride from → to: the ride row, the append-only
 // event and the live assignment, in that order (once the assignment is no

@@ -170,3 +170,21 @@ func TestFlightSearch(t *testing.T) {
 		t.Errorf("bad status filter: %d", res.Status)
 	}
 }
+
+// TestIdempotentRideBooking: a replayed Idempotency-Key returns the first
+// response and books nothing new.
+func TestIdempotentRideBooking(t *testing.T) {
+	f := newFleet(t)
+	body := f.rideBody(f.Fix.Day.Add(15*time.Hour), map[string]any{"flight_number": "EK1"})
+	first := f.Do(t, "dispatcher", "POST", "/v1/rides", body, "Idempotency-Key", "ride-1")
+	second := f.Do(t, "dispatcher", "POST", "/v1/rides", body, "Idempotency-Key", "ride-1")
+	var a, b chauffeur.Ride
+	first.JSON(t, &a)
+	second.JSON(t, &b)
+	if first.Status != 201 || second.Status != 201 || a.ID != b.ID || second.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay: %d %d, ids %d %d", first.Status, second.Status, a.ID, b.ID)
+	}
+	if n := f.Count(t, "chauffeur.ride_booking"); n != 1 {
+		t.Errorf("%d rides, want 1", n)
+	}
+}

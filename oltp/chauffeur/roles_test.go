@@ -58,15 +58,24 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		})
 	}
+	checkVisibility(t, f, mine.ID)
+}
+
+// checkVisibility: what each role sees of a ride assigned to the fixture
+// chauffeur (mine).
+func checkVisibility(t *testing.T, f *fleet, mine int64) {
+	t.Helper()
+	ride := func(id int64) string { return fmt.Sprintf("/v1/rides/%d", id) }
+	pickup := f.Fix.Day.Add(9 * time.Hour)
 	t.Run("chauffeur lists only own rides", func(t *testing.T) {
 		var got oltp.Collection[chauffeur.Ride]
 		f.Do(t, "chauffeur", "GET", "/v1/rides", nil).JSON(t, &got)
-		if len(got.Items) != 1 || got.Items[0].ID != mine.ID {
+		if len(got.Items) != 1 || got.Items[0].ID != mine {
 			t.Errorf("chauffeur sees %+v", got.Items)
 		}
 	})
 	t.Run("no pay fields for dispatchers", func(t *testing.T) {
-		for _, path := range []string{ride(mine.ID) + "/charges", ride(mine.ID), "/v1/rides"} {
+		for _, path := range []string{ride(mine) + "/charges", ride(mine), "/v1/rides"} {
 			res := f.Do(t, "dispatcher", "GET", path, nil)
 			for _, field := range []string{"payable", "pay_rate", "cost"} {
 				if res.Status != 200 || strings.Contains(string(res.Body), field) {
@@ -74,13 +83,13 @@ func TestRoleMatrix(t *testing.T) {
 				}
 			}
 		}
-		res := f.Do(t, "finance", "GET", ride(mine.ID)+"/charges", nil)
+		res := f.Do(t, "finance", "GET", ride(mine)+"/charges", nil)
 		if !strings.Contains(string(res.Body), `"chauffeur_payable_amount":0.00`) {
 			t.Errorf("finance charges lack the payable amount: %s", res.Body)
 		}
 	})
 	t.Run("manager sets the payable amount", func(t *testing.T) {
-		res := f.Do(t, "manager", "POST", ride(mine.ID)+"/charges", map[string]any{"component": "toll", "unit_amount": 5, "chauffeur_payable_amount": 5})
+		res := f.Do(t, "manager", "POST", ride(mine)+"/charges", map[string]any{"component": "toll", "unit_amount": 5, "chauffeur_payable_amount": 5})
 		if res.Status != 201 || !strings.Contains(string(res.Body), `"chauffeur_payable_amount":5.00`) {
 			t.Errorf("manager charge: %d %s", res.Status, res.Body)
 		}
