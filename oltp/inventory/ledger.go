@@ -29,6 +29,12 @@ type IssueRef struct {
 // "insufficient-stock"; the caller must then roll back. Falling to or below
 // the reorder point queues one inventory alert in tx.
 //
+// The caller's database role needs UPDATE (on_hand) on
+// inventory.stock_level, INSERT on inventory.inventory_transaction (all
+// columns but unit_cost) with SELECT (id), SELECT on core.staff_role and
+// INSERT on core.notification; today only cch_manager holds all of them,
+// otherwise the error is a 42501 (403).
+//
 // IssueStock is safe for concurrent use from many transactions: the
 // decrement is a single conditional UPDATE, so concurrent issuers queue on
 // the row lock and never take stock below zero.
