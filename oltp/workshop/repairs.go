@@ -82,6 +82,7 @@ func registerRepairs(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/repair-orders/:id/jobs", Summary: "Recommend a job on a repair order",
 		Roles: append(advisors, "technician"), Request: JobRequest{}, Response: Job{}, Status: http.StatusCreated, Versioned: true}, addJob)
 	registerJobs(api)
+	registerParts(api)
 }
 
 // StatusRequest asks for a status change.

@@ -100,3 +100,43 @@ func TestRepairOrderWorkflow(t *testing.T) {
 		t.Errorf("technician selling labour: %d", res.Status)
 	}
 }
+
+func TestPartLinesIssueStock(t *testing.T) {
+	e := oltptest.New(t, workshop.Register)
+	var part int64
+	if err := e.Admin.QueryRow(t.Context(), `INSERT INTO inventory.part (organisation_id, part_number, name) VALUES ($1, 'OF-1', 'Oil filter') RETURNING id`,
+		e.Fix.Org).Scan(&part); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Admin.Exec(t.Context(), `INSERT INTO inventory.stock_level (organisation_id, branch_id, part_id, on_hand, reorder_point, reorder_qty, average_cost)
+		VALUES ($1, $2, $3, 1, 0, 5, 4.20)`, e.Fix.Org, e.Fix.Branch, part); err != nil {
+		t.Fatal(err)
+	}
+	d := openRepairOrder(t, e)
+	job := d.Jobs[0]
+	if res := e.Do(t, "receptionist", "POST", fmt.Sprintf("/v1/repair-jobs/%d/approve", job.ID), map[string]any{}, "If-Match", oltp.ETag(job.ID, job.Version)); res.Status != 200 {
+		t.Fatalf("approve: %d %s", res.Status, res.Body)
+	}
+	fit := map[string]any{"part_id": part, "quantity": "1", "unit_price": "12.50"}
+	res := e.Do(t, "receptionist", "POST", fmt.Sprintf("/v1/repair-jobs/%d/part-lines", job.ID), fit)
+	if res.Status != 201 {
+		t.Fatalf("fit part: %d %s", res.Status, res.Body)
+	}
+	var l workshop.PartLineOut
+	res.JSON(t, &l)
+	if l.SaleAmount != "12.50" || l.UnitCost != nil {
+		t.Errorf("part line: %+v", l)
+	}
+	res = e.Do(t, "receptionist", "POST", fmt.Sprintf("/v1/repair-jobs/%d/part-lines", job.ID), fit)
+	if res.Status != 409 || !strings.Contains(string(res.Body), "insufficient-stock") {
+		t.Fatalf("second fit from empty stock: %d %s", res.Status, res.Body)
+	}
+	if n := e.Count(t, "workshop.part_line"); n != 1 {
+		t.Errorf("part lines = %d, want 1 (the refused one rolled back)", n)
+	}
+	var cost string
+	e.Admin.QueryRow(t.Context(), `SELECT unit_cost::text FROM inventory.inventory_transaction WHERE kind = 'issue'`).Scan(&cost)
+	if cost != "4.20" {
+		t.Errorf("ledger unit cost = %q, want 4.20 (filled by the database)", cost)
+	}
+}
