@@ -12,14 +12,23 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/carcarehub/cch/cdc"
+	"github.com/carcarehub/cch/internal/datagen"
 	"github.com/carcarehub/cch/internal/pglocal"
 	"github.com/carcarehub/cch/migrations"
 	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/oltp/chauffeur"
+	"github.com/carcarehub/cch/oltp/notify"
+	"github.com/carcarehub/cch/warehouse"
 )
 
 func init() {
@@ -37,6 +46,9 @@ type devConfig struct {
 	PGPort   int    // --pg-port: local Postgres port; 0 = the previous one if free, else any free. Default 0.
 	PGBin    string // --pg-bin: directory of initdb/postgres; empty searches PATH, pg_config, /usr/lib/postgresql. Default "".
 	LogLevel string // --log-level: debug|info|warn|error. Default info.
+	Seed     bool   // --seed: load the ~3-month demo dataset into an empty database and write demo tokens. Default true.
+	Webhook  string // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
+	Secret   string // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
 }
 
 func (c *devConfig) validate() error {
@@ -62,8 +74,15 @@ type devCmd struct {
 	devJSON        string // removed on a clean stop
 	log            *slog.Logger
 	cluster        *pglocal.Cluster
-	pool           *pgxpool.Pool
+	pool           *pgxpool.Pool // the API's (cch_app)
+	admin          *pgxpool.Pool // local superuser: workers across organisations
+	duck           *warehouse.DB
+	warehouse      *warehouse.Service
+	seeded         atomic.Bool // demo data and tokens are in place
 }
+
+// devMaxLag is how far the dev warehouse may trail Postgres and still be ready.
+const devMaxLag = 30 * time.Second
 
 func (d *devCmd) Parse(args []string) error {
 	f := newFlags("dev", d.stderr)
@@ -72,6 +91,9 @@ func (d *devCmd) Parse(args []string) error {
 	f.Int(&d.cfg.PGPort, "pg-port", 0, "local Postgres port (0: previous if free, else any free)")
 	f.String(&d.cfg.PGBin, "pg-bin", "", "directory holding initdb and postgres (default: search PATH, pg_config, /usr/lib/postgresql)")
 	f.String(&d.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.Bool(&d.cfg.Seed, "seed", true, "seed demo data into an empty database and write demo tokens to tokens.json")
+	f.String(&d.cfg.Webhook, "webhook-url", "", "webhook receiving notifications (booking reminders, inventory alerts); empty: queue only")
+	f.String(&d.cfg.Secret, "webhook-secret", "dev-secret", "HMAC-SHA256 key signing webhook deliveries")
 	return f.Parse(args, d.cfg.validate)
 }
 
@@ -104,7 +126,11 @@ func (d *devCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := d.server(ctx, info)
+	reg := newRegistry()
+	if err := d.openWarehouse(ctx, dataDir, reg); err != nil {
+		return err
+	}
+	srv, err := d.server(ctx, info, reg)
 	if err != nil {
 		return err
 	}
@@ -114,23 +140,58 @@ func (d *devCmd) Run(ctx context.Context) error {
 	if err := writeJSON(d.devJSON, info); err != nil {
 		return err
 	}
-	d.log.Info("car care hub is running", "url", info.HTTPURL, "dev_json", filepath.Join(dataDir, "dev.json"))
+	d.log.Info("car care hub is running", "url", info.HTTPURL, "dev_json", d.devJSON)
 	fmt.Fprintf(d.stderr, "\nCar Care Hub is running at %s  (Ctrl-C stops it)\n\n", info.HTTPURL)
-	serveCtx, cancel := context.WithCancel(ctx)
+	return d.runParts(ctx, dataDir, srv, ln)
+}
+
+// runParts runs the long-lived parts side by side until ctx ends or one
+// fails: HTTP, the CDC pipeline, the one-off demo seeding, and a watch on
+// the local Postgres. Every goroutine ends before runParts returns.
+func (d *devCmd) runParts(ctx context.Context, dataDir string, srv *oltp.Server, ln net.Listener) error {
+	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	start := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(runCtx); err != nil && runCtx.Err() == nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				cancel()
+			}
+		}()
+	}
+	start("http", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	start("warehouse", d.warehouse.Run)
+	start("postgres", func(ctx context.Context) error {
 		select {
 		case <-d.cluster.Done():
-			d.log.Error("local postgres exited unexpectedly")
-			cancel()
-		case <-serveCtx.Done():
+			return errors.New("local postgres exited unexpectedly; see " + filepath.Join(dataDir, "pg", "postgres.log"))
+		case <-ctx.Done():
+			return nil
 		}
-	}()
-	err = srv.Serve(serveCtx, ln)
-	if ctx.Err() == nil && serveCtx.Err() != nil {
-		return errors.Join(err, errors.New("local postgres exited unexpectedly; see "+filepath.Join(dataDir, "pg", "postgres.log")))
+	})
+	if d.cfg.Seed {
+		start("demo data", func(ctx context.Context) error {
+			if err := d.seedDemo(ctx, dataDir); err != nil {
+				return err
+			}
+			return d.autoDispatch(ctx)
+		})
+	} else {
+		d.seeded.Store(true)
 	}
-	return err
+	start("notifications", d.notifier().Run)
+	<-runCtx.Done()
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }
 
 // prepareDatabase creates the dev database, applies the migrations and
@@ -177,13 +238,34 @@ func (d *devCmd) prepareDatabase(ctx context.Context, dataDir string) (devInfo, 
 	return info, nil
 }
 
-func (d *devCmd) server(ctx context.Context, info devInfo) (*oltp.Server, error) {
+// openWarehouse opens the DuckDB file beside the cluster and the CDC
+// pipeline that feeds it (as cch_replicator, slot cch_dev).
+func (d *devCmd) openWarehouse(ctx context.Context, dataDir string, reg *prometheus.Registry) error {
+	secrets, err := loadSecrets(filepath.Join(dataDir, "secrets.json"))
+	if err != nil {
+		return err
+	}
+	d.duck, err = warehouse.Open(ctx, filepath.Join(dataDir, "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		return err
+	}
+	d.warehouse, err = warehouse.NewService(ctx, d.duck, cdc.Config{
+		URL:  d.cluster.URL("cch_replicator", secrets["cch_replicator"], devDatabase),
+		Slot: "cch_dev", Publication: "cch_pub", Logger: d.log, Registerer: reg,
+	})
+	return err
+}
+
+func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Registry) (*oltp.Server, error) {
 	var err error
 	d.pool, err = oltp.OpenPool(ctx, info.AppDatabaseURL, oltp.PoolConfig{ApplicationName: "cch-dev"})
 	if err != nil {
 		return nil, err
 	}
 	superURL := d.cluster.SuperuserURL(devDatabase)
+	if d.admin, err = oltp.OpenPool(ctx, superURL, oltp.PoolConfig{ApplicationName: "cch-dev-workers", MaxConns: 4}); err != nil {
+		return nil, err
+	}
 	checks := []oltp.Check{pingCheck(d.pool), {Name: "migrations", Fn: func(ctx context.Context) error {
 		st, err := migrations.StatusOf(ctx, superURL)
 		if err != nil {
@@ -194,7 +276,15 @@ func (d *devCmd) server(ctx context.Context, info devInfo) (*oltp.Server, error)
 		}
 		return nil
 	}}}
-	srv, err := oltp.NewServer(oltp.Options{Logger: d.log, Registry: newRegistry(), Checks: checks, ShutdownTimeout: 3 * time.Second})
+	checks = append(checks,
+		oltp.Check{Name: "warehouse", Fn: func(context.Context) error { return d.warehouse.Check(devMaxLag) }},
+		oltp.Check{Name: "demo_data", Fn: func(context.Context) error {
+			if !d.seeded.Load() {
+				return errors.New("demo data is still loading")
+			}
+			return nil
+		}})
+	srv, err := oltp.NewServer(oltp.Options{Logger: d.log, Registry: reg, Checks: checks, ShutdownTimeout: 3 * time.Second})
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +292,81 @@ func (d *devCmd) server(ctx context.Context, info devInfo) (*oltp.Server, error)
 	return srv, nil
 }
 
+// seedDemo loads the demo dataset once and issues one demo token per
+// business role (a staff member of the first organisation holding it),
+// written to DATA_DIR/tokens.json (mode 0600). Tokens from the previous
+// start are revoked: only their hashes were kept, so they cannot be shown
+// again.
+func (d *devCmd) seedDemo(ctx context.Context, dataDir string) error {
+	superURL := d.cluster.SuperuserURL(devDatabase)
+	if _, err := datagen.SeedDemo(ctx, superURL, d.log); err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+	conn, err := pgx.Connect(ctx, superURL)
+	if err != nil {
+		return fmt.Errorf("connect to local cluster: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE core.api_token SET revoked_at = now() WHERE label = 'dev demo' AND revoked_at IS NULL`); err != nil {
+		return fmt.Errorf("revoke old demo tokens: %w", err)
+	}
+	tokens := map[string]string{}
+	for role := range oltp.Roles {
+		var staff int64
+		err := conn.QueryRow(ctx, `SELECT r.staff_id FROM core.staff_role r JOIN core.staff s ON s.id = r.staff_id AND s.active
+			WHERE r.role = $1::core.business_role ORDER BY r.organisation_id, r.branch_id NULLS FIRST, r.staff_id LIMIT 1`, role).Scan(&staff)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("find a %s: %w", role, err)
+		}
+		if tokens[role], _, err = oltp.IssueToken(ctx, conn, staff, role, 30*24*time.Hour, "dev demo"); err != nil {
+			return err
+		}
+	}
+	path := filepath.Join(dataDir, "tokens.json")
+	if err := writeJSON(path, tokens); err != nil {
+		return err
+	}
+	d.log.Info("demo tokens written", "path", path, "roles", len(tokens))
+	d.seeded.Store(true)
+	return nil
+}
+
+// notifier is the outbox worker; it works across organisations, so it uses
+// the local superuser (which bypasses row-level security).
+func (d *devCmd) notifier() *notify.Worker {
+	return &notify.Worker{Pool: d.admin, URL: d.cfg.Webhook, Secret: []byte(d.cfg.Secret), Log: d.log}
+}
+
+// autoDispatch runs the chauffeur auto-dispatch worker for the first
+// organisation, acting as its first dispatcher.
+func (d *devCmd) autoDispatch(ctx context.Context) error {
+	var p oltp.Principal
+	err := d.admin.QueryRow(ctx, `SELECT r.staff_id, r.organisation_id,
+		  (SELECT array_agg(b.id ORDER BY b.id) FROM core.branch b WHERE b.organisation_id = r.organisation_id)
+		FROM core.staff_role r WHERE r.role = 'dispatcher' ORDER BY r.organisation_id, r.staff_id LIMIT 1`).Scan(&p.StaffID, &p.OrganisationID, &p.BranchIDs)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("find a dispatcher: %w", err)
+	}
+	p.Role = "dispatcher"
+	return (&chauffeur.Worker{Pool: d.pool, Principal: p, Log: d.log}).Run(ctx)
+}
+
 // Close stops what Run started: the pool, then Postgres (within 8 s, so the
 // whole stop stays under 10 s).
 func (d *devCmd) Close() error {
 	if d.pool != nil {
 		d.pool.Close()
+	}
+	if d.admin != nil {
+		d.admin.Close()
+	}
+	var duckErr error
+	if d.duck != nil {
+		duckErr = d.duck.Close()
 	}
 	if d.devJSON != "" {
 		os.Remove(d.devJSON) // it names a running process; this one is ending
@@ -220,7 +380,7 @@ func (d *devCmd) Close() error {
 	if err == nil && d.log != nil {
 		d.log.Info("local postgres stopped")
 	}
-	return err
+	return errors.Join(duckErr, err)
 }
 
 // loadSecrets returns the dev login passwords, generating and saving them

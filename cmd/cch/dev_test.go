@@ -70,11 +70,11 @@ func getStatus(t *testing.T, url string) int {
 }
 
 // startDev runs `cch dev` in-process, the way main does.
-func startDev(t *testing.T, dataDir string) (devInfo, *devCmd, context.CancelFunc, <-chan error) {
+func startDev(t *testing.T, dataDir string, seed bool) (devInfo, *devCmd, context.CancelFunc, <-chan error) {
 	t.Helper()
 	var out bytes.Buffer
 	d := &devCmd{stdout: &out, stderr: &out}
-	if err := d.Parse([]string{"--data-dir", dataDir, "--http", "127.0.0.1:0"}); err != nil {
+	if err := d.Parse([]string{"--data-dir", dataDir, "--http", "127.0.0.1:0", "--seed=" + strconv.FormatBool(seed)}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -93,7 +93,7 @@ func errorsJoin(a, b error) error {
 
 func TestDevServesAndStopsCleanly(t *testing.T) {
 	dataDir := tempDataDir(t)
-	info, d, cancel, done := startDev(t, dataDir)
+	info, d, cancel, done := startDev(t, dataDir, false)
 	if got := getStatus(t, info.HTTPURL+"/healthz"); got != 200 {
 		t.Fatalf("/healthz = %d", got)
 	}
@@ -120,7 +120,7 @@ func TestDevServesAndStopsCleanly(t *testing.T) {
 		t.Fatal("postgres still running after stop")
 	}
 	// A second start reuses the same data directory.
-	info2, _, cancel2, done2 := startDev(t, dataDir)
+	info2, _, cancel2, done2 := startDev(t, dataDir, false)
 	defer func() { cancel2(); <-done2 }()
 	if info2.DatabaseURL != info.DatabaseURL {
 		t.Errorf("second start changed the database URL: %s vs %s", info2.DatabaseURL, info.DatabaseURL)
@@ -184,7 +184,7 @@ func TestDevRecoversAfterKill9(t *testing.T) {
 	}
 	dataDir := tempDataDir(t)
 	startChild := func() (*exec.Cmd, devInfo, <-chan error) {
-		cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", "127.0.0.1:0")
+		cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", "127.0.0.1:0", "--seed=false")
 		cmd.Env = append(os.Environ(), "CCH_TEST_MAIN=1")
 		os.Remove(filepath.Join(dataDir, "dev.json")) // a killed run leaves its own behind
 		started := time.Now().Add(-time.Second)
@@ -217,5 +217,53 @@ func TestDevRecoversAfterKill9(t *testing.T) {
 		if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pgPid) + "/cmdline"); bytes.Contains(cmdline, []byte(dataDir)) {
 			t.Errorf("the killed run's postgres (pid %d) is still alive", pgPid)
 		}
+	}
+}
+
+// TestDevSeedsDemoAndTokens: the first start seeds the demo business and
+// writes one working token per role; the API answers with them.
+func TestDevSeedsDemoAndTokens(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds the demo dataset")
+	}
+	dataDir := tempDataDir(t)
+	info, _, cancel, done := startDev(t, dataDir, true)
+	defer func() { cancel(); <-done }()
+	// Seeding runs in the background: /healthz answers at once, /readyz
+	// once the demo data, tokens and warehouse are in place.
+	if got := getStatus(t, info.HTTPURL+"/healthz"); got != 200 {
+		t.Fatalf("/healthz during seeding = %d", got)
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for getStatus(t, info.HTTPURL+"/readyz") != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("not ready within 5 minutes")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	b, err := os.ReadFile(filepath.Join(dataDir, "tokens.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokens map[string]string
+	if err := json.Unmarshal(b, &tokens); err != nil {
+		t.Fatal(err)
+	}
+	if len(tokens) != 7 {
+		t.Fatalf("tokens for %d roles, want 7: %v", len(tokens), tokens)
+	}
+	req, _ := http.NewRequest("GET", info.HTTPURL+"/v1/customers?limit=5", nil)
+	req.Header.Set("Authorization", "Bearer "+tokens["manager"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	json.NewDecoder(resp.Body).Decode(&page)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(page.Items) != 5 {
+		t.Fatalf("GET /v1/customers as manager: %d, %d items", resp.StatusCode, len(page.Items))
 	}
 }
