@@ -69,6 +69,18 @@ func getStatus(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
+// waitReady polls /readyz until it answers 200.
+func waitReady(t *testing.T, base string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for getStatus(t, base+"/readyz") != 200 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s/readyz not 200 within %s", base, within)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
 // startDev runs `cch dev` in-process, the way main does.
 func startDev(t *testing.T, dataDir string, seed bool) (devInfo, *devCmd, context.CancelFunc, <-chan error) {
 	t.Helper()
@@ -97,9 +109,7 @@ func TestDevServesAndStopsCleanly(t *testing.T) {
 	if got := getStatus(t, info.HTTPURL+"/healthz"); got != 200 {
 		t.Fatalf("/healthz = %d", got)
 	}
-	if got := getStatus(t, info.HTTPURL+"/readyz"); got != 200 {
-		t.Fatalf("/readyz = %d", got)
-	}
+	waitReady(t, info.HTTPURL, time.Minute)
 	if got := getStatus(t, info.HTTPURL+"/metrics"); got != 200 {
 		t.Fatalf("/metrics = %d", got)
 	}
@@ -210,9 +220,7 @@ func TestDevRecoversAfterKill9(t *testing.T) {
 	<-firstDone
 	second, info2, secondDone := startChild()
 	defer func() { second.Process.Signal(syscall.SIGTERM); <-secondDone }()
-	if got := getStatus(t, info2.HTTPURL+"/readyz"); got != 200 {
-		t.Fatalf("/readyz after recovery = %d", got)
-	}
+	waitReady(t, info2.HTTPURL, time.Minute)
 	if syscall.Kill(pgPid, 0) == nil {
 		if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pgPid) + "/cmdline"); bytes.Contains(cmdline, []byte(dataDir)) {
 			t.Errorf("the killed run's postgres (pid %d) is still alive", pgPid)
@@ -234,13 +242,7 @@ func TestDevSeedsDemoAndTokens(t *testing.T) {
 	if got := getStatus(t, info.HTTPURL+"/healthz"); got != 200 {
 		t.Fatalf("/healthz during seeding = %d", got)
 	}
-	deadline := time.Now().Add(5 * time.Minute)
-	for getStatus(t, info.HTTPURL+"/readyz") != 200 {
-		if time.Now().After(deadline) {
-			t.Fatal("not ready within 5 minutes")
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	waitReady(t, info.HTTPURL, 8*time.Minute)
 	b, err := os.ReadFile(filepath.Join(dataDir, "tokens.json"))
 	if err != nil {
 		t.Fatal(err)
