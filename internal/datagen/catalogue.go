@@ -49,10 +49,10 @@ type partUseDef struct {
 	qty    float64
 }
 
-// MOT-TEST is the high-volume, negative-margin service: a discounted fee
-// for work that takes longer than the book time.
+// MOT-TEST is the high-volume, negative-margin service: a £22.50
+// loss-leader fee for work that takes about twice the book time.
 var opDefs = []opDef{
-	{"MOT-TEST", "MOT test", "mot", 0.75, 39.50, 1.55, 0.24, nil, 0},
+	{"MOT-TEST", "MOT test", "mot", 0.75, 30.00, 1.55, 0.24, nil, 0},
 	{"SRV-OIL", "Oil and filter change", "service", 0.8, 89, 1.0, 0.12, []partUseDef{{"OIL-5W30", 1, 4.5}, {"FLT-OIL", 1, 1}}, 0},
 	{"SRV-INT", "Interim service", "service", 1.2, 89, 1.05, 0.10, []partUseDef{{"OIL-5W30", 1, 4.5}, {"FLT-OIL", 1, 1}, {"FLT-AIR", 1, 1}}, 0},
 	{"SRV-FULL", "Full service", "service", 2.2, 89, 1.05, 0.10, []partUseDef{{"OIL-5W30", 1, 5}, {"FLT-OIL", 1, 1}, {"FLT-AIR", 1, 1},

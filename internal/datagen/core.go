@@ -112,6 +112,7 @@ func (g *Generator) branchStaff(o *org, b *branch, techs int) {
 			basis = "flat_rate"
 		}
 		t := g.newStaff(o, b, "technician", basis, pennies(pay), pennies(pay*1.4))
+		t.flatRate = basis == "flat_rate"
 		// Efficiency spread: evenly from 0.70 to 1.30 across the branch,
 		// so every branch has fast and slow technicians.
 		t.efficiency = 0.70 + 0.60*float64(k)/float64(max(techs-1, 1))

@@ -57,8 +57,8 @@ func (g *Generator) issueParts(o *org, b *branch, w *roWork, j *job, tech *staff
 
 func (g *Generator) partLine(o *org, b *branch, w *roWork, j *job, p *part, qty thousandths, cost money, at time.Time, issued any) int64 {
 	id := g.next(tPartLine)
-	sale := money(int64(p.price) * int64(qty) / 1000)
-	costTotal := money(int64(cost) * int64(qty) / 1000)
+	sale := roundDiv(int64(p.price)*int64(qty), 1000)
+	costTotal := roundDiv(int64(cost)*int64(qty), 1000)
 	g.row(tPartLine, id, o.id, b.id, j.id, p.id, qty, cost, p.price, sale, issued, at, at)
 	if j.pay == "customer" {
 		w.lines = append(w.lines, invLine{kind: "part", desc: p.number, qty: qty, unit: p.price, net: sale, cost: costTotal, job: j.id, part: id})

@@ -49,6 +49,7 @@ type staffMember struct {
 	efficiency float64
 	quality    float64 // comeback propensity multiplier
 	saturday   bool
+	flatRate   bool
 }
 
 type labourOp struct {

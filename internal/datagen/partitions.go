@@ -33,6 +33,8 @@ func ensurePartitions(ctx context.Context, conn *pgx.Conn, from, to time.Time) e
 	types := argTypes(sig)
 	months := monthsBetween(from, to)
 	switch {
+	case len(types) >= 1 && len(types) <= 2 && types[0] == "integer" && (len(types) == 1 || types[1] == "integer"):
+		err = callRelative(ctx, conn, verb, len(types), from, to)
 	case len(types) == 2 && isTime(types[0]) && isTime(types[1]):
 		_, err = conn.Exec(ctx, verb+` core.ensure_partitions($1::`+types[0]+`, $2::`+types[1]+`)`, from.UTC(), to.UTC())
 	case len(types) == 2 && isTime(types[0]) && types[1] == "integer":
@@ -49,6 +51,24 @@ func ensurePartitions(ctx context.Context, conn *pgx.Conn, from, to time.Time) e
 		return fmt.Errorf("datagen: core.ensure_partitions: %w", err)
 	}
 	return nil
+}
+
+// callRelative calls core.ensure_partitions(months_ahead[, months_back]),
+// whose months count from the server's current month.
+func callRelative(ctx context.Context, conn *pgx.Conn, verb string, nargs int, from, to time.Time) error {
+	var now time.Time
+	if err := conn.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		return err
+	}
+	now = now.UTC()
+	ahead := max(0, monthsBetween(now, to))
+	back := max(0, monthsBetween(from, now))
+	if nargs == 1 {
+		_, err := conn.Exec(ctx, verb+` core.ensure_partitions($1)`, ahead)
+		return err
+	}
+	_, err := conn.Exec(ctx, verb+` core.ensure_partitions($1, $2)`, ahead, back)
+	return err
 }
 
 // argTypes turns "p_from date, p_to timestamp with time zone" into
@@ -70,7 +90,7 @@ func argTypes(sig string) []string {
 
 func isTypeWord(s string) bool {
 	switch s {
-	case "date", "timestamp", "timestamptz", "integer", "int", "regclass", "text":
+	case "date", "timestamp", "timestamptz", "integer", "regclass", "text":
 		return true
 	}
 	return false

@@ -2,6 +2,7 @@ package datagen
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -102,10 +103,17 @@ func (g *Generator) work(o *org, b *branch, vis *visit, w *roWork, j *job, t tim
 	}
 	end := t.Add(appliedDur)
 	g.row(tTimeClock, g.next(tTimeClock), o.id, b.id, tech.id, "job", tsrange{t, end}, 0, j.id, nil, t, end)
-	cost := pennies(float64(tech.costRate) / 100 * appliedDur.Hours())
-	sale := money(int64(j.op.book) * int64(j.op.rate) / 100)
+	// Flagged (credited) hours: the time spent for hourly technicians, book
+	// time for flat-rate ones. workshop.fill_labour_line derives
+	// sale = sold × rate and cost = flagged × cost rate the same way.
+	flagged := j.op.book
+	if !tech.flatRate {
+		flagged = hundredths(math.Round(appliedDur.Hours() * 100))
+	}
+	cost := roundDiv(int64(flagged)*int64(tech.costRate), 100)
+	sale := roundDiv(int64(j.op.book)*int64(j.op.rate), 100)
 	ll := g.next(tLabourLine)
-	g.row(tLabourLine, ll, o.id, b.id, j.id, j.op.id, tech.id, j.op.name, j.op.book, j.op.book, j.op.rate, sale, tech.costRate, cost, t, end)
+	g.row(tLabourLine, ll, o.id, b.id, j.id, j.op.id, tech.id, j.op.name, j.op.book, flagged, j.op.rate, sale, tech.costRate, cost, t, end)
 	if j.pay == "customer" {
 		w.lines = append(w.lines, invLine{kind: "labour", desc: j.op.name, qty: 1000, unit: sale, net: sale, cost: cost, job: j.id, labour: ll})
 		if j.op.category == "service" {
@@ -176,4 +184,12 @@ func (g *Generator) jobRow(o *org, b *branch, w *roWork, vis *visit, j *job, ope
 	}
 	g.row(tRepairJob, j.id, o.id, b.id, w.id, j.op.id, j.op.category, concern, nil, nil, status, j.pay, tech, sublet,
 		approved, completed, opened, opened)
+}
+
+// roundDiv is n ÷ d rounded half away from zero, like numeric round().
+func roundDiv(n, d int64) money {
+	if n < 0 {
+		return -money((-n + d/2) / d)
+	}
+	return money((n + d/2) / d)
 }
