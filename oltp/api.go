@@ -52,12 +52,15 @@ type Call struct {
 // Bind decodes the request body strictly (see DecodeJSON).
 func (c *Call) Bind(dst any) error { return DecodeJSON(strings.NewReader(string(c.body)), dst) }
 
-// Result is a handler's successful outcome.
+// Result is a handler's successful outcome: Body is sent as JSON, unless
+// Raw is set, which is sent as is with ContentType (CSV exports).
 type Result struct {
-	Status   int
-	Body     any
-	ETag     string
-	Location string
+	Status      int
+	Body        any
+	ETag        string
+	Location    string
+	Raw         []byte
+	ContentType string
 }
 
 // HandlerFunc handles one operation inside the request's transaction.
@@ -197,6 +200,10 @@ func writeResult(c *gin.Context, res Result, lsn string) {
 	}
 	if res.Location != "" {
 		c.Header("Location", res.Location)
+	}
+	if res.Raw != nil {
+		c.Data(res.Status, res.ContentType, res.Raw)
+		return
 	}
 	if res.Body == nil {
 		c.Status(res.Status)

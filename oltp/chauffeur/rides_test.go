@@ -109,6 +109,11 @@ func settleAndApprove(t *testing.T, f *fleet, ride int64) {
 	if res.Status != 200 || len(ex.Rows) != 3 || len(ex.Rows[0]) != len(ex.Columns) || ex.Rows[0][4] != "approved" {
 		t.Errorf("export: %d %s", res.Status, res.Body)
 	}
+	res = f.Do(t, "finance", "GET", fmt.Sprintf("/v1/settlements/%d/export", s.ID), nil, "Accept", "text/csv")
+	lines := strings.Split(strings.TrimSpace(string(res.Body)), "\n")
+	if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || len(lines) != 4 || !strings.HasPrefix(lines[0], "settlement_id,") {
+		t.Errorf("CSV export: %d %q %s", res.Status, res.Header.Get("Content-Type"), res.Body)
+	}
 }
 
 // TestCancelRide: cancel needs If-Match; a stale one is 412; a cancelled

@@ -1,12 +1,15 @@
 package chauffeur
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -212,9 +215,8 @@ func approveSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error
 	return settlementResult(ctx, call.Tx, id)
 }
 
-// Export is a settlement's lines as CSV cells: the framework's Result
-// carries JSON only, so the header (Columns) and the records (Rows) travel
-// as JSON arrays of strings, ready to be written with encoding/csv.
+// Export is a settlement's lines: as CSV with Accept: text/csv, otherwise
+// as JSON with the CSV header (Columns) and records (Rows) as strings.
 type Export struct {
 	Filename string     `json:"filename"`
 	Columns  []string   `json:"columns"`
@@ -241,6 +243,13 @@ func exportSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error)
 		out.Rows = append(out.Rows, []string{strconv.FormatInt(s.ID, 10), strconv.FormatInt(s.ChauffeurID, 10),
 			s.PeriodStart.Format(time.RFC3339), s.PeriodEnd.Format(time.RFC3339), s.Status,
 			strconv.FormatInt(l.RideID, 10), l.Component, l.Amount.String(), charge})
+	}
+	if strings.Contains(call.Gin.GetHeader("Accept"), "text/csv") {
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Write(out.Columns)
+		w.WriteAll(out.Rows)
+		return oltp.Result{Raw: buf.Bytes(), ContentType: "text/csv; charset=utf-8"}, w.Error()
 	}
 	return oltp.Result{Body: out}, nil
 }
