@@ -107,6 +107,7 @@ func Register(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/customers/:id/erasure", Summary: "Erase a customer's personal data (GDPR erasure)",
 		Roles: gdprOperators, Request: ErasureRequest{}, Response: Customer{}}, eraseCustomer)
 	registerVehicles(api)
+	registerFeedback(api)
 }
 
 const customerColumns = `id, kind::text, home_branch_id, parent_customer_id, given_name, family_name, company_name,
