@@ -46,7 +46,7 @@ type devConfig struct {
 	PGPort   int    // --pg-port: local Postgres port; 0 = the previous one if free, else any free. Default 0.
 	PGBin    string // --pg-bin: directory of initdb/postgres; empty searches PATH, pg_config, /usr/lib/postgresql. Default "".
 	LogLevel string // --log-level: debug|info|warn|error. Default info.
-	Seed     bool   // --seed: load the ~3-month demo dataset into an empty database and write demo tokens. Default true.
+	Seed     bool   // --demo: load the ~3-month demo dataset into an empty database and write demo tokens. Default true.
 	Webhook  string // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
 	Secret   string // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
 }
@@ -91,7 +91,7 @@ func (d *devCmd) Parse(args []string) error {
 	f.Int(&d.cfg.PGPort, "pg-port", 0, "local Postgres port (0: previous if free, else any free)")
 	f.String(&d.cfg.PGBin, "pg-bin", "", "directory holding initdb and postgres (default: search PATH, pg_config, /usr/lib/postgresql)")
 	f.String(&d.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
-	f.Bool(&d.cfg.Seed, "seed", true, "seed demo data into an empty database and write demo tokens to tokens.json")
+	f.Bool(&d.cfg.Seed, "demo", true, "seed demo data into an empty database and write demo tokens to tokens.json")
 	f.String(&d.cfg.Webhook, "webhook-url", "", "webhook receiving notifications (booking reminders, inventory alerts); empty: queue only")
 	f.String(&d.cfg.Secret, "webhook-secret", "dev-secret", "HMAC-SHA256 key signing webhook deliveries")
 	return f.Parse(args, d.cfg.validate)

@@ -86,7 +86,7 @@ func startDev(t *testing.T, dataDir string, seed bool) (devInfo, *devCmd, contex
 	t.Helper()
 	var out bytes.Buffer
 	d := &devCmd{stdout: &out, stderr: &out}
-	if err := d.Parse([]string{"--data-dir", dataDir, "--http", "127.0.0.1:0", "--seed=" + strconv.FormatBool(seed)}); err != nil {
+	if err := d.Parse([]string{"--data-dir", dataDir, "--http", "127.0.0.1:0", "--demo=" + strconv.FormatBool(seed)}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -194,7 +194,7 @@ func TestDevRecoversAfterKill9(t *testing.T) {
 	}
 	dataDir := tempDataDir(t)
 	startChild := func() (*exec.Cmd, devInfo, <-chan error) {
-		cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", "127.0.0.1:0", "--seed=false")
+		cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", "127.0.0.1:0", "--demo=false")
 		cmd.Env = append(os.Environ(), "CCH_TEST_MAIN=1")
 		os.Remove(filepath.Join(dataDir, "dev.json")) // a killed run leaves its own behind
 		started := time.Now().Add(-time.Second)
