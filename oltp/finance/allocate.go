@@ -59,7 +59,7 @@ func checkAllocations(ctx context.Context, tx pgx.Tx, req PaymentRequest) error 
 			return oltp.Conflict("invoice-not-payable", fmt.Sprintf("invoice %d is %s; only issued invoices take payments", a.InvoiceID, b.status))
 		case b.customer != req.CustomerID:
 			return oltp.Unprocessable(fmt.Sprintf("invoice %d belongs to another customer", a.InvoiceID))
-		case a.Amount.rat().Cmp(b.outstanding.rat()) > 0:
+		case a.Amount.Rat().Cmp(b.outstanding.Rat()) > 0:
 			return oltp.Conflict("over-allocation", fmt.Sprintf("invoice %d has %s outstanding; %s cannot be allocated to it",
 				a.InvoiceID, b.outstanding, a.Amount))
 		}

@@ -59,8 +59,8 @@ func (r *InvoiceRequest) Validate() error {
 		if l.Quantity == "" {
 			l.Quantity = "1"
 		}
-		errs = append(errs, checkQuantity(fmt.Sprintf("extra_lines[%d].quantity", i), l.Quantity, false),
-			checkMoney(fmt.Sprintf("extra_lines[%d].unit_price", i), l.UnitPrice))
+		errs = append(errs, oltp.CheckQuantity(fmt.Sprintf("extra_lines[%d].quantity", i), l.Quantity, false),
+			oltp.CheckMoney(fmt.Sprintf("extra_lines[%d].unit_price", i), l.UnitPrice))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return oltp.Unprocessable(err.Error())

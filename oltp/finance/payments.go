@@ -66,9 +66,9 @@ func (r *PaymentRequest) Validate() error {
 	if !slices.Contains(methods, r.Method) {
 		errs = append(errs, fmt.Errorf("method must be one of %v", methods))
 	}
-	if err := checkMoney("amount", r.Amount); err != nil {
+	if err := oltp.CheckMoney("amount", r.Amount); err != nil {
 		errs = append(errs, err)
-	} else if r.Amount.sign() <= 0 {
+	} else if r.Amount.Sign() <= 0 {
 		errs = append(errs, errors.New("amount must be greater than zero"))
 	}
 	if len(r.Reference) > 200 {
@@ -93,15 +93,15 @@ func (r *PaymentRequest) validateAllocations() []error {
 			errs = append(errs, fmt.Errorf("allocations[%d].invoice_id must be a positive integer, once per payment", i))
 		}
 		seen[a.InvoiceID] = true
-		if err := checkMoney(fmt.Sprintf("allocations[%d].amount", i), a.Amount); err != nil {
+		if err := oltp.CheckMoney(fmt.Sprintf("allocations[%d].amount", i), a.Amount); err != nil {
 			errs = append(errs, err)
 			continue
-		} else if a.Amount.sign() <= 0 {
+		} else if a.Amount.Sign() <= 0 {
 			errs = append(errs, fmt.Errorf("allocations[%d].amount must be greater than zero", i))
 		}
-		sum.Add(sum, a.Amount.rat())
+		sum.Add(sum, a.Amount.Rat())
 	}
-	if len(errs) == 0 && moneyFormat.MatchString(string(r.Amount)) && sum.Cmp(r.Amount.rat()) > 0 {
+	if len(errs) == 0 && oltp.CheckMoney("amount", r.Amount) == nil && sum.Cmp(r.Amount.Rat()) > 0 {
 		errs = append(errs, fmt.Errorf("allocations add up to %s, more than the payment's %s", sum.FloatString(2), r.Amount))
 	}
 	return errs

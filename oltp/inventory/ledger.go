@@ -39,7 +39,7 @@ type IssueRef struct {
 // decrement is a single conditional UPDATE, so concurrent issuers queue on
 // the row lock and never take stock below zero.
 func IssueStock(ctx context.Context, tx pgx.Tx, p oltp.Principal, branchID, partID int64, qty string, ref IssueRef) (txID int64, unitCost string, err error) {
-	if err := checkQuantity("quantity", Decimal(qty), false); err != nil {
+	if err := oltp.CheckQuantity("quantity", Decimal(qty), false); err != nil {
 		return 0, "", oltp.Unprocessable(err.Error())
 	}
 	if len(ref.Reference) > 200 {

@@ -80,7 +80,7 @@ func validate(branchID, partID int64, reference string, more ...error) error {
 
 // Validate reports every problem of a receipt at once.
 func (r *ReceiptRequest) Validate() error {
-	return validate(r.BranchID, r.PartID, r.Reference, checkQuantity("quantity", r.Quantity, false), checkMoney("unit_cost", r.UnitCost))
+	return validate(r.BranchID, r.PartID, r.Reference, oltp.CheckQuantity("quantity", r.Quantity, false), oltp.CheckMoney("unit_cost", r.UnitCost))
 }
 
 // Validate reports every problem of an adjustment at once.
@@ -89,7 +89,7 @@ func (r *AdjustmentRequest) Validate() error {
 	if r.Reason == "" {
 		errs = append(errs, errors.New("reason is required"))
 	}
-	return validate(r.BranchID, r.PartID, r.Reason, append(errs, checkQuantity("quantity", r.Quantity, true))...)
+	return validate(r.BranchID, r.PartID, r.Reason, append(errs, oltp.CheckQuantity("quantity", r.Quantity, true))...)
 }
 
 // Validate reports every problem of an issue at once.
@@ -98,7 +98,7 @@ func (r *IssueRequest) Validate() error {
 	if r.PartLineID < 0 {
 		errs = append(errs, errors.New("part_line_id must be a positive integer"))
 	}
-	return validate(r.BranchID, r.PartID, r.Reference, append(errs, checkQuantity("quantity", r.Quantity, false))...)
+	return validate(r.BranchID, r.PartID, r.Reference, append(errs, oltp.CheckQuantity("quantity", r.Quantity, false))...)
 }
 
 // bindMovement decodes and validates a request and checks its branch and
@@ -164,7 +164,7 @@ func adjust(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	}
 	m := movement{branchID: req.BranchID, partID: req.PartID, kind: "adjustment", qty: string(req.Quantity), reference: req.Reason}
 	sign, signText := 1, ""
-	if req.Quantity.sign() < 0 {
+	if req.Quantity.Sign() < 0 {
 		sign, signText, m.qty = -1, "-", m.qty[1:]
 		cost, err := takeOut(ctx, call.Tx, call.P, m.branchID, m.partID, m.qty)
 		if err != nil {

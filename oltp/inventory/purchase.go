@@ -82,9 +82,9 @@ func (r *PurchaseOrderRequest) Validate() error {
 			errs = append(errs, fmt.Errorf("lines[%d].part_id must be a positive integer, once per order", i))
 		}
 		seen[l.PartID] = true
-		errs = append(errs, checkQuantity(fmt.Sprintf("lines[%d].quantity", i), l.Quantity, false))
+		errs = append(errs, oltp.CheckQuantity(fmt.Sprintf("lines[%d].quantity", i), l.Quantity, false))
 		if l.UnitCost != nil {
-			errs = append(errs, checkMoney(fmt.Sprintf("lines[%d].unit_cost", i), *l.UnitCost))
+			errs = append(errs, oltp.CheckMoney(fmt.Sprintf("lines[%d].unit_cost", i), *l.UnitCost))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -136,7 +136,7 @@ func (r *ReceiveRequest) Validate() error {
 		if l.LineID <= 0 {
 			errs = append(errs, fmt.Errorf("lines[%d].line_id must be a positive integer", i))
 		}
-		errs = append(errs, checkQuantity(fmt.Sprintf("lines[%d].quantity", i), l.Quantity, false))
+		errs = append(errs, oltp.CheckQuantity(fmt.Sprintf("lines[%d].quantity", i), l.Quantity, false))
 	}
 	if len(r.Reference) > 200 {
 		errs = append(errs, errors.New("reference is limited to 200 characters"))

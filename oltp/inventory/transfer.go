@@ -37,7 +37,7 @@ func (r *TransferRequest) Validate() error {
 	} else if r.ToBranchID == r.FromBranchID {
 		errs = append(errs, errors.New("to_branch_id must differ from from_branch_id"))
 	}
-	return validate(r.FromBranchID, r.PartID, r.Reference, append(errs, checkQuantity("quantity", r.Quantity, false))...)
+	return validate(r.FromBranchID, r.PartID, r.Reference, append(errs, oltp.CheckQuantity("quantity", r.Quantity, false))...)
 }
 
 // transfer issues at the source and receives at the destination in the

@@ -14,8 +14,8 @@ import (
 // cost, filled in by the database.
 type PartLineRequest struct {
 	PartID    int64             `json:"part_id"`
-	Quantity  inventory.Decimal `json:"quantity"`
-	UnitPrice inventory.Decimal `json:"unit_price"`
+	Quantity  oltp.Decimal `json:"quantity"`
+	UnitPrice oltp.Decimal `json:"unit_price"`
 }
 
 func registerParts(api *oltp.API) {
