@@ -13,7 +13,7 @@ import (
 // strings ("2", "1.500", "45.00"); the unit cost is the branch's average
 // cost, filled in by the database.
 type PartLineRequest struct {
-	PartID    int64             `json:"part_id"`
+	PartID    int64        `json:"part_id"`
 	Quantity  oltp.Decimal `json:"quantity"`
 	UnitPrice oltp.Decimal `json:"unit_price"`
 }
