@@ -1,0 +1,37 @@
+-- Shared macros of the marts. Mirror tables hold PostgreSQL ranges as their
+-- text form ('["2026-01-05 08:00:00+00","2026-01-05 09:30:00+00")'); these
+-- macros read their bounds. An unbounded side reads as NULL.
+CREATE SCHEMA IF NOT EXISTS mart;
+
+CREATE OR REPLACE MACRO mart.range_lo(r) AS
+  TRY_CAST(regexp_extract(r, '^[\[(]"?([^",]*)', 1) AS TIMESTAMPTZ);
+
+CREATE OR REPLACE MACRO mart.range_hi(r) AS
+  TRY_CAST(regexp_extract(r, ',"?([^",]*)"?[\])]$', 1) AS TIMESTAMPTZ);
+
+-- hours between two instants (NULL when either is NULL).
+CREATE OR REPLACE MACRO mart.hours(a, b) AS (epoch(b) - epoch(a)) / 3600.0;
+
+-- the business day of an instant in a branch's time zone.
+CREATE OR REPLACE MACRO mart.local_day(ts, tz) AS CAST(timezone(tz, ts) AS DATE);
+
+-- n ÷ d as DOUBLE, NULL when d is 0 or NULL.
+CREATE OR REPLACE MACRO mart.ratio(n, d) AS
+  CASE WHEN d IS NULL OR d = 0 THEN NULL ELSE CAST(n AS DOUBLE) / CAST(d AS DOUBLE) END;
+
+-- hours of overlap between [a1, a2) and [b1, b2); an open a2 counts as b2.
+CREATE OR REPLACE MACRO mart.overlap_hours(a1, a2, b1, b2) AS
+  greatest(0.0, mart.hours(greatest(a1, b1), least(coalesce(a2, b2), b2)));
+
+-- opening hours of a branch on a day, from core.branch.opening_hours
+-- ({"mon": [["08:00", "18:00"]], …}).
+CREATE OR REPLACE MACRO mart.opening_hours_on(hours_json, d) AS
+  coalesce(list_sum(list_transform(
+    CAST(json_extract(hours_json, '$.' || lower(strftime(d, '%a'))) AS VARCHAR[][]),
+    w -> date_diff('minute', CAST(w[1] AS TIME), CAST(w[2] AS TIME)) / 60.0)), 0.0);
+
+-- the grace after an actual landing within which an airport pickup is on time.
+CREATE OR REPLACE MACRO mart.landing_grace() AS INTERVAL 15 MINUTE;
+
+-- whether a row of branch b is in the caller's scope (an empty list: every branch).
+CREATE OR REPLACE MACRO mart.in_scope(b, branches) AS len(branches) = 0 OR list_contains(branches, b);

@@ -1,0 +1,195 @@
+-- Workshop marts: one row per repair order, technician × day, job, branch × day.
+
+-- Invoiced repair orders (issued invoices; void ones excluded) with their
+-- revenue net of tax split by line kind, and costs from the invoice lines.
+CREATE OR REPLACE VIEW mart.repair_order_financials AS
+WITH lines AS (
+  SELECT i.repair_order_id,
+         min(i.issued_at) AS invoiced_at,
+         sum(l.net_amount) AS revenue,
+         coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'labour'), 0) AS labour_sales,
+         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'labour'), 0) AS labour_cost,
+         coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'part'), 0) AS parts_sales,
+         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'part'), 0) AS parts_cost,
+         coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sublet_sales,
+         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sublet_cost
+  FROM finance.invoice i
+  JOIN finance.invoice_line l ON l.invoice_id = i.id
+  WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL
+  GROUP BY i.repair_order_id
+)
+SELECT ro.organisation_id, ro.branch_id, ro.id AS repair_order_id, ro.customer_id, ro.vehicle_id,
+       l.invoiced_at, mart.local_day(l.invoiced_at, b.timezone) AS day,
+       CAST(l.revenue AS DOUBLE) AS revenue,
+       CAST(l.labour_sales AS DOUBLE) AS labour_sales, CAST(l.labour_cost AS DOUBLE) AS labour_cost,
+       CAST(l.parts_sales AS DOUBLE) AS parts_sales, CAST(l.parts_cost AS DOUBLE) AS parts_cost,
+       CAST(l.sublet_sales AS DOUBLE) AS sublet_sales, CAST(l.sublet_cost AS DOUBLE) AS sublet_cost,
+       CAST(l.revenue - l.parts_cost - l.labour_cost - l.sublet_cost AS DOUBLE) AS gross_profit
+FROM lines l
+JOIN workshop.repair_order ro ON ro.id = l.repair_order_id
+JOIN core.branch b ON b.id = ro.branch_id;
+
+-- Technician hours per business day: available (attendance minus breaks),
+-- applied (job clock) and billed (sold hours of invoiced labour lines, on
+-- the invoice's day) with the labour sales of those lines. Technicians are
+-- staff holding the technician role.
+CREATE OR REPLACE VIEW mart.technician_hours AS
+WITH technicians AS (SELECT DISTINCT staff_id FROM core.staff_role WHERE role = 'technician'),
+clock AS (
+  SELECT e.organisation_id, e.branch_id, e.staff_id AS technician_id,
+         mart.local_day(mart.range_lo(e.period), b.timezone) AS day,
+         CASE WHEN e.kind = 'attendance'
+              THEN mart.hours(mart.range_lo(e.period), mart.range_hi(e.period)) - e.break_minutes / 60.0 ELSE 0 END AS available_hours,
+         CASE WHEN e.kind = 'job'
+              THEN mart.hours(mart.range_lo(e.period), mart.range_hi(e.period)) ELSE 0 END AS applied_hours,
+         0.0 AS billed_hours, 0.0 AS labour_sales
+  FROM core.time_clock_entry e JOIN core.branch b ON b.id = e.branch_id
+  WHERE mart.range_hi(e.period) IS NOT NULL AND e.staff_id IN (SELECT staff_id FROM technicians)
+),
+billed AS (
+  SELECT ll.organisation_id, ll.branch_id, ll.technician_id,
+         mart.local_day(i.issued_at, b.timezone) AS day,
+         0.0, 0.0, CAST(ll.sold_hours AS DOUBLE), CAST(il.net_amount AS DOUBLE)
+  FROM workshop.labour_line ll
+  JOIN finance.invoice_line il ON il.labour_line_id = ll.id
+  JOIN finance.invoice i ON i.id = il.invoice_id AND i.status = 'issued'
+  JOIN core.branch b ON b.id = ll.branch_id
+  WHERE ll.technician_id IS NOT NULL
+)
+SELECT organisation_id, branch_id, technician_id, day,
+       sum(available_hours) AS available_hours, sum(applied_hours) AS applied_hours,
+       sum(billed_hours) AS billed_hours, sum(labour_sales) AS labour_sales
+FROM (SELECT * FROM clock UNION ALL SELECT * FROM billed)
+GROUP BY ALL;
+
+-- Overhead per branch and month with the applied hours it is spread over.
+CREATE OR REPLACE VIEW mart.overhead_rate AS
+WITH applied AS (
+  SELECT organisation_id, branch_id, date_trunc('month', day) AS month, sum(applied_hours) AS applied_hours
+  FROM mart.technician_hours GROUP BY ALL
+),
+expense AS (
+  SELECT organisation_id, branch_id, CAST(date_trunc('month', month) AS DATE) AS month,
+         CAST(sum(amount) AS DOUBLE) AS overhead
+  FROM finance.operating_expense GROUP BY ALL
+)
+SELECT e.organisation_id, e.branch_id, e.month, e.overhead, coalesce(a.applied_hours, 0) AS applied_hours,
+       mart.ratio(e.overhead, a.applied_hours) AS overhead_per_applied_hour
+FROM expense e LEFT JOIN applied a
+  ON a.branch_id = e.branch_id AND a.month = e.month;
+
+-- Invoiced repair jobs with sales, costs, applied hours and allocated
+-- overhead (applied hours × the branch-month overhead rate).
+CREATE OR REPLACE VIEW mart.job_profitability AS
+WITH lines AS (
+  SELECT l.repair_job_id, min(i.issued_at) AS invoiced_at,
+         coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'labour'), 0) AS labour_sales,
+         coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'part'), 0) AS parts_sales,
+         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'labour'), 0) AS technician_cost,
+         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'part'), 0) AS parts_cost,
+         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sublet_cost
+  FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
+  WHERE i.status = 'issued' AND l.repair_job_id IS NOT NULL
+  GROUP BY l.repair_job_id
+),
+applied AS (
+  SELECT repair_job_id, sum(mart.hours(mart.range_lo(period), mart.range_hi(period))) AS applied_hours
+  FROM core.time_clock_entry WHERE kind = 'job' AND repair_job_id IS NOT NULL GROUP BY 1
+)
+SELECT j.organisation_id, j.branch_id, j.id AS repair_job_id, j.repair_order_id, j.job_category,
+       op.code AS labour_operation_code, op.name AS labour_operation_name,
+       mart.local_day(l.invoiced_at, b.timezone) AS day,
+       CAST(l.labour_sales AS DOUBLE) AS labour_sales, CAST(l.parts_sales AS DOUBLE) AS parts_sales,
+       CAST(l.technician_cost AS DOUBLE) AS technician_cost, CAST(l.parts_cost AS DOUBLE) AS parts_cost,
+       CAST(l.sublet_cost AS DOUBLE) AS sublet_cost,
+       coalesce(a.applied_hours, 0) AS applied_hours,
+       coalesce(a.applied_hours, 0) * coalesce(r.overhead_per_applied_hour, 0) AS overhead
+FROM lines l
+JOIN workshop.repair_job j ON j.id = l.repair_job_id
+JOIN core.branch b ON b.id = j.branch_id
+LEFT JOIN workshop.labour_operation op ON op.id = j.labour_operation_id
+LEFT JOIN applied a ON a.repair_job_id = j.id
+LEFT JOIN mart.overhead_rate r
+  ON r.branch_id = j.branch_id AND r.month = date_trunc('month', mart.local_day(l.invoiced_at, b.timezone));
+
+-- Closed repair orders, each marked when it is a comeback: an earlier
+-- repair order of the same vehicle with a job of the same category closed
+-- within the 30 days before this one was opened.
+CREATE OR REPLACE VIEW mart.repair_order_closures AS
+WITH cats AS (
+  SELECT DISTINCT ro.id, ro.vehicle_id, ro.opened_at, ro.closed_at, j.job_category
+  FROM workshop.repair_order ro JOIN workshop.repair_job j ON j.repair_order_id = ro.id
+)
+SELECT ro.organisation_id, ro.branch_id, ro.id AS repair_order_id, ro.vehicle_id,
+       mart.local_day(ro.closed_at, b.timezone) AS day,
+       EXISTS (
+         SELECT 1 FROM cats c JOIN cats p
+           ON p.vehicle_id = c.vehicle_id AND p.job_category = c.job_category AND p.id <> c.id
+         WHERE c.id = ro.id AND p.closed_at <= c.opened_at AND c.opened_at < p.closed_at + INTERVAL 30 DAY
+       ) AS is_comeback,
+       ro.comeback_of_repair_order_id IS NOT NULL AS is_recorded_comeback
+FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
+WHERE ro.closed_at IS NOT NULL;
+
+-- Car count: distinct vehicles with a repair order opened per business day.
+CREATE OR REPLACE VIEW mart.car_count AS
+SELECT ro.organisation_id, ro.branch_id, mart.local_day(ro.opened_at, b.timezone) AS day,
+       count(DISTINCT ro.vehicle_id) AS car_count
+FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
+WHERE ro.status <> 'cancelled'
+GROUP BY ALL;
+
+-- Branch calendar: every day from the first to the last booking with the
+-- branch's opening hours and active bays.
+CREATE OR REPLACE VIEW mart.branch_calendar AS
+WITH span AS (
+  SELECT CAST(min(mart.range_lo(period)) AS DATE) AS lo, CAST(max(mart.range_lo(period)) AS DATE) AS hi
+  FROM workshop.booking
+),
+days AS (
+  SELECT CAST(unnest(generate_series(lo, hi, INTERVAL 1 DAY)) AS DATE) AS day FROM span WHERE lo IS NOT NULL
+)
+SELECT b.organisation_id, b.id AS branch_id, d.day,
+       mart.opening_hours_on(b.opening_hours, d.day) AS opening_hours,
+       (SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) AS bays
+FROM core.branch b CROSS JOIN days d;
+
+-- Bay hours per branch and day: occupied (active reservations) and
+-- available (bays × opening hours).
+CREATE OR REPLACE VIEW mart.bay_hours AS
+WITH occupied AS (
+  SELECT r.branch_id, mart.local_day(mart.range_lo(r.period), b.timezone) AS day,
+         sum(mart.hours(mart.range_lo(r.period), mart.range_hi(r.period))) AS occupied_bay_hours
+  FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id
+  WHERE r.active GROUP BY ALL
+)
+SELECT c.organisation_id, c.branch_id, c.day,
+       coalesce(o.occupied_bay_hours, 0) AS occupied_bay_hours, c.bays * c.opening_hours AS bay_hours_open
+FROM mart.branch_calendar c LEFT JOIN occupied o ON o.branch_id = c.branch_id AND o.day = c.day;
+
+-- Bookings by planned start: outcome counts per branch, day and hour.
+CREATE OR REPLACE VIEW mart.booking_outcomes AS
+SELECT bk.organisation_id, bk.branch_id,
+       mart.local_day(mart.range_lo(bk.period), b.timezone) AS day,
+       hour(timezone(b.timezone, mart.range_lo(bk.period))) AS hour_of_day,
+       count(*) FILTER (WHERE bk.status <> 'cancelled') AS booked,
+       count(*) FILTER (WHERE bk.status IN ('arrived', 'converted')) AS arrived,
+       count(*) FILTER (WHERE bk.status = 'no_show') AS no_show,
+       count(*) FILTER (WHERE bk.status = 'late_cancelled') AS late_cancelled,
+       count(*) FILTER (WHERE bk.status = 'cancelled') AS cancelled,
+       count(*) AS bookings,
+       sum(mart.hours(mart.range_lo(bk.period), mart.range_hi(bk.period))) FILTER (WHERE bk.status <> 'cancelled') AS booked_hours
+FROM workshop.booking bk JOIN core.branch b ON b.id = bk.branch_id
+GROUP BY ALL;
+
+-- Rostered hours per staff member and day (active shifts minus breaks),
+-- split into productive and non-productive.
+CREATE OR REPLACE VIEW mart.rostered_hours AS
+SELECT s.organisation_id, s.branch_id, s.staff_id,
+       mart.local_day(mart.range_lo(s.period), b.timezone) AS day,
+       sum(mart.hours(mart.range_lo(s.period), mart.range_hi(s.period)) - s.break_minutes / 60.0) AS rostered_hours,
+       coalesce(sum(mart.hours(mart.range_lo(s.period), mart.range_hi(s.period)) - s.break_minutes / 60.0)
+                FILTER (WHERE s.productive), 0) AS productive_rostered_hours
+FROM core.staff_shift s JOIN core.branch b ON b.id = s.branch_id
+WHERE s.active
+GROUP BY ALL;

@@ -1,0 +1,43 @@
+-- Chauffeur marts: rides with their outcome, assignment, odometer and revenue.
+
+CREATE OR REPLACE VIEW mart.rides AS
+WITH odo AS (
+  SELECT ride_booking_id,
+         CAST(min(odometer_miles) FILTER (WHERE to_status IN ('accepted', 'on_the_way')) AS DOUBLE) AS odo_start,
+         CAST(max(odometer_miles) FILTER (WHERE to_status = 'passenger_on_board') AS DOUBLE) AS odo_board,
+         CAST(max(odometer_miles) FILTER (WHERE to_status = 'completed') AS DOUBLE) AS odo_end
+  FROM chauffeur.ride_status_event GROUP BY 1
+),
+charges AS (
+  SELECT ride_booking_id,
+         CAST(sum(amount) FILTER (WHERE component <> 'gratuity') AS DOUBLE) AS ride_revenue,
+         CAST(sum(chauffeur_payable_amount) AS DOUBLE) AS chauffeur_payable
+  FROM chauffeur.ride_charge GROUP BY 1
+),
+assigned AS (
+  SELECT ride_booking_id, arg_max(chauffeur_id, id) AS chauffeur_id, arg_max(fleet_vehicle_id, id) AS fleet_vehicle_id
+  FROM chauffeur.dispatch_assignment WHERE status IN ('accepted', 'completed') GROUP BY 1
+)
+SELECT r.organisation_id, r.branch_id, r.id AS ride_booking_id, r.service_type, r.status,
+       mart.local_day(r.pickup_at, b.timezone) AS day, r.pickup_at, r.actual_landing_at, r.on_location_at,
+       r.completed_at, a.chauffeur_id, a.fleet_vehicle_id,
+       r.status = 'completed' AS performed,
+       r.on_location_at IS NOT NULL AND r.on_location_at <= CASE
+         WHEN r.service_type = 'airport_arrival' AND r.actual_landing_at IS NOT NULL
+         THEN r.actual_landing_at + mart.landing_grace()
+         ELSE r.pickup_at END AS on_time,
+       greatest(0, o.odo_board - o.odo_start) AS deadhead_miles,
+       greatest(0, o.odo_end - o.odo_start) AS total_miles,
+       coalesce(c.ride_revenue, 0) AS ride_revenue, coalesce(c.chauffeur_payable, 0) AS chauffeur_payable
+FROM chauffeur.ride_booking r
+JOIN core.branch b ON b.id = r.branch_id
+LEFT JOIN odo o ON o.ride_booking_id = r.id
+LEFT JOIN charges c ON c.ride_booking_id = r.id
+LEFT JOIN assigned a ON a.ride_booking_id = r.id;
+
+-- Assignment periods that were worked (accepted or completed).
+CREATE OR REPLACE VIEW mart.assignments AS
+SELECT d.organisation_id, d.branch_id, d.chauffeur_id, d.fleet_vehicle_id, d.ride_booking_id,
+       mart.range_lo(d.period) AS starts_at, mart.range_hi(d.period) AS ends_at
+FROM chauffeur.dispatch_assignment d
+WHERE d.status IN ('accepted', 'completed');

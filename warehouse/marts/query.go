@@ -1,0 +1,114 @@
+package marts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// Granularities are the periods time-series analytics group by.
+var Granularities = []string{"day", "week", "month", "quarter", "year"}
+
+// Params filter an analytic.
+type Params struct {
+	OrganisationID int64   // tenant; required
+	BranchIDs      []int64 // empty: every branch of the organisation
+	From, To       time.Time
+	Granularity    string // one of Granularities; default month
+	// StaffID, when not zero, limits staff-level analytics to that person
+	// (technicians see their own rows).
+	StaffID int64
+}
+
+// ErrInvalid marks a parameter problem (HTTP 400).
+var ErrInvalid = errors.New("invalid analytic parameters")
+
+func (p *Params) normalise() error {
+	if p.OrganisationID == 0 {
+		return fmt.Errorf("%w: organisation required", ErrInvalid)
+	}
+	if p.Granularity == "" {
+		p.Granularity = "month"
+	}
+	if !slices.Contains(Granularities, p.Granularity) {
+		return fmt.Errorf("%w: granularity %q: want one of %v", ErrInvalid, p.Granularity, Granularities)
+	}
+	if p.To.IsZero() {
+		p.To = time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	}
+	if p.From.IsZero() {
+		p.From = p.To.AddDate(-1, 0, 0)
+	}
+	if !p.From.Before(p.To) {
+		return fmt.Errorf("%w: from must be before to", ErrInvalid)
+	}
+	if p.BranchIDs == nil {
+		p.BranchIDs = []int64{}
+	}
+	return nil
+}
+
+var paramRE = regexp.MustCompile(`\$([a-z]+)`)
+
+// Bind returns the analytic's SQL and its named arguments; only the
+// parameters the query uses are passed.
+func (a Analytic) Bind(p Params) (string, []any, error) {
+	if err := p.normalise(); err != nil {
+		return "", nil, err
+	}
+	query, err := analyticSQL(a.Name)
+	if err != nil {
+		return "", nil, err
+	}
+	var staff any
+	if p.StaffID != 0 {
+		staff = p.StaffID
+	}
+	all := map[string]any{
+		"org": p.OrganisationID, "branches": p.BranchIDs, "grain": p.Granularity, "staff": staff,
+		"from": civil(p.From), "to": civil(p.To),
+	}
+	var args []any
+	seen := map[string]bool{}
+	for _, m := range paramRE.FindAllStringSubmatch(query, -1) {
+		v, ok := all[m[1]]
+		if !ok {
+			return "", nil, fmt.Errorf("analytic %s: unknown parameter $%s", a.Name, m[1])
+		}
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			args = append(args, sql.Named(m[1], v))
+		}
+	}
+	return query, args, nil
+}
+
+// civil is the calendar date of t as a DATE literal DuckDB casts exactly.
+func civil(t time.Time) string { return t.Format(time.DateOnly) }
+
+// Querier runs a query: a *sql.DB, *sql.Conn or *sql.Tx of DuckDB.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Run runs the analytic and reads at most limit rows (0: no limit).
+func Run(ctx context.Context, q Querier, a Analytic, p Params, limit int) (*Table, error) {
+	query, args, err := a.Bind(p)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("analytic %s: %w", a.Name, err)
+	}
+	defer rows.Close()
+	t, err := ReadTable(rows, limit)
+	if err != nil {
+		return nil, fmt.Errorf("analytic %s: %w", a.Name, err)
+	}
+	return t, nil
+}
