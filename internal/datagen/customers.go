@@ -102,6 +102,9 @@ func (g *Generator) newVehicle(o *org, c *customer, created time.Time) *vehicle 
 // sometimes find a new keeper who becomes a customer.
 func (g *Generator) nextCustomer(o *org, b *branch, day time.Time) *customer {
 	horizon := day.AddDate(0, 0, 7)
+	if g.chance(0.06) { // acquisition: word of mouth, marketing, new residents
+		return g.newCustomer(o, b, day.Add(-time.Duration(g.between(1, 14))*24*time.Hour))
+	}
 	for b.due.Len() > 0 && b.due[0].due.Before(horizon) {
 		c := b.popDue()
 		if c.churnAt.After(day) {

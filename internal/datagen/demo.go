@@ -13,7 +13,7 @@ func DemoOptions() Options {
 }
 
 // SeedDemo loads DemoOptions into the migrated database at databaseURL
-// (owner or superuser) unless it already holds business data; seeded
+// (a superuser URL, see Seed) unless it already holds business data; seeded
 // reports whether it loaded anything. Safe to call on every start.
 func SeedDemo(ctx context.Context, databaseURL string, log *slog.Logger) (seeded bool, err error) {
 	stats, err := Seed(ctx, databaseURL, DemoOptions(), log)

@@ -29,13 +29,26 @@
 // # Loading
 //
 // Rows are generated one month at a time and streamed with COPY (text
-// format, pgconn.CopyFrom) table by table in foreign-key order, one
-// transaction per month, with every trigger and constraint enabled.
+// format, pgconn.CopyFrom) table by table in foreign-key order, with every
+// trigger and constraint enabled. Unaudited tables load in one transaction
+// per table and month; tables with the audit_capture row trigger load in
+// transactions of 500 rows, because each audit entry updates the
+// organisation's audit.chain_head row and long single transactions make
+// that quadratic (audit.chain_head is vacuumed every few chunks). Invoices
+// are written as numbered drafts, their lines added, then issued in bulk
+// (finance.guard_invoice_line rejects lines of issued invoices);
+// finance.invoice_counter ends each month at max(invoice_number) + 1.
+// Options.Audit = AuditSummary switches audit_capture off inside each
+// load transaction of an audited table only (ALTER TABLE is transactional)
+// and writes one BULK_LOAD entry per organisation and chunk instead; the
+// hash chain stays verifiable. Partitions come from core.ensure_partitions.
+//
 // Primary keys are written explicitly: COPY FROM writes identity columns
 // like INSERT ... OVERRIDING SYSTEM VALUE, even GENERATED ALWAYS ones, and
 // afterwards each identity sequence is moved past the largest id with
 // setval. Seeding therefore requires a database without business rows
-// (Seed refuses otherwise; SeedDemo is a no-op).
+// (Seed returns ErrNotEmpty; SeedDemo is then a no-op). A failed load
+// leaves the months already committed: seed a fresh database again.
 //
 // Seed and SeedDemo are safe for concurrent use on different databases;
 // a Generator is not safe for concurrent use.

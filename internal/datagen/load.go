@@ -23,10 +23,11 @@ type Stats struct {
 	Elapsed time.Duration
 }
 
-// Seed generates the dataset o describes and loads it into the migrated
-// database at databaseURL (a role that owns or may write every business
-// table, e.g. the owner or a superuser), one transaction per month, with
-// every trigger and constraint enabled.
+// Seed generates the dataset o describes and loads it into the migrated,
+// empty database at databaseURL, with every trigger and constraint
+// enabled (see the package documentation for transactions and audit
+// modes). The URL must be a superuser's: FORCE ROW LEVEL SECURITY applies
+// to cch_owner too, and AuditSummary alters triggers.
 func Seed(ctx context.Context, databaseURL string, o Options, log *slog.Logger) (Stats, error) {
 	log = nopLogger(log)
 	g, err := NewGenerator(o)

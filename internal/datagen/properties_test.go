@@ -92,6 +92,14 @@ var properties = []struct {
 		SELECT count(*)::float8 FROM chauffeur.ride_booking
 		WHERE service_type = 'airport_arrival' AND metadata ? 'flight_number' AND metadata ? 'airline' AND metadata ? 'terminal'`,
 		func(v float64) bool { return v > 0 }, "> 0"},
+	{"every booking has its history row (trigger on)", `
+		SELECT count(*)::float8 FROM workshop.booking b
+		WHERE NOT EXISTS (SELECT 1 FROM audit.booking_history h WHERE h.booking_id = b.id)`,
+		func(v float64) bool { return v == 0 }, "0 bookings without history"},
+	{"audited rows reached the hash-chained audit log, which verifies", `
+		SELECT CASE WHEN (SELECT count(*) FROM audit.verify_chain()) = 0
+		  THEN (SELECT count(*) FROM audit.staff_audit_log WHERE table_name = 'finance.invoice_line') ELSE -1 END::float8`,
+		func(v float64) bool { return v > 0 }, "> 0 entries and no broken link"},
 	{"some purchases were urgent because of stock-outs", `
 		SELECT count(*)::float8 FROM core.notification WHERE kind = 'inventory_alert'`,
 		func(v float64) bool { return v > 0 }, "> 0"},

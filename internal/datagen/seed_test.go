@@ -100,3 +100,28 @@ func TestSeedRefusesExistingData(t *testing.T) {
 		t.Fatalf("SeedDemo on a seeded database: seeded=%v err=%v", seeded, err)
 	}
 }
+
+func TestSeedAuditSummary(t *testing.T) {
+	o := datagen.Options{Seed: 5, Months: 1, Branches: 1, BookingsPerMonth: 60, Audit: datagen.AuditSummary}
+	conn, stats := seeded(t, o)
+	var bulk, perRow, broken int
+	err := conn.QueryRow(context.Background(), `
+		SELECT count(*) FILTER (WHERE action = 'BULK_LOAD'), count(*) FILTER (WHERE action = 'INSERT'),
+		       (SELECT count(*) FROM audit.verify_chain())
+		FROM audit.staff_audit_log`).Scan(&bulk, &perRow, &broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Total == 0 || bulk == 0 || perRow != 0 || broken != 0 {
+		t.Errorf("rows %d, BULK_LOAD entries %d, per-row INSERT entries %d, broken links %d: want >0, >0, 0, 0",
+			stats.Total, bulk, perRow, broken)
+	}
+	var disabled int
+	if err := conn.QueryRow(context.Background(),
+		`SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_capture' AND tgenabled = 'D'`).Scan(&disabled); err != nil {
+		t.Fatal(err)
+	}
+	if disabled != 0 {
+		t.Errorf("%d audit triggers left disabled", disabled)
+	}
+}
