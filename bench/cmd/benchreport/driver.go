@@ -114,7 +114,16 @@ func (d *driver) bookings(ctx context.Context) ([]bench.Figure, error) {
 }
 
 func (d *driver) cdc(ctx context.Context) ([]bench.Figure, error) {
-	return nil, fmt.Errorf("not yet")
+	cfg := bench.CDCConfig{Inserts: 1_000_000, Mixed: 500_000, LagRate: 1000, LagDuration: 20 * time.Second, LagExtraRates: []float64{250}}
+	if d.cfg.quick {
+		cfg.Inserts, cfg.Mixed = 200_000, 100_000
+	}
+	figs, err := bench.CDCThroughput(ctx, d.cluster, d.dir, cfg, d.log.Info)
+	if err != nil {
+		return figs, err
+	}
+	lag, err := bench.CDCLag(ctx, d.cluster, d.dir, cfg, d.log.Info)
+	return append(figs, lag...), err
 }
 
 func (d *driver) seed(ctx context.Context) ([]bench.Figure, error) {
