@@ -29,6 +29,7 @@ import (
 	"github.com/carcarehub/cch/oltp/chauffeur"
 	"github.com/carcarehub/cch/oltp/notify"
 	"github.com/carcarehub/cch/warehouse"
+	"github.com/carcarehub/cch/warehouse/analyst"
 )
 
 func init() {
@@ -288,8 +289,25 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 	if err != nil {
 		return nil, err
 	}
-	mountAPI(srv, d.pool, d.log)
+	api := mountAPI(srv, d.pool, d.log)
+	if err := mountAnalyst(srv, api, d.warehouse, d.log); err != nil {
+		return nil, err
+	}
 	return srv, nil
+}
+
+// --- warehouse analytics (issue 6) ---
+
+// mountAnalyst serves GET /v1/analytics[/{name}] and POST /v1/sql from the
+// warehouse w, authenticated by api's bearer tokens.
+func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, log *slog.Logger) error {
+	h, err := analyst.New(analyst.Config{DB: w.DB().DB, Authenticate: api.Authenticate,
+		Applied: w.Stream().Applied, Ready: w.Stream().Ready(), Logger: log})
+	if err != nil {
+		return err
+	}
+	h.Mount(srv.Router())
+	return nil
 }
 
 // seedDemo loads the demo dataset once and issues one demo token per

@@ -1,0 +1,135 @@
+package analyst
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/carcarehub/cch/cdc"
+	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/warehouse/marts"
+)
+
+// analyticInfo is one entry of GET /v1/analytics.
+type analyticInfo struct {
+	Name       string `json:"name"`
+	Summary    string `json:"summary"`
+	Financial  bool   `json:"financial"`
+	TimeSeries bool   `json:"time_series"`
+}
+
+func (h *Handler) list(c *gin.Context, p oltp.Principal) {
+	items := []analyticInfo{}
+	for _, a := range marts.Catalog() {
+		if a.Allows(p.Role) {
+			items = append(items, analyticInfo{a.Name, a.Summary, a.Financial, a.TimeSeries})
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (h *Handler) analytic(c *gin.Context, p oltp.Principal) {
+	a, ok := marts.Lookup(c.Param("name"))
+	if !ok {
+		oltp.WriteError(c, oltp.NotFound("no analytic "+c.Param("name")))
+		return
+	}
+	if !a.Allows(p.Role) {
+		oltp.WriteError(c, oltp.Forbidden(fmt.Sprintf("the %s role may not read %s", p.Role, a.Name)))
+		return
+	}
+	params, minLSN, err := parseParams(c, p)
+	if err != nil {
+		oltp.WriteError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if err := h.prepare(ctx); err != nil {
+		oltp.WriteError(c, err)
+		return
+	}
+	if err := waitApplied(ctx, h.cfg.Applied, minLSN, h.cfg.MaxWait); err != nil {
+		oltp.WriteError(c, err)
+		return
+	}
+	qctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
+	defer cancel()
+	t, err := marts.Run(qctx, h.cfg.DB, a, params, h.cfg.RowLimit)
+	if err != nil {
+		oltp.WriteError(c, h.queryError(qctx, err))
+		return
+	}
+	c.Header("X-CCH-Applied-LSN", h.cfg.Applied().String())
+	h.writeTable(c, t)
+}
+
+// parseParams reads branch_id, from, to, granularity and min_lsn and
+// scopes the analytic to the caller's organisation and branches.
+func parseParams(c *gin.Context, p oltp.Principal) (marts.Params, cdc.LSN, error) {
+	out := marts.Params{OrganisationID: p.OrganisationID, BranchIDs: p.BranchIDs, Granularity: c.Query("granularity")}
+	if p.Role == marts.Technician {
+		out.StaffID = p.StaffID
+	}
+	if s := c.Query("branch_id"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return out, 0, oltp.BadRequest("branch_id must be an integer")
+		}
+		if len(p.BranchIDs) > 0 && !slices.Contains(p.BranchIDs, id) {
+			return out, 0, oltp.Forbidden("branch " + s + " is outside your branches")
+		}
+		out.BranchIDs = []int64{id}
+	}
+	var err error
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &out.From}, {"to", &out.To}} {
+		if s := c.Query(f.name); s != "" {
+			if *f.dst, err = time.Parse(time.DateOnly, s); err != nil {
+				return out, 0, oltp.BadRequest(f.name + " must be a date YYYY-MM-DD")
+			}
+		}
+	}
+	var lsn cdc.LSN
+	if s := c.Query("min_lsn"); s != "" {
+		if lsn, err = cdc.ParseLSN(s); err != nil {
+			return out, 0, oltp.BadRequest("min_lsn must be a PostgreSQL LSN such as 0/16B3748")
+		}
+	}
+	return out, lsn, nil
+}
+
+// queryError maps a failed query: parameter problems are 400, a timeout
+// is a query-timeout problem.
+func (h *Handler) queryError(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, marts.ErrInvalid):
+		return oltp.BadRequest(err.Error())
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return errTimeout(h.cfg.Timeout)
+	}
+	return err
+}
+
+// writeTable answers JSON, or CSV when the client accepts text/csv.
+func (h *Handler) writeTable(c *gin.Context, t *marts.Table) {
+	if t.Truncated {
+		c.Header("X-CCH-Truncated", "true")
+	}
+	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
+		c.Status(http.StatusOK)
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		if err := writeCSV(c.Writer, t); err != nil {
+			_ = c.Error(err)
+		}
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}

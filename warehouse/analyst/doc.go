@@ -1,0 +1,20 @@
+// Package analyst serves the warehouse to people: the catalogue of
+// analytics (GET /v1/analytics, GET /v1/analytics/{name}) and read-only
+// analyst SQL (POST /v1/sql) on the DuckDB instance CDC writes.
+//
+// Analyst SQL is contained three ways: the statement must prepare as a
+// single SELECT ((*duckdb.Stmt).StatementType; a multi-statement string is
+// refused before anything runs), it runs inside a READ ONLY transaction
+// that is always rolled back, and the instance is hardened before the
+// first analyst query with enable_external_access = false (no file,
+// network or extension access) and lock_configuration = true (no SET or
+// PRAGMA can undo that). The CDC applier is unaffected: it only writes
+// the database's own tables. Every query has a timeout (the context is
+// cancelled and DuckDB interrupted) and a row limit.
+//
+// Handlers authenticate through a caller-supplied function (the oltp API's
+// bearer tokens) and authorise per analytic: managers and finance read
+// everything, other roles only the non-financial analytics listed for
+// them. Every analytic is filtered to the caller's organisation and
+// branches. Safe for concurrent use.
+package analyst

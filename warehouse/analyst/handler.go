@@ -1,0 +1,114 @@
+package analyst
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/carcarehub/cch/cdc"
+	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/warehouse/marts"
+)
+
+// Config wires the analyst endpoints. DB, Authenticate, Applied and Ready
+// are required.
+type Config struct {
+	// DB is the warehouse's DuckDB (the CDC writer's instance).
+	DB *sql.DB
+	// Authenticate resolves the caller or writes a 401 and returns false
+	// (oltp's (*API).Authenticate).
+	Authenticate func(*gin.Context) (oltp.Principal, bool)
+	// Applied is the last LSN the warehouse applied (Stream().Applied).
+	Applied func() cdc.LSN
+	// Ready is closed once the mirror tables exist (Stream().Ready()).
+	Ready <-chan struct{}
+	// MaxWait bounds a min_lsn wait. Default 5s.
+	MaxWait time.Duration
+	// Timeout bounds one query. Default 30s.
+	Timeout time.Duration
+	// RowLimit caps the rows of one answer. Default 100,000.
+	RowLimit int
+	// Logger; default discards.
+	Logger *slog.Logger
+}
+
+// Handler serves the analyst endpoints.
+type Handler struct {
+	cfg Config
+
+	mu        sync.Mutex
+	installed bool
+}
+
+// SQLRoles may use POST /v1/sql.
+var SQLRoles = []string{"manager", "finance", "auditor"}
+
+// New checks cfg and returns a Handler; nothing runs until a request.
+func New(cfg Config) (*Handler, error) {
+	if cfg.DB == nil || cfg.Authenticate == nil || cfg.Applied == nil || cfg.Ready == nil {
+		return nil, fmt.Errorf("analyst: DB, Authenticate, Applied and Ready are required")
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 5 * time.Second
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.RowLimit <= 0 {
+		cfg.RowLimit = 100_000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{cfg: cfg}, nil
+}
+
+// Mount registers GET /v1/analytics, GET /v1/analytics/:name and
+// POST /v1/sql on r.
+func (h *Handler) Mount(r gin.IRoutes) {
+	r.GET("/v1/analytics", h.authed(h.list))
+	r.GET("/v1/analytics/:name", h.authed(h.analytic))
+	r.POST("/v1/sql", h.authed(h.sql))
+}
+
+func (h *Handler) authed(fn func(*gin.Context, oltp.Principal)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, ok := h.cfg.Authenticate(c)
+		if !ok {
+			return
+		}
+		fn(c, p)
+	}
+}
+
+// prepare makes sure the marts exist and the instance is hardened before
+// the first query: it waits for the initial snapshot, installs the marts,
+// then locks the configuration.
+func (h *Handler) prepare(ctx context.Context) error {
+	select {
+	case <-h.cfg.Ready:
+	default:
+		return &oltp.Error{Kind: "warehouse-starting", Status: http.StatusServiceUnavailable, Title: "Warehouse starting",
+			Detail: "the warehouse is still taking its initial snapshot; retry shortly"}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.installed {
+		return nil
+	}
+	if err := marts.Install(ctx, h.cfg.DB); err != nil {
+		return err
+	}
+	if err := Harden(ctx, h.cfg.DB); err != nil {
+		return err
+	}
+	h.installed = true
+	h.cfg.Logger.Info("warehouse marts installed; analyst access hardened")
+	return nil
+}
