@@ -113,7 +113,7 @@ func (s *stack) do(t *testing.T, role, method, path string, body any, accept str
 
 type table struct {
 	Columns []struct{ Name, Type string } `json:"columns"`
-	Rows    [][]any                        `json:"rows"`
+	Rows    [][]any                       `json:"rows"`
 }
 
 func decode(t *testing.T, r response) table {
