@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -156,39 +157,68 @@ func (a *API) serve(c *gin.Context, r Route, readOnly bool, h HandlerFunc) {
 		}
 		call.body = body
 	}
-	idemKey := c.GetHeader("Idempotency-Key")
-	var res Result
-	var replay *storedResponse
-	ctx := c.Request.Context()
-	lsn, err := InTx(ctx, a.pool, p, c.GetString(requestIDKey), readOnly, func(tx pgx.Tx) error {
-		call.Tx = tx
-		if !readOnly && idemKey != "" {
-			var err error
-			if replay, err = claimIdempotencyKey(ctx, tx, p, idemKey, c.Request.Method, c.FullPath(), call.body); err != nil || replay != nil {
-				return err
-			}
+	var out outcome
+	var err error
+	// A deadlock or serialization failure rolled everything back: the
+	// request is retried as a whole, a few times, before the client sees 409.
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if out, err = a.attempt(c, r, call, readOnly, h); !retryable(err) {
+			break
 		}
-		var err error
-		if res, err = h(ctx, call); err != nil {
-			return err
-		}
-		if res.Status == 0 {
-			res.Status = r.Status
-		}
-		if !readOnly && idemKey != "" {
-			return storeIdempotentResponse(ctx, tx, p, idemKey, res)
-		}
-		return nil
-	})
+	}
 	if err != nil {
 		WriteError(c, err)
 		return
 	}
-	if replay != nil {
-		a.writeReplay(c, replay)
+	if out.replay != nil {
+		a.writeReplay(c, out.replay)
 		return
 	}
-	writeResult(c, res, lsn)
+	writeResult(c, out.res, out.lsn)
+}
+
+// outcome is what one committed attempt produced.
+type outcome struct {
+	res    Result
+	replay *storedResponse // the first response to this Idempotency-Key
+	lsn    string
+}
+
+// maxAttempts bounds the retries of a request that hit a deadlock or a
+// serialization failure.
+const maxAttempts = 3
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
+
+// attempt runs the handler once in its own transaction, claiming and
+// storing the Idempotency-Key in that same transaction.
+func (a *API) attempt(c *gin.Context, r Route, call *Call, readOnly bool, h HandlerFunc) (out outcome, err error) {
+	ctx, p := c.Request.Context(), call.P
+	idemKey := c.GetHeader("Idempotency-Key")
+	out.lsn, err = InTx(ctx, a.pool, p, c.GetString(requestIDKey), readOnly, func(tx pgx.Tx) error {
+		call.Tx = tx
+		if !readOnly && idemKey != "" {
+			var err error
+			if out.replay, err = claimIdempotencyKey(ctx, tx, p, idemKey, c.Request.Method, c.FullPath(), call.body); err != nil || out.replay != nil {
+				return err
+			}
+		}
+		var err error
+		if out.res, err = h(ctx, call); err != nil {
+			return err
+		}
+		if out.res.Status == 0 {
+			out.res.Status = r.Status
+		}
+		if !readOnly && idemKey != "" {
+			return storeIdempotentResponse(ctx, tx, p, idemKey, out.res)
+		}
+		return nil
+	})
+	return out, err
 }
 
 func writeResult(c *gin.Context, res Result, lsn string) {
@@ -267,4 +297,14 @@ func storeIdempotentResponse(ctx context.Context, tx pgx.Tx, p Principal, key st
 		return fmt.Errorf("store idempotent response: %w", err)
 	}
 	return nil
+}
+
+// IDIfMatch reads the :id path parameter and the version its If-Match
+// names (see PathID and IfMatchVersion).
+func (c *Call) IDIfMatch() (id int64, version int32, err error) {
+	if id, err = PathID(c.Gin, "id"); err != nil {
+		return 0, 0, err
+	}
+	version, err = IfMatchVersion(c.Gin, id)
+	return id, version, err
 }

@@ -189,11 +189,7 @@ func getSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 // approveSettlement moves a draft to approved. If-Match must name the
 // version read; the row lock makes check and write one step.
 func approveSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	id, err := oltp.PathID(call.Gin, "id")
-	if err != nil {
-		return oltp.Result{}, err
-	}
-	want, err := oltp.IfMatchVersion(call.Gin, id)
+	id, want, err := call.IDIfMatch()
 	if err != nil {
 		return oltp.Result{}, err
 	}

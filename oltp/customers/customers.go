@@ -166,11 +166,7 @@ func getCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 }
 
 func updateCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	id, err := oltp.PathID(call.Gin, "id")
-	if err != nil {
-		return oltp.Result{}, err
-	}
-	want, err := oltp.IfMatchVersion(call.Gin, id)
+	id, want, err := call.IDIfMatch()
 	if err != nil {
 		return oltp.Result{}, err
 	}

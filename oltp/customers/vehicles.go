@@ -157,11 +157,7 @@ func getVehicle(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 }
 
 func updateVehicle(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	id, err := oltp.PathID(call.Gin, "id")
-	if err != nil {
-		return oltp.Result{}, err
-	}
-	want, err := oltp.IfMatchVersion(call.Gin, id)
+	id, want, err := call.IDIfMatch()
 	if err != nil {
 		return oltp.Result{}, err
 	}

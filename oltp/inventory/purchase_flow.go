@@ -59,11 +59,7 @@ func getPO(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 // lockPOForChange loads and locks the order named in the path, checks
 // If-Match and that its status is one of from.
 func lockPOForChange(ctx context.Context, call *oltp.Call, from ...string) (PurchaseOrder, error) {
-	id, err := oltp.PathID(call.Gin, "id")
-	if err != nil {
-		return PurchaseOrder{}, err
-	}
-	want, err := oltp.IfMatchVersion(call.Gin, id)
+	id, want, err := call.IDIfMatch()
 	if err != nil {
 		return PurchaseOrder{}, err
 	}

@@ -135,8 +135,11 @@ WITH b AS (
   SELECT $1, $2, b.id, sb.id, b.period, true FROM b, workshop.service_bay sb WHERE sb.id = $11 AND sb.branch_id = $2 AND sb.active
   RETURNING bay_id
 ), tech AS (
+  -- Reading bay's output orders the inserts: bay first, then technician,
+  -- in every transaction. (Sibling data-modifying CTEs otherwise run in no
+  -- fixed order, and two racing bookings could deadlock.)
   INSERT INTO workshop.technician_booking (organisation_id, branch_id, booking_id, technician_id, period, active)
-  SELECT $1, $2, b.id, $12, b.period, true FROM b
+  SELECT $1, $2, b.id, $12, b.period, true FROM b, bay
   RETURNING technician_id
 )
 SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay), (SELECT count(*) FROM tech) FROM b`

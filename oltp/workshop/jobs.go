@@ -69,11 +69,7 @@ func decideJob(action string) oltp.HandlerFunc {
 		if err := call.Bind(&req); err != nil {
 			return oltp.Result{}, err
 		}
-		id, err := oltp.PathID(call.Gin, "id")
-		if err != nil {
-			return oltp.Result{}, err
-		}
-		want, err := oltp.IfMatchVersion(call.Gin, id)
+		id, want, err := call.IDIfMatch()
 		if err != nil {
 			return oltp.Result{}, err
 		}

@@ -35,11 +35,7 @@ var openStatuses = []string{"booked", "confirmed"}
 // version = $expected on the write is the optimistic check, this lock makes
 // the read-check-write of the reservations atomic.
 func lockForChange(ctx context.Context, call *oltp.Call) (Booking, error) {
-	id, err := oltp.PathID(call.Gin, "id")
-	if err != nil {
-		return Booking{}, err
-	}
-	want, err := oltp.IfMatchVersion(call.Gin, id)
+	id, want, err := call.IDIfMatch()
 	if err != nil {
 		return Booking{}, err
 	}

@@ -194,11 +194,7 @@ func setRepairOrderStatus(ctx context.Context, call *oltp.Call) (oltp.Result, er
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	id, err := oltp.PathID(call.Gin, "id")
-	if err != nil {
-		return oltp.Result{}, err
-	}
-	want, err := oltp.IfMatchVersion(call.Gin, id)
+	id, want, err := call.IDIfMatch()
 	if err != nil {
 		return oltp.Result{}, err
 	}
