@@ -21,31 +21,11 @@ type visit struct {
 
 // booking books the next due customer at b on day.
 func (g *Generator) booking(o *org, b *branch, day time.Time, open, close int) {
-	c := g.nextCustomer(o, b, day)
-	vis := &visit{id: g.next(tBooking), c: c, v: pick(g, c.vehicles)}
-	vis.ops = g.chooseOps(o, c, vis)
-	dur := 0
-	for _, op := range vis.ops {
-		dur += int(op.book) * 60 / 100
-	}
-	n := min(max((dur+14)/15, 2), 16)
-	total := (close - open) / 15
-	ch := channels[g.weighted(channelWeights)]
+	vis, ch := g.newVisit(o, b, day)
 	vis.status = g.bookingStatus(ch)
-	holds := vis.status != "cancelled" && vis.status != "late_cancelled"
-	pref := g.preferredSlot(total, n)
-	bay, tech, slot := g.r.IntN(len(b.bays)), g.r.IntN(len(b.techs)), pref
-	if holds {
-		var ok bool
-		if bay, tech, slot, ok = g.schedule(b, pref, n, total); !ok {
-			vis.status, holds = "cancelled", false // fully booked: the customer gives up for now
-			bay, tech, slot = g.r.IntN(len(b.bays)), g.r.IntN(len(b.techs)), pref
-		}
-	}
-	vis.tech = b.techs[tech]
-	vis.start = g.cal.at(day, open+slot*15)
-	vis.end = vis.start.Add(minutes(n * 15))
-	g.bookingRows(o, b, vis, ch, b.bays[bay], holds)
+	bay, holds := g.place(b, vis, day, open, close)
+	g.bookingRows(o, b, vis, ch, bay, holds)
+	c := vis.c
 	switch vis.status {
 	case "converted":
 		g.repairOrder(o, b, vis)
@@ -55,6 +35,40 @@ func (g *Generator) booking(o *org, b *branch, day time.Time, open, close int) {
 	default:
 		g.revisit(c, day, g.uniform(3, 20))
 	}
+}
+
+// newVisit picks the customer, vehicle, operations and channel.
+func (g *Generator) newVisit(o *org, b *branch, day time.Time) (*visit, string) {
+	c := g.nextCustomer(o, b, day)
+	vis := &visit{id: g.next(tBooking), c: c, v: pick(g, c.vehicles)}
+	vis.ops = g.chooseOps(o, c, vis)
+	return vis, channels[g.weighted(channelWeights)]
+}
+
+// place sets the visit's period, bay and technician: on free timelines
+// when the booking holds resources, anywhere (inactive) when it does not.
+// A fully booked day turns the booking into a cancellation.
+func (g *Generator) place(b *branch, vis *visit, day time.Time, open, close int) (bay int64, holds bool) {
+	dur := 0
+	for _, op := range vis.ops {
+		dur += int(op.book) * 60 / 100
+	}
+	n := min(max((dur+14)/15, 2), 16)
+	total := (close - open) / 15
+	holds = vis.status != "cancelled" && vis.status != "late_cancelled"
+	pref := g.preferredSlot(total, n)
+	bi, tech, slot := g.r.IntN(len(b.bays)), g.r.IntN(len(b.techs)), pref
+	if holds {
+		var ok bool
+		if bi, tech, slot, ok = g.schedule(b, pref, n, total); !ok {
+			vis.status, holds = "cancelled", false // fully booked: the customer gives up for now
+			bi, tech, slot = g.r.IntN(len(b.bays)), g.r.IntN(len(b.techs)), pref
+		}
+	}
+	vis.tech = b.techs[tech]
+	vis.start = g.cal.at(day, open+slot*15)
+	vis.end = vis.start.Add(minutes(n * 15))
+	return b.bays[bi], holds
 }
 
 // chooseOps picks the requested operations: the redo of a comeback, else

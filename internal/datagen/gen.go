@@ -8,8 +8,8 @@ import (
 
 // Generator produces the dataset one phase at a time into per-table
 // buffers: Reference (catalogues, organisations, staff, customer base),
-// then Month(i) for every month, then Final (keeper history and stock
-// levels). Not safe for concurrent use.
+// then Month(i) for every month, then Future (what is already booked),
+// then Final (keeper history and stock levels). Not safe for concurrent use.
 type Generator struct {
 	opt  Options
 	cal  calendar

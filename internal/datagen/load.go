@@ -88,6 +88,10 @@ func (l *loader) run(ctx context.Context) error {
 			return err
 		}
 	}
+	l.g.Future()
+	if err := l.flush(ctx, "future"); err != nil {
+		return err
+	}
 	l.g.Final()
 	if err := l.flush(ctx, "final"); err != nil {
 		return err

@@ -28,6 +28,9 @@ type Options struct {
 	// End is the last day of generated history (its date in Europe/London
 	// matters, not its time). Default 2026-10-31.
 	End time.Time
+	// FutureDays of bookings already made after End (booked/confirmed,
+	// reminders pending) and rota shifts. Default 14; negative means none.
+	FutureDays int
 	// Audit selects how audited tables are loaded: AuditRows (default)
 	// keeps every audit trigger on; AuditSummary replaces per-row entries
 	// by one BULK_LOAD entry per table chunk.
@@ -66,6 +69,12 @@ func (o Options) withDefaults() Options {
 	if o.BookingsPerMonth == 0 {
 		o.BookingsPerMonth = 10000
 	}
+	if o.FutureDays == 0 {
+		o.FutureDays = 14
+	}
+	if o.FutureDays < 0 {
+		o.FutureDays = 0
+	}
 	if o.Audit == "" {
 		o.Audit = AuditRows
 	}
@@ -87,6 +96,9 @@ func (o Options) Validate() error {
 	}
 	if o.BookingsPerMonth < 10 || o.BookingsPerMonth > 1_000_000 {
 		errs = append(errs, fmt.Errorf("bookings per month %d: want 10..1000000", o.BookingsPerMonth))
+	}
+	if o.FutureDays > 60 {
+		errs = append(errs, fmt.Errorf("future days %d: want at most 60", o.FutureDays))
 	}
 	if o.Audit != AuditRows && o.Audit != AuditSummary {
 		errs = append(errs, fmt.Errorf("audit mode %q: want %q or %q", o.Audit, AuditRows, AuditSummary))

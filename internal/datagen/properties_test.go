@@ -52,7 +52,7 @@ var properties = []struct {
 		med AS (SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS m FROM gaps WHERE gap IS NOT NULL GROUP BY 1),
 		last AS (SELECT customer_id, max(d) AS d FROM v GROUP BY 1)
 		SELECT count(*)::float8 FROM med JOIN last USING (customer_id)
-		WHERE (SELECT max(upper(period))::date FROM workshop.booking) - last.d > 1.5 * med.m`,
+		WHERE (SELECT max(upper(period))::date FROM workshop.booking WHERE status = 'converted') - last.d > 1.5 * med.m`,
 		func(v float64) bool { return v >= 5 }, ">= 5 customers"},
 	{"the busiest hour of day is well above the average hour", `
 		WITH h AS (
@@ -62,7 +62,7 @@ var properties = []struct {
 		func(v float64) bool { return v > 1.5 }, "> 1.5"},
 	{"every month has at least the configured bookings", `
 		SELECT min(n)::float8 FROM (
-		  SELECT count(*) AS n FROM workshop.booking WHERE organisation_id = 1
+		  SELECT count(*) AS n FROM workshop.booking WHERE organisation_id = 1 AND status NOT IN ('booked', 'confirmed')
 		  GROUP BY date_trunc('month', lower(period) AT TIME ZONE 'Europe/London')) m`,
 		func(v float64) bool { return v >= 400 }, ">= 400"},
 	{"no two active bay reservations overlap", `
@@ -88,6 +88,11 @@ var properties = []struct {
 	{"a second, small tenant exists", `
 		SELECT (SELECT count(*) FROM workshop.booking WHERE organisation_id = 2)::float8 / nullif((SELECT count(*) FROM workshop.booking), 0)`,
 		func(v float64) bool { return v > 0 && v < 0.1 }, "between 0 and 10% of bookings"},
+	{"upcoming bookings exist with pending reminders", `
+		SELECT count(*)::float8 FROM workshop.booking b JOIN core.notification n
+		  ON n.kind = 'booking_reminder' AND n.status = 'pending' AND n.payload @> jsonb_build_object('booking_id', b.id)
+		WHERE b.status IN ('booked', 'confirmed') AND lower(b.period) > now() - interval '100 years'`,
+		func(v float64) bool { return v > 0 }, "> 0"},
 	{"rides carry flight metadata", `
 		SELECT count(*)::float8 FROM chauffeur.ride_booking
 		WHERE service_type = 'airport_arrival' AND metadata ? 'flight_number' AND metadata ? 'airline' AND metadata ? 'terminal'`,

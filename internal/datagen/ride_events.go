@@ -13,70 +13,80 @@ type rideTimes struct {
 	miles                                             float64
 }
 
+// events writes one ride's status history in order.
+type events struct {
+	g    *Generator
+	o    *org
+	r    *ride
+	from any
+	t    time.Time
+	rt   rideTimes
+}
+
+func (e *events) step(to string, at time.Time, staff, miles any) {
+	e.g.row(tRideEvent, e.g.next(tRideEvent), e.o.id, at, e.r.id, e.from, to, staff, miles, nil, at)
+	e.from, e.t, e.rt.last = to, at, at
+}
+
 // rideEvents writes the status history of r and returns its milestones.
 func (g *Generator) rideEvents(o *org, cb *chauffeurBase, r *ride, _ money) rideTimes {
-	var rt rideTimes
-	t := r.created
-	from := any(nil)
-	var odo float64
-	var actor any
-	if r.car != nil {
-		odo = r.car.miles
-		actor = r.d.s.id
-	}
-	step := func(to string, at time.Time, staff any, miles any) {
-		g.row(tRideEvent, g.next(tRideEvent), o.id, at, r.id, from, to, staff, miles, nil, at)
-		from, t, rt.last = to, at, at
-	}
+	e := &events{g: g, o: o, r: r, t: r.created}
 	disp := pick(g, cb.dispatchers).id
-	step("quoted", t, disp, nil)
-	step("confirmed", t.Add(minutes(g.between(5, 60))), disp, nil)
+	e.step("quoted", e.t, disp, nil)
+	e.step("confirmed", e.t.Add(minutes(g.between(5, 60))), disp, nil)
 	if r.status == "cancelled" {
-		at := t.Add(time.Duration(g.r.Float64() * float64(r.pickup.Add(-25*time.Hour).Sub(t).Abs())))
-		if !at.After(t) || !at.Before(r.pickup) {
-			at = t.Add(minutes(1))
+		at := e.t.Add(time.Duration(g.r.Float64() * float64(r.pickup.Add(-25*time.Hour).Sub(e.t).Abs())))
+		if !at.After(e.t) || !at.Before(r.pickup) {
+			at = e.t.Add(minutes(1))
 		}
-		step("cancelled", at, nil, nil)
-		rt.cancelled, rt.reason = at, "plans changed"
-		return rt
+		e.step("cancelled", at, nil, nil)
+		e.rt.cancelled, e.rt.reason = at, "plans changed"
+		return e.rt
 	}
-	step("dispatched", maxTime(t.Add(minutes(1)), r.pickup.Add(-2*time.Hour)), disp, nil)
-	step("accepted", t.Add(minutes(g.between(1, 6))), actor, nil)
+	e.step("dispatched", maxTime(e.t.Add(minutes(1)), r.pickup.Add(-2*time.Hour)), disp, nil)
+	e.step("accepted", e.t.Add(minutes(g.between(1, 6))), r.d.s.id, nil)
 	if r.status == "late_cancelled" {
-		at := maxTime(t.Add(minutes(1)), r.pickup.Add(-minutes(g.between(10, 50))))
-		step("late_cancelled", at, nil, nil)
-		rt.cancelled, rt.reason = at, "cancelled within 1 hour"
-		return rt
+		at := maxTime(e.t.Add(minutes(1)), r.pickup.Add(-minutes(g.between(10, 50))))
+		e.step("late_cancelled", at, nil, nil)
+		e.rt.cancelled, e.rt.reason = at, "cancelled within 1 hour"
+		return e.rt
 	}
-	deadhead := g.uniform(3, 25)
-	step("on_the_way", maxTime(t.Add(minutes(1)), r.pickup.Add(-minutes(g.between(35, 60)))), actor, fixed1(odo))
+	g.journey(e)
+	return e.rt
+}
+
+// journey writes the events from leaving for the pickup to completion (or
+// a no-show), with odometer readings: miles before boarding are dead-head.
+func (g *Generator) journey(e *events) {
+	r, actor := e.r, e.r.d.s.id
+	odo, deadhead := r.car.miles, g.uniform(3, 25)
+	e.step("on_the_way", maxTime(e.t.Add(minutes(1)), r.pickup.Add(-minutes(g.between(35, 60)))), actor, fixed1(odo))
 	odo += deadhead
 	late := 0
 	if g.chance(0.1) {
 		late = g.between(5, 25)
 	}
-	onLoc := maxTime(t.Add(minutes(1)), r.pickup.Add(minutes(late-g.between(0, 12))))
-	step("on_location", onLoc, actor, fixed1(odo))
-	rt.onLocation = onLoc
+	onLoc := maxTime(e.t.Add(minutes(1)), r.pickup.Add(minutes(late-g.between(0, 12))))
+	e.step("on_location", onLoc, actor, fixed1(odo))
+	e.rt.onLocation = onLoc
 	if r.status == "no_show" {
-		step("no_show", onLoc.Add(time.Hour), actor, fixed1(odo))
+		e.step("no_show", onLoc.Add(time.Hour), actor, fixed1(odo))
 		r.car.miles = odo + deadhead
-		return rt
+		return
 	}
 	board := onLoc.Add(minutes(g.between(2, 10)))
 	if !r.landing.IsZero() {
 		board = maxTime(board, r.landing.Add(minutes(g.between(20, 45))))
 	}
-	rt.wait = board.Sub(onLoc)
-	step("passenger_on_board", board, actor, fixed1(odo))
-	rt.onBoard = board
-	rt.miles = r.dur.Hours() * g.uniform(18, 32)
-	odo += rt.miles
+	e.rt.wait = board.Sub(onLoc)
+	e.step("passenger_on_board", board, actor, fixed1(odo))
+	e.rt.onBoard = board
+	e.rt.miles = r.dur.Hours() * g.uniform(18, 32)
+	odo += e.rt.miles
 	done := board.Add(r.dur)
-	step("completed", done, actor, fixed1(odo))
-	rt.completed, rt.performed = done, done
+	e.step("completed", done, actor, fixed1(odo))
+	e.rt.completed, e.rt.performed = done, done
 	r.car.miles = odo + deadhead
-	return rt
 }
 
 // fixed1 is a numeric(10,1) odometer value.

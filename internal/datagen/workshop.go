@@ -22,7 +22,7 @@ func (g *Generator) workshopDay(o *org, b *branch, day time.Time, _ int) {
 	g.receiveArrivals(o, b, day)
 	open, close, ok := openMinutes(day)
 	if ok {
-		g.roster(o, b, day, open, close)
+		g.roster(o, b, day, open, close, true)
 		for range g.demand(o, b, day) {
 			g.booking(o, b, day, open, close)
 		}
@@ -47,7 +47,7 @@ func (g *Generator) demand(o *org, b *branch, day time.Time) int {
 
 // roster writes the day's shifts and attendance and marks off-duty
 // technicians busy all day.
-func (g *Generator) roster(o *org, b *branch, day time.Time, open, close int) {
+func (g *Generator) roster(o *org, b *branch, day time.Time, open, close int, attend bool) {
 	saturday := day.Weekday() == time.Saturday
 	for i, t := range b.techs {
 		b.techFree[i] = 0
@@ -66,7 +66,7 @@ func (g *Generator) roster(o *org, b *branch, day time.Time, open, close int) {
 			on = s.role == "receptionist" && s == b.advisors[0]
 		}
 		if on {
-			g.shift(o, b, s, day, open, close)
+			g.shift(o, b, s, day, open, close, attend)
 		}
 	}
 }
@@ -82,7 +82,7 @@ func indexOf(xs []*staffMember, s *staffMember) int {
 
 // shift writes a rostered shift and the matching attendance clock entry
 // (and now and then a non-productive entry for a technician).
-func (g *Generator) shift(o *org, b *branch, s *staffMember, day time.Time, open, close int) {
+func (g *Generator) shift(o *org, b *branch, s *staffMember, day time.Time, open, close int, attend bool) {
 	start, end := open, close
 	switch s.role {
 	case "manager":
@@ -96,6 +96,9 @@ func (g *Generator) shift(o *org, b *branch, s *staffMember, day time.Time, open
 	}
 	from, to := g.cal.at(day, start), g.cal.at(day, end)
 	g.row(tStaffShift, g.next(tStaffShift), o.id, b.id, s.id, tsrange{from, to}, brk, s.role == "technician", from.AddDate(0, 0, -14), from.AddDate(0, 0, -14))
+	if !attend {
+		return // a future rota: no clock records yet
+	}
 	on := from.Add(-minutes(g.between(0, 12)))
 	off := to.Add(minutes(g.between(-5, 25)))
 	g.row(tTimeClock, g.next(tTimeClock), o.id, b.id, s.id, "attendance", tsrange{on, off}, brk, nil, nil, on, off)
