@@ -1,5 +1,6 @@
 -- Customer marts: one row per issued invoice (repair order or ride) of a
--- customer, the unit of revenue, gross profit and visits.
+-- customer, the unit of revenue, gross profit and visits. An invoice is
+-- paid when it has a positive total and allocations cover it.
 
 CREATE OR REPLACE VIEW mart.customer_invoices AS
 WITH lines AS (
@@ -14,7 +15,7 @@ SELECT i.organisation_id, i.branch_id, i.customer_id, i.id AS invoice_id,
        i.issued_at, mart.local_day(i.issued_at, b.timezone) AS day,
        CAST(coalesce(l.revenue, 0) AS DOUBLE) AS revenue,
        CAST(coalesce(l.gross_profit, 0) AS DOUBLE) AS gross_profit,
-       coalesce(p.paid, 0) >= i.gross_total AS paid
+       i.gross_total > 0 AND coalesce(p.paid, 0) >= i.gross_total AS paid
 FROM finance.invoice i
 JOIN core.branch b ON b.id = i.branch_id
 LEFT JOIN lines l ON l.invoice_id = i.id

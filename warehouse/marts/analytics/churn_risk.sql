@@ -6,11 +6,11 @@ WITH v AS (
   WHERE organisation_id = $org AND mart.in_scope(branch_id, $branches) AND day < $to
 ),
 gaps AS (
-  SELECT customer_id, date_diff('day', lag(day) OVER (PARTITION BY customer_id ORDER BY day), day) AS gap FROM v
+  SELECT customer_id, day, date_diff('day', lag(day) OVER (PARTITION BY customer_id ORDER BY day), day) AS gap FROM v
 ),
 own AS (
   SELECT customer_id, count(*) AS visits, median(gap) AS median_interval_days, max(day) AS last_visit
-  FROM gaps JOIN v USING (customer_id) GROUP BY 1
+  FROM gaps GROUP BY 1
 ),
 shop AS (SELECT median(gap) AS m FROM gaps)
 SELECT customer_id, visits, last_visit, date_diff('day', last_visit, CAST($to AS DATE)) AS days_since_last_visit,
