@@ -127,11 +127,16 @@ func (d *driver) cdc(ctx context.Context) ([]bench.Figure, error) {
 }
 
 func (d *driver) seed(ctx context.Context) ([]bench.Figure, error) {
-	return nil, fmt.Errorf("not yet")
+	figs, url, err := bench.Seed(ctx, d.cluster, d.cfg.quick, d.log.Info)
+	d.seedURL = url
+	return figs, err
 }
 
 func (d *driver) indexes(ctx context.Context) ([]bench.Figure, error) {
-	return nil, fmt.Errorf("not yet")
+	if d.seedURL == "" {
+		return nil, fmt.Errorf("needs the seed suite's dataset")
+	}
+	return bench.Indexes(ctx, d.seedURL, d.log.Info)
 }
 
 // dashboards runs the analytics engineer's hook (bench.Dashboards) when it
