@@ -1,8 +1,12 @@
 package marts_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/carcarehub/cch/internal/datagen"
 	"github.com/carcarehub/cch/warehouse/marts"
@@ -11,20 +15,144 @@ import (
 var genOptions = datagen.Options{Seed: 7, Months: 4, Branches: 2, BookingsPerMonth: 400,
 	End: time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)}
 
-func TestGeneratedData(t *testing.T) {
-	m := newMirrored(t, &genOptions, false)
-	p := marts.Params{OrganisationID: 1, From: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
-	t.Run("every analytic runs", func(t *testing.T) {
-		for _, a := range marts.Catalog() {
-			rows := run(t, m.duck.DB, a.Name, p)
-			t.Logf("%s: %d rows; first %v", a.Name, len(rows), first(rows))
-		}
-	})
+// pgHeadline computes a headline KPI on PostgreSQL, independently of the
+// marts (PostgreSQL ranges and time zones, no shared SQL), keyed like key
+// builds keys from the analytic's rows. $1 and $2 are the local dates
+// [from, to).
+var pgHeadline = []struct {
+	analytic, column string
+	keys             []string
+	pg               string
+}{
+	{"technician_efficiency", "technician_efficiency", []string{"branch_id", "technician_id"}, `
+		WITH tech AS (SELECT staff_id FROM core.staff_role WHERE role = 'technician'),
+		applied AS (
+		  SELECT e.branch_id, e.staff_id, sum(extract(epoch FROM upper(e.period) - lower(e.period)) / 3600) AS h
+		  FROM core.time_clock_entry e JOIN core.branch b ON b.id = e.branch_id
+		  WHERE e.organisation_id = 1 AND e.kind = 'job' AND NOT upper_inf(e.period)
+		    AND (lower(e.period) AT TIME ZONE b.timezone)::date >= $1 AND (lower(e.period) AT TIME ZONE b.timezone)::date < $2
+		    AND e.staff_id IN (SELECT staff_id FROM tech)
+		  GROUP BY 1, 2),
+		billed AS (
+		  SELECT ll.branch_id, ll.technician_id AS staff_id, sum(ll.sold_hours) AS h
+		  FROM workshop.labour_line ll
+		  JOIN finance.invoice_line il ON il.labour_line_id = ll.id
+		  JOIN finance.invoice i ON i.id = il.invoice_id AND i.status = 'issued'
+		  JOIN core.branch b ON b.id = ll.branch_id
+		  WHERE ll.organisation_id = 1 AND (i.issued_at AT TIME ZONE b.timezone)::date >= $1 AND (i.issued_at AT TIME ZONE b.timezone)::date < $2
+		  GROUP BY 1, 2)
+		SELECT a.branch_id || '/' || a.staff_id, (coalesce(bl.h, 0) / a.h)::float8
+		FROM applied a LEFT JOIN billed bl USING (branch_id, staff_id) WHERE a.h > 0`},
+	{"average_repair_order", "average_repair_order", []string{"branch_id"}, `
+		SELECT ro.branch_id::text, (sum(x.revenue) / count(*))::float8
+		FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue
+		      FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
+		      WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1) x
+		JOIN workshop.repair_order ro ON ro.id = x.repair_order_id
+		JOIN core.branch b ON b.id = ro.branch_id
+		WHERE ro.organisation_id = 1 AND x.revenue <> 0
+		  AND (x.at AT TIME ZONE b.timezone)::date >= $1 AND (x.at AT TIME ZONE b.timezone)::date < $2
+		GROUP BY 1`},
+	{"comeback_rate", "comeback_rate", []string{"branch_id"}, `
+		SELECT ro.branch_id::text, avg(CASE WHEN EXISTS (
+		    SELECT 1 FROM workshop.repair_job j
+		    JOIN workshop.repair_job pj ON pj.job_category = j.job_category
+		    JOIN workshop.repair_order p ON p.id = pj.repair_order_id
+		    WHERE j.repair_order_id = ro.id AND p.vehicle_id = ro.vehicle_id AND p.id <> ro.id
+		      AND p.closed_at <= ro.opened_at AND ro.opened_at < p.closed_at + interval '30 days')
+		  THEN 1.0 ELSE 0.0 END)::float8
+		FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
+		WHERE ro.organisation_id = 1 AND ro.closed_at IS NOT NULL
+		  AND (ro.closed_at AT TIME ZONE b.timezone)::date >= $1 AND (ro.closed_at AT TIME ZONE b.timezone)::date < $2
+		GROUP BY 1`},
+	{"high_value_customer_share", "high_value_revenue_share", nil, `
+		WITH c AS (
+		  SELECT i.customer_id, sum(l.net_amount - coalesce(l.cost_amount, 0)) AS gp, sum(l.net_amount) AS revenue
+		  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
+		  LEFT JOIN finance.invoice_line l ON l.invoice_id = i.id
+		  WHERE i.organisation_id = 1 AND i.status = 'issued' AND i.customer_id IS NOT NULL
+		    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '12 months')::date
+		    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2
+		  GROUP BY 1),
+		q AS (SELECT *, ntile(5) OVER (ORDER BY coalesce(gp, 0) DESC, customer_id) AS n FROM c)
+		SELECT '', (sum(revenue) FILTER (WHERE n = 1) / sum(revenue))::float8 FROM q WHERE $1::date IS NOT NULL`},
+	{"show_rate", "show_rate", []string{"branch_id"}, `
+		SELECT bk.branch_id::text,
+		  (count(*) FILTER (WHERE bk.status IN ('arrived', 'converted')))::float8 / count(*) FILTER (WHERE bk.status <> 'cancelled')
+		FROM workshop.booking bk JOIN core.branch b ON b.id = bk.branch_id
+		WHERE bk.organisation_id = 1
+		  AND (lower(bk.period) AT TIME ZONE b.timezone)::date >= $1 AND (lower(bk.period) AT TIME ZONE b.timezone)::date < $2
+		GROUP BY 1`},
 }
 
-func first(rows []map[string]any) map[string]any {
-	if len(rows) == 0 {
-		return nil
+func TestGeneratedData(t *testing.T) {
+	m := newMirrored(t, &genOptions, false)
+	from, to := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	p := marts.Params{OrganisationID: 1, From: from, To: to, Granularity: "year"}
+	t.Run("every analytic runs", func(t *testing.T) {
+		for _, a := range marts.Catalog() {
+			if rows := run(t, m.duck.DB, a.Name, p); len(rows) == 0 && a.Name != "settlement_reconciliation" {
+				t.Errorf("%s: no rows on generated data", a.Name)
+			}
+		}
+	})
+	conn, err := pgx.Connect(context.Background(), m.pgURL)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return rows[0]
+	defer conn.Close(context.Background())
+	for _, h := range pgHeadline {
+		t.Run("postgres agrees on "+h.column, func(t *testing.T) {
+			want := pgValues(t, conn, h.pg, from, to)
+			got := map[string]any{}
+			for _, r := range run(t, m.duck.DB, h.analytic, p) {
+				got[key(r, h.keys)] = r[h.column]
+			}
+			if len(want) == 0 || len(got) != len(want) {
+				t.Fatalf("%d warehouse rows, %d postgres rows:\n%v\n%v", len(got), len(want), got, want)
+			}
+			for k, w := range want {
+				if !same(got[k], w) {
+					t.Errorf("%s[%s] = %v, postgres says %v", h.column, k, got[k], w)
+				}
+			}
+			t.Logf("%s: %d values agree, e.g. %v", h.column, len(want), want)
+		})
+	}
+}
+
+func pgValues(t *testing.T, conn *pgx.Conn, q string, from, to time.Time) map[string]any {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), q, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	for rows.Next() {
+		var k string
+		var v *float64
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v != nil {
+			out[k] = *v
+		} else {
+			out[k] = nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func key(r map[string]any, keys []string) string {
+	var k string
+	for i, c := range keys {
+		if i > 0 {
+			k += "/"
+		}
+		k += fmt.Sprint(r[c])
+	}
+	return k
 }
