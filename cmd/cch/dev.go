@@ -22,7 +22,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/carcarehub/cch/cdc"
-	"github.com/carcarehub/cch/internal/datagen"
 	"github.com/carcarehub/cch/internal/pglocal"
 	"github.com/carcarehub/cch/migrations"
 	"github.com/carcarehub/cch/oltp"
@@ -198,6 +197,9 @@ func (d *devCmd) runParts(ctx context.Context, dataDir string, srv *oltp.Server,
 // prepareDatabase creates the dev database, applies the migrations and
 // gives the login roles passwords kept in DATA_DIR/secrets.json.
 func (d *devCmd) prepareDatabase(ctx context.Context, dataDir string) (devInfo, error) {
+	if err := d.resetInterruptedDemo(ctx, dataDir); err != nil {
+		return devInfo{}, err
+	}
 	if err := d.cluster.CreateDatabase(ctx, devDatabase); err != nil {
 		return devInfo{}, err
 	}
@@ -307,47 +309,6 @@ func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, log *sl
 		return err
 	}
 	h.Mount(srv.Router())
-	return nil
-}
-
-// seedDemo loads the demo dataset once and issues one demo token per
-// business role (a staff member of the first organisation holding it),
-// written to DATA_DIR/tokens.json (mode 0600). Tokens from the previous
-// start are revoked: only their hashes were kept, so they cannot be shown
-// again.
-func (d *devCmd) seedDemo(ctx context.Context, dataDir string) error {
-	superURL := d.cluster.SuperuserURL(devDatabase)
-	if _, err := datagen.SeedDemo(ctx, superURL, d.log); err != nil {
-		return fmt.Errorf("seed demo data: %w", err)
-	}
-	conn, err := pgx.Connect(ctx, superURL)
-	if err != nil {
-		return fmt.Errorf("connect to local cluster: %w", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `UPDATE core.api_token SET revoked_at = now() WHERE label = 'dev demo' AND revoked_at IS NULL`); err != nil {
-		return fmt.Errorf("revoke old demo tokens: %w", err)
-	}
-	tokens := map[string]string{}
-	for role := range oltp.Roles {
-		var staff int64
-		err := conn.QueryRow(ctx, `SELECT r.staff_id FROM core.staff_role r JOIN core.staff s ON s.id = r.staff_id AND s.active
-			WHERE r.role = $1::core.business_role ORDER BY r.organisation_id, r.branch_id NULLS FIRST, r.staff_id LIMIT 1`, role).Scan(&staff)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue
-		} else if err != nil {
-			return fmt.Errorf("find a %s: %w", role, err)
-		}
-		if tokens[role], _, err = oltp.IssueToken(ctx, conn, staff, role, 30*24*time.Hour, "dev demo"); err != nil {
-			return err
-		}
-	}
-	path := filepath.Join(dataDir, "tokens.json")
-	if err := writeJSON(path, tokens); err != nil {
-		return err
-	}
-	d.log.Info("demo tokens written", "path", path, "roles", len(tokens))
-	d.seeded.Store(true)
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"github.com/jackc/pgx/v5"
 	"net"
 	"net/http"
 	"os"
@@ -235,6 +237,7 @@ func TestDevSeedsDemoAndTokens(t *testing.T) {
 		t.Skip("seeds the demo dataset")
 	}
 	dataDir := tempDataDir(t)
+	interruptSeed(t, dataDir)
 	info, _, cancel, done := startDev(t, dataDir, true)
 	defer func() { cancel(); <-done }()
 	// Seeding runs in the background: /healthz answers at once, /readyz
@@ -268,4 +271,41 @@ func TestDevSeedsDemoAndTokens(t *testing.T) {
 	if resp.StatusCode != 200 || len(page.Items) != 5 {
 		t.Fatalf("GET /v1/customers as manager: %d, %d items", resp.StatusCode, len(page.Items))
 	}
+}
+
+// interruptSeed starts `cch dev` as a child, kills it with SIGKILL while the
+// demo data is loading, and leaves the half-seeded data directory behind.
+func interruptSeed(t *testing.T, dataDir string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "CCH_TEST_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	waitDevJSON(t, dataDir, time.Now().Add(-time.Second), done)
+	pw, _ := os.ReadFile(filepath.Join(dataDir, "pg", "superuser.password"))
+	port, _ := os.ReadFile(filepath.Join(dataDir, "pg", "port"))
+	conn, err := pgx.Connect(t.Context(), fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%s/cch?sslmode=disable",
+		strings.TrimSpace(string(pw)), strings.TrimSpace(string(port))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		var started int
+		conn.QueryRow(t.Context(), `SELECT count(*) FROM public.cch_dev_state WHERE key = 'started'`).Scan(&started)
+		if started == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("demo seed never started")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // let some phases commit
+	cmd.Process.Kill()
+	<-done
 }
