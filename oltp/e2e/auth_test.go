@@ -1,0 +1,73 @@
+package e2e_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/oltp/customers"
+	"github.com/carcarehub/cch/oltp/oltptest"
+)
+
+// TestTokens: expired, revoked, unknown, tampered and malformed tokens all
+// get the same 401; a staff member cannot get a token for a role they do
+// not hold; only the hash is stored.
+func TestTokens(t *testing.T) {
+	e := oltptest.New(t, customers.Register)
+	ctx := t.Context()
+	staff := e.Fix.Staff["receptionist"]
+	short, shortID, err := oltp.IssueToken(ctx, e.Admin, staff, "receptionist", time.Hour, "short")
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, revokedID, err := oltp.IssueToken(ctx, e.Admin, staff, "receptionist", time.Hour, "revoked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Admin.Exec(ctx, `UPDATE core.api_token SET expires_at = now() - interval '1 second' WHERE id = $1`, shortID)
+	e.Admin.Exec(ctx, `UPDATE core.api_token SET revoked_at = now() WHERE id = $1`, revokedID)
+	good := e.Tokens["receptionist"]
+	cases := map[string]string{
+		"expired":   short,
+		"revoked":   revoked,
+		"unknown":   "cch_999999_" + strings.Repeat("A", 43),
+		"tampered":  tamper(good),
+		"malformed": "not-a-token",
+	}
+	for name, tok := range cases {
+		t.Run(name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", e.URL+"/v1/customers", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s token: %d %s", name, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+		})
+	}
+	if res := e.Do(t, "receptionist", "GET", "/v1/customers", nil); res.Status != 200 {
+		t.Errorf("valid token: %d", res.Status)
+	}
+	if _, _, err := oltp.IssueToken(ctx, e.Admin, staff, "manager", time.Hour, ""); err == nil {
+		t.Error("issued a manager token to a receptionist")
+	}
+	var stored int
+	e.Admin.QueryRow(ctx, `SELECT count(*) FROM core.api_token WHERE position($1::bytea IN token_hash) > 0`, []byte(good[strings.LastIndexByte(good, '_')+1:])).Scan(&stored)
+	if stored != 0 {
+		t.Error("the token secret is stored in clear")
+	}
+}
+
+// tamper changes the token's last character.
+func tamper(tok string) string {
+	last := byte('A')
+	if tok[len(tok)-1] == 'A' {
+		last = 'B'
+	}
+	return tok[:len(tok)-1] + string(last)
+}
