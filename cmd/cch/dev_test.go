@@ -309,3 +309,55 @@ func interruptSeed(t *testing.T, dataDir string) {
 	cmd.Process.Kill()
 	<-done
 }
+
+// TestDevAsOrdinaryUser: run by an ordinary user (nobody, when the tests
+// run as root), `cch dev` runs Postgres as that same user and serves.
+func TestDevAsOrdinaryUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("already an ordinary user: every other dev test covers this case")
+	}
+	runuser, err := exec.LookPath("runuser")
+	if err != nil {
+		t.Skip("runuser is not installed")
+	}
+	dir, err := os.MkdirTemp("", "cch-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "cch.test")
+	if err := copyFile(os.Args[0], bin); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	dataDir := filepath.Join(dir, "data")
+	os.Mkdir(dataDir, 0o755)
+	if err := exec.Command("chown", "nobody", dataDir).Run(); err != nil {
+		t.Skip("cannot hand a directory to nobody:", err)
+	}
+	cmd := exec.Command(runuser, "-u", "nobody", "--", bin, "dev", "--data-dir", filepath.Join(dataDir, ".cch"), "--http", "127.0.0.1:0", "--demo=false")
+	cmd.Env = append(os.Environ(), "CCH_TEST_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); <-done }()
+	info := waitDevJSON(t, filepath.Join(dataDir, ".cch"), time.Now().Add(-time.Second), done)
+	waitReady(t, info.HTTPURL, time.Minute)
+	b, _ := os.ReadFile(filepath.Join(dataDir, ".cch", "pg", "data", "postmaster.pid"))
+	pid := strings.SplitN(string(b), "\n", 2)[0]
+	status, _ := os.ReadFile("/proc/" + pid + "/status")
+	nobody, _ := exec.Command("id", "-u", "nobody").Output()
+	if !strings.Contains(string(status), "Uid:\t"+strings.TrimSpace(string(nobody))+"\t") {
+		t.Errorf("postgres (pid %s) does not run as nobody:\n%s", pid, status)
+	}
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o755)
+}
