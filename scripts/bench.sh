@@ -1,23 +1,19 @@
 #!/usr/bin/env bash
-# Runs the benchmark set and writes BENCHMARKS.md. Each later capability adds
-# its benchmarks here (API vs pgbench, CDC vs decode-only, DuckDB vs Postgres).
+# Runs the benchmark suite and writes BENCHMARKS.md (see bench/doc.go):
+# API vs pgbench, CDC apply vs decode-only and lag, critical-path queries
+# with vs without their indexes, seed time, and the dashboard hook.
+# BENCH_QUICK=1 finishes within 10 minutes; the full run within ~30.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=${BENCH_QUICK:-0}
-benchtime=2s; [ "$quick" = 1 ] && benchtime=1x
-out=$(mktemp)
-go test -tags duckdb_arrow -run '^$' -bench . -benchmem -benchtime "$benchtime" ./... | tee "$out"
-{
-  echo "# Benchmarks"
-  echo
-  echo "- date: $(date -u +%FT%TZ)"
-  echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
-  echo "- go: $(go version | awk '{print $3}'); postgres: $(postgres --version 2>/dev/null || echo n/a)"
-  echo "- command: BENCH_QUICK=$quick make bench"
-  echo
-  echo '```'
-  grep -E '^(Benchmark|goos|goarch|cpu|pkg)' "$out" || true
-  echo '```'
-} > BENCHMARKS.md
-rm -f "$out"
-echo "wrote BENCHMARKS.md"
+cmd="make bench"
+[ "$quick" = 1 ] && cmd="BENCH_QUICK=1 make bench"
+go build -tags duckdb_arrow -o bin/benchreport ./bench/cmd/benchreport
+args=(-out BENCHMARKS.md -command "$cmd")
+[ -n "${BENCH_SUITES:-}" ] && args+=(-suites "$BENCH_SUITES")
+[ "$quick" = 1 ] && args+=(-quick)
+./bin/benchreport "${args[@]}"
+# Side-by-side Go benchmarks (b.Loop) of the same paths, for profiling.
+if [ "$quick" != 1 ]; then
+  go test -tags duckdb_arrow -run '^$' -bench . -benchtime 500x ./bench/
+fi
