@@ -174,6 +174,8 @@ func printLoad(w io.Writer, r loadgen.Result) {
 	row("all", sent, ok, errs, r.All(), "")
 }
 
-func loadMs(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
+func loadMs(d time.Duration) string {
+	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+}
 
 func (l *loadCmd) Close() error { return nil }
