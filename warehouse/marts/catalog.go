@@ -1,6 +1,7 @@
 package marts
 
 import (
+	"context"
 	"slices"
 )
 
@@ -24,6 +25,9 @@ type Analytic struct {
 	Roles []string
 	// TimeSeries analytics group by period (the granularity parameter).
 	TimeSeries bool
+	// compute, when set, computes the analytic in Go over the marts
+	// (models); otherwise analytics/<Name>.sql is the query.
+	compute func(ctx context.Context, q Querier, p Params) (*Table, error)
 }
 
 // Allows reports whether a business role may read the analytic.
@@ -96,6 +100,10 @@ var catalog = []Analytic{
 		Summary: "vehicle hours on assignment ÷ in-service hours; revenue per vehicle hour"},
 	{Name: "settlement_reconciliation", Financial: true,
 		Summary: "Σ settlement lines vs Σ payable ride charges per chauffeur and period; differences listed"},
+	{Name: "booking_forecast", Roles: frontDesk, compute: bookingForecast,
+		Summary: "Holt-Winters (weekly season) bookings per branch × day: MAE and RMSE beside seasonal naïve on the 14 held-out days before `to`, and the next 7 days"},
+	{Name: "churn_model", Roles: frontDesk, compute: churnModel,
+		Summary: "logistic-regression churn model beside the churn rule on the held-out month before `to`: precision and recall"},
 }
 
 // Catalog returns every analytic.

@@ -64,6 +64,23 @@ func (a Analytic) Bind(p Params) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	var names []string
+	for _, m := range paramRE.FindAllStringSubmatch(query, -1) {
+		if !slices.Contains(paramNames, m[1]) {
+			return "", nil, fmt.Errorf("analytic %s: unknown parameter $%s", a.Name, m[1])
+		}
+		if !slices.Contains(names, m[1]) {
+			names = append(names, m[1])
+		}
+	}
+	return query, namedArgs(p, names...), nil
+}
+
+// paramNames are the named parameters analytics may use.
+var paramNames = []string{"org", "branches", "grain", "staff", "from", "to"}
+
+// namedArgs returns the named arguments of p for the given names.
+func namedArgs(p Params, names ...string) []any {
 	var staff any
 	if p.StaffID != 0 {
 		staff = p.StaffID
@@ -72,19 +89,11 @@ func (a Analytic) Bind(p Params) (string, []any, error) {
 		"org": p.OrganisationID, "branches": p.BranchIDs, "grain": p.Granularity, "staff": staff,
 		"from": civil(p.From), "to": civil(p.To),
 	}
-	var args []any
-	seen := map[string]bool{}
-	for _, m := range paramRE.FindAllStringSubmatch(query, -1) {
-		v, ok := all[m[1]]
-		if !ok {
-			return "", nil, fmt.Errorf("analytic %s: unknown parameter $%s", a.Name, m[1])
-		}
-		if !seen[m[1]] {
-			seen[m[1]] = true
-			args = append(args, sql.Named(m[1], v))
-		}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = sql.Named(n, all[n])
 	}
-	return query, args, nil
+	return args
 }
 
 // civil is the calendar date of t as a DATE literal DuckDB casts exactly.
@@ -97,6 +106,16 @@ type Querier interface {
 
 // Run runs the analytic and reads at most limit rows (0: no limit).
 func Run(ctx context.Context, q Querier, a Analytic, p Params, limit int) (*Table, error) {
+	if a.compute != nil {
+		if err := p.normalise(); err != nil {
+			return nil, err
+		}
+		t, err := a.compute(ctx, q, p)
+		if err != nil {
+			return nil, fmt.Errorf("analytic %s: %w", a.Name, err)
+		}
+		return t, nil
+	}
 	query, args, err := a.Bind(p)
 	if err != nil {
 		return nil, err

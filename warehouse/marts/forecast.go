@@ -1,0 +1,181 @@
+package marts
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+)
+
+// season is the Holt-Winters season: a week of days.
+const season = 7
+
+// holdoutDays are the held-out days the forecast is scored on.
+const holdoutDays = 14
+
+// HoltWinters is an additive Holt-Winters model with a weekly season.
+type HoltWinters struct {
+	Alpha, Beta, Gamma float64
+	level, trend       float64
+	seasonal           []float64
+	n                  int // observations fitted
+}
+
+// FitHoltWinters fits y (at least two seasons) with the smoothing
+// parameters that minimise the one-step-ahead squared error over a grid.
+func FitHoltWinters(y []float64) (*HoltWinters, error) {
+	if len(y) < 2*season {
+		return nil, fmt.Errorf("holt-winters: %d observations, need %d", len(y), 2*season)
+	}
+	var best *HoltWinters
+	bestSSE := math.Inf(1)
+	for _, a := range []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9} {
+		for _, b := range []float64{0, 0.01, 0.05, 0.1, 0.2} {
+			for _, g := range []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7} {
+				m := &HoltWinters{Alpha: a, Beta: b, Gamma: g}
+				if sse := m.fit(y); sse < bestSSE {
+					best, bestSSE = m, sse
+				}
+			}
+		}
+	}
+	return best, nil
+}
+
+// fit initialises from the first two seasons, runs the updates over y and
+// returns the one-step squared error after the first season.
+func (m *HoltWinters) fit(y []float64) float64 {
+	first, second := mean(y[:season]), mean(y[season:2*season])
+	m.level, m.trend = first, (second-first)/season
+	m.seasonal = make([]float64, season)
+	for i := range season {
+		m.seasonal[i] = y[i] - first
+	}
+	sse := 0.0
+	for t, v := range y {
+		s := m.seasonal[t%season]
+		if t >= season {
+			e := v - (m.level + m.trend + s)
+			sse += e * e
+		}
+		level := m.Alpha*(v-s) + (1-m.Alpha)*(m.level+m.trend)
+		m.trend = m.Beta*(level-m.level) + (1-m.Beta)*m.trend
+		m.seasonal[t%season] = m.Gamma*(v-level) + (1-m.Gamma)*s
+		m.level = level
+	}
+	m.n = len(y)
+	return sse
+}
+
+// Forecast returns the next h values after the fitted series.
+func (m *HoltWinters) Forecast(h int) []float64 {
+	out := make([]float64, h)
+	for i := range h {
+		out[i] = m.level + float64(i+1)*m.trend + m.seasonal[(m.n+i)%season]
+	}
+	return out
+}
+
+// SeasonalNaive forecasts h values after y by repeating its last season.
+func SeasonalNaive(y []float64, h int) []float64 {
+	out := make([]float64, h)
+	for i := range h {
+		out[i] = y[len(y)-season+i%season]
+	}
+	return out
+}
+
+// Accuracy returns the mean absolute and root mean squared errors.
+func Accuracy(actual, forecast []float64) (mae, rmse float64) {
+	for i, a := range actual {
+		e := a - forecast[i]
+		mae += math.Abs(e)
+		rmse += e * e
+	}
+	n := float64(len(actual))
+	return mae / n, math.Sqrt(rmse / n)
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// bookingForecast scores Holt-Winters against seasonal naïve on the last
+// two weeks before To, per branch, and forecasts the next week from all
+// the data.
+func bookingForecast(ctx context.Context, q Querier, p Params) (*Table, error) {
+	series, err := dailyBookings(ctx, q, p)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Columns: []Column{{"branch_id", "BIGINT"}, {"method", "VARCHAR"}, {"train_days", "INTEGER"},
+		{"holdout_days", "INTEGER"}, {"mae", "DOUBLE"}, {"rmse", "DOUBLE"}, {"alpha", "DOUBLE"}, {"beta", "DOUBLE"},
+		{"gamma", "DOUBLE"}, {"next_7_days", "DOUBLE[]"}}, Rows: [][]any{}}
+	for _, s := range series {
+		if len(s.y) < 2*season+holdoutDays {
+			continue
+		}
+		train, test := s.y[:len(s.y)-holdoutDays], s.y[len(s.y)-holdoutDays:]
+		hw, err := FitHoltWinters(train)
+		if err != nil {
+			return nil, err
+		}
+		full, err := FitHoltWinters(s.y)
+		if err != nil {
+			return nil, err
+		}
+		mae, rmse := Accuracy(test, nonNegative(hw.Forecast(holdoutDays)))
+		t.Rows = append(t.Rows, []any{s.branch, "holt_winters", len(train), holdoutDays, mae, rmse,
+			hw.Alpha, hw.Beta, hw.Gamma, nonNegative(full.Forecast(season))})
+		mae, rmse = Accuracy(test, SeasonalNaive(train, holdoutDays))
+		t.Rows = append(t.Rows, []any{s.branch, "seasonal_naive", len(train), holdoutDays, mae, rmse,
+			nil, nil, nil, SeasonalNaive(s.y, season)})
+	}
+	return t, nil
+}
+
+// nonNegative clamps forecasts of counts at zero.
+func nonNegative(v []float64) []float64 {
+	for i := range v {
+		v[i] = math.Max(v[i], 0)
+	}
+	return v
+}
+
+type branchSeries struct {
+	branch int64
+	y      []float64
+}
+
+// dailyBookings is bookings per branch and local day (by planned start)
+// over [From, To), days without bookings as 0.
+func dailyBookings(ctx context.Context, q Querier, p Params) ([]branchSeries, error) {
+	rows, err := q.QueryContext(ctx, `SELECT branch_id, day, sum(bookings) FROM mart.booking_outcomes
+		WHERE organisation_id = $org AND mart.in_scope(branch_id, $branches) AND day >= $from AND day < $to
+		GROUP BY ALL ORDER BY branch_id, day`, namedArgs(p, "org", "branches", "from", "to")...)
+	if err != nil {
+		return nil, fmt.Errorf("daily bookings: %w", err)
+	}
+	defer rows.Close()
+	days := int(p.To.Sub(p.From).Hours()/24 + 0.5)
+	var out []branchSeries
+	for rows.Next() {
+		var b int64
+		var day time.Time
+		var n float64
+		if err := rows.Scan(&b, &day, &n); err != nil {
+			return nil, fmt.Errorf("daily bookings: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].branch != b {
+			out = append(out, branchSeries{branch: b, y: make([]float64, days)})
+		}
+		if i := int(day.Sub(p.From).Hours()/24 + 0.5); i >= 0 && i < days {
+			out[len(out)-1].y[i] = n
+		}
+	}
+	return out, rows.Err()
+}
