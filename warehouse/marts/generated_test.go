@@ -3,12 +3,14 @@ package marts_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/carcarehub/cch/internal/datagen"
+	"github.com/carcarehub/cch/warehouse/export"
 	"github.com/carcarehub/cch/warehouse/marts"
 )
 
@@ -100,6 +102,19 @@ func TestGeneratedData(t *testing.T) {
 					t.Logf("%s: %v", a.Name, r)
 				}
 			}
+		}
+	})
+	t.Run("parquet export of mirrors and marts", func(t *testing.T) {
+		man, err := export.Parquet(context.Background(), m.duck.DB, "test", filepath.Join(t.TempDir(), "parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, r := range man.Relations {
+			kinds[r.Kind]++
+		}
+		if kinds["table"] < 47 || kinds["view"] != len(marts.Views()) {
+			t.Errorf("exported %v, want 47+ tables and %d views", kinds, len(marts.Views()))
 		}
 	})
 	conn, err := pgx.Connect(context.Background(), m.pgURL)
