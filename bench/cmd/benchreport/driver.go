@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -144,7 +145,7 @@ func (d *driver) indexes(ctx context.Context) ([]bench.Figure, error) {
 func (d *driver) dashboards(ctx context.Context) ([]bench.Figure, error) {
 	if bench.Dashboards == nil {
 		return []bench.Figure{{Suite: "Dashboards: DuckDB vs PostgreSQL (issues 6/7)", Name: "dashboard queries",
-			Value: 0, Unit: "", BaseName: "not implemented yet: bench.Dashboards hook is nil", Target: "≥ 20× (geomean), p95 ≤ 100 ms",
+			Value: math.NaN(), Unit: "", BaseName: "not implemented yet: bench.Dashboards hook is nil", Target: "≥ 20× (geomean), p95 ≤ 100 ms",
 			Note: "owned by the analytics work; fill in bench/dashboards.go"}}, nil
 	}
 	return bench.Dashboards(ctx, d.seedURL, d.cfg.quick)
@@ -161,6 +162,7 @@ func (d *driver) close() error {
 func (d *driver) write() error {
 	m := &d.machine
 	m.Finished = time.Now().UTC()
+	m.Notes = append(m.Notes, methodNotes...)
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		end := strings.Join(strings.Fields(string(b))[:3], " ")
 		startLoad, _ := strconv.ParseFloat(strings.Fields(m.LoadAvg)[0], 64)
@@ -177,4 +179,16 @@ func (d *driver) write() error {
 	}
 	defer f.Close()
 	return bench.WriteMarkdown(f, *m, d.figs)
+}
+
+// methodNotes say how the figures were taken (printed under the header).
+var methodNotes = []string{
+	"Method. One throwaway PostgreSQL cluster with durable settings (fsync, synchronous_commit on), a fresh migrated database per suite. " +
+		"API vs pgbench: the real Gin server on 127.0.0.1 with a Go HTTP client in the same process; each closed-loop client books its own bay and technician " +
+		"at consecutive 15-minute slots (no conflicts); pgbench runs the same transaction (set_config role and request context, the one-statement CTE insert, COMMIT, " +
+		"pg_current_wal_insert_lsn()) with -M prepared as cch_app. Half-of-peak latency is open-model (requests at a fixed rate, latency from the scheduled start; pgbench -R likewise).",
+	"CDC: two slots created at the same point; the workload is written first, then the decode-only consumer (pglogrepl + cdc.Decoder/Assembler, no sink) and the " +
+		"warehouse pipeline (cdc.Stream + DuckDB Applier, production batch defaults) each read the same WAL; apply time counts from pipeline start (reconnect included). " +
+		"Lag: booking transactions through oltp.InTx (the API's transaction without HTTP) while the pipeline mirrors the whole cch_pub schema.",
+	"Indexes: EXPLAIN (ANALYZE, BUFFERS) on the seeded dataset, then the same after dropping the purpose-built indexes and exclusion constraints inside a transaction that is rolled back.",
 }
