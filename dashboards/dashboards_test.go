@@ -1,0 +1,143 @@
+package dashboards_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestDashboards runs every check against one generated business.
+func TestDashboards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a generated business and a CDC pipeline")
+	}
+	s := newStack(t, smallData())
+	t.Run("login", func(t *testing.T) { testLogin(t, s) })
+	t.Run("pages", func(t *testing.T) { testPages(t, s) })
+	t.Run("technician", func(t *testing.T) { testTechnician(t, s) })
+	t.Run("browser", func(t *testing.T) { testBrowser(t, s) })
+	t.Run("live", func(t *testing.T) { testLive(t, s) })
+}
+
+func testLogin(t *testing.T, s *stack) {
+	if r := s.get(t, "", "/dashboards/branches?period=3m"); r.status != http.StatusSeeOther ||
+		r.header.Get("Location") != "/dashboards/login?next="+url.QueryEscape("/dashboards/branches?period=3m") {
+		t.Errorf("no credentials: %d %q", r.status, r.header.Get("Location"))
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(s.url+"/dashboards/login", url.Values{"token": {"cch_1_nope"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
+		t.Errorf("bad token: %d, cookies %v", resp.StatusCode, resp.Cookies())
+	}
+	resp, err = client.PostForm(s.url+"/dashboards/login", url.Values{"token": {s.tokens["manager"]}, "next": {"/dashboards/services"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cookies := resp.Cookies()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboards/services" || len(cookies) != 1 {
+		t.Fatalf("login: %d %q %v", resp.StatusCode, resp.Header.Get("Location"), cookies)
+	}
+	c := cookies[0]
+	if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/dashboards" ||
+		strings.Contains(c.Value, s.tokens["manager"]) {
+		t.Errorf("session cookie %+v", c)
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.url+"/dashboards/services", nil)
+	req.AddCookie(c)
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("with the session cookie: %d", resp.StatusCode)
+	}
+	req, _ = http.NewRequest(http.MethodPost, s.url+"/dashboards/logout", nil)
+	req.AddCookie(c)
+	if resp, err = client.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	req, _ = http.NewRequest(http.MethodGet, s.url+"/dashboards/services", nil)
+	req.AddCookie(c)
+	if resp, err = client.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after logout: %d", resp.StatusCode)
+	}
+	if r := s.get(t, "", "/dashboards/overview?format=csv&table=revenue"); r.status != http.StatusSeeOther {
+		t.Errorf("csv without credentials: %d", r.status)
+	}
+}
+
+func testPages(t *testing.T, s *stack) {
+	for _, slug := range slugs {
+		r := s.get(t, "manager", "/dashboards/"+slug)
+		if r.status != http.StatusOK {
+			t.Errorf("%s: %d %s", slug, r.status, r.body)
+			continue
+		}
+		if n := strings.Count(r.body, `<svg class="chart"`); n == 0 {
+			t.Errorf("%s: no chart", slug)
+		}
+		for _, want := range []string{`role="img"`, "<title id=", "<desc id=", `class="skip"`, "Download CSV"} {
+			if !strings.Contains(r.body, want) {
+				t.Errorf("%s: no %s", slug, want)
+			}
+		}
+		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("%s: CSP %q", slug, csp)
+		}
+	}
+	r := s.get(t, "manager", "/dashboards/branches?format=csv&table=benchmark&period=3m")
+	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
+		!strings.HasPrefix(r.body, "branch_id,branch_code,branch_name,revenue,") || strings.Count(r.body, "\n") < 2 {
+		t.Errorf("benchmark csv: %d %q %q", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	for path, want := range map[string]int{
+		"/dashboards/branches?format=csv&table=nope": http.StatusNotFound,
+		"/dashboards/overview?period=fortnight":      http.StatusBadRequest,
+		"/dashboards/overview?branch=x":              http.StatusBadRequest,
+	} {
+		if r := s.get(t, "manager", path); r.status != want {
+			t.Errorf("%s: %d, want %d", path, r.status, want)
+		}
+	}
+	if r := s.get(t, "manager", "/dashboards/static/app.js"); r.status != http.StatusOK || !strings.Contains(r.body, "EventSource") {
+		t.Errorf("app.js: %d", r.status)
+	}
+}
+
+// financialWords appear in any revenue, cost, margin or pay figure.
+var financialWords = []string{"£", "revenue", "Revenue", "margin", "Margin", "cost", "Cost", "profit", "Profit",
+	"Average repair order", "labour rate", "Settlement", "sales"}
+
+func testTechnician(t *testing.T, s *stack) {
+	for _, slug := range slugs {
+		r := s.get(t, "technician", "/dashboards/"+slug)
+		if r.status != http.StatusOK {
+			t.Errorf("%s: %d", slug, r.status)
+			continue
+		}
+		if found := contains(r.body, financialWords...); len(found) > 0 {
+			t.Errorf("technician sees %v on %s", found, slug)
+		}
+	}
+	if r := s.get(t, "technician", "/dashboards/technicians"); !strings.Contains(r.body, "Technician efficiency") {
+		t.Error("technician does not see their efficiency")
+	}
+	for _, path := range []string{"/dashboards/overview?format=csv&table=revenue", "/dashboards/branches?format=csv&table=benchmark",
+		"/dashboards/services?format=csv&table=profitability"} {
+		if r := s.get(t, "technician", path); r.status != http.StatusNotFound || strings.Contains(r.body, "revenue") {
+			t.Errorf("technician %s: %d", path, r.status)
+		}
+	}
+}

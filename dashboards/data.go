@@ -1,0 +1,324 @@
+package dashboards
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/carcarehub/cch/warehouse/marts"
+)
+
+// col is the index of the named column, or -1.
+func col(t *marts.Table, name string) int {
+	return slices.IndexFunc(t.Columns, func(c marts.Column) bool { return c.Name == name })
+}
+
+func number(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case float32:
+		return float64(v), true
+	case int64:
+		return float64(v), true
+	case int32:
+		return float64(v), true
+	case int:
+		return float64(v), true
+	case int16:
+		return float64(v), true
+	case int8:
+		return float64(v), true
+	case uint64:
+		return float64(v), true
+	case uint32:
+		return float64(v), true
+	case bool:
+		return 0, false
+	}
+	return 0, false
+}
+
+// numify turns the decimal strings of numeric columns (HUGEINT sums
+// arrive as text) into float64, in place.
+func numify(t *marts.Table) {
+	for j, c := range t.Columns {
+		if !numericType(c.Type) {
+			continue
+		}
+		for _, r := range t.Rows {
+			if s, ok := r[j].(string); ok {
+				if f, err := strconv.ParseFloat(s, 64); err == nil {
+					r[j] = f
+				}
+			}
+		}
+	}
+}
+
+// sums adds up the named numeric columns over every row.
+func sums(t *marts.Table, names ...string) ([]float64, bool) {
+	out := make([]float64, len(names))
+	for i, n := range names {
+		c := col(t, n)
+		if c < 0 {
+			return nil, false
+		}
+		for _, r := range t.Rows {
+			if f, ok := number(r[c]); ok {
+				out[i] += f
+			}
+		}
+	}
+	return out, true
+}
+
+func sum(name string) func(*marts.Table) (float64, bool) {
+	return func(t *marts.Table) (float64, bool) {
+		s, ok := sums(t, name)
+		if !ok {
+			return 0, false
+		}
+		return s[0], true
+	}
+}
+
+func ratio(num, den string) func(*marts.Table) (float64, bool) {
+	return func(t *marts.Table) (float64, bool) {
+		s, ok := sums(t, num, den)
+		if !ok || s[1] == 0 {
+			return 0, false
+		}
+		return s[0] / s[1], true
+	}
+}
+
+// margin is (Σsales − Σcost) ÷ Σsales.
+func margin(sales, cost string) func(*marts.Table) (float64, bool) {
+	return func(t *marts.Table) (float64, bool) {
+		s, ok := sums(t, sales, cost)
+		if !ok || s[0] == 0 {
+			return 0, false
+		}
+		return (s[0] - s[1]) / s[0], true
+	}
+}
+
+// first is the named column of the first row.
+func first(name string) func(*marts.Table) (float64, bool) {
+	return func(t *marts.Table) (float64, bool) {
+		c := col(t, name)
+		if c < 0 || len(t.Rows) == 0 {
+			return 0, false
+		}
+		return number(t.Rows[0][c])
+	}
+}
+
+// filtered keeps the rows whose boolean column where is true.
+func filtered(t *marts.Table, where string) *marts.Table {
+	if where == "" {
+		return t
+	}
+	c := col(t, where)
+	out := &marts.Table{Columns: t.Columns, Rows: [][]any{}, Truncated: t.Truncated}
+	for _, r := range t.Rows {
+		if c >= 0 && r[c] == true {
+			out.Rows = append(out.Rows, r)
+		}
+	}
+	return out
+}
+
+// point is one aggregated category of a chart.
+type point struct {
+	Label string
+	Value float64
+	Valid bool
+}
+
+// series aggregates t per X label in first-seen order: ΣY (or a row count
+// when Y is empty), or (ΣY − ΣSub) ÷ ΣDen when Den is set.
+func series(t *marts.Table, pn panel, label func(col string, v any) string) []point {
+	x, y, den, sub := col(t, pn.X), col(t, pn.Y), col(t, pn.Den), col(t, pn.Sub)
+	if x < 0 || (pn.Y != "" && y < 0) {
+		return nil
+	}
+	type acc struct{ y, den, sub float64 }
+	var order []string
+	accs := map[string]*acc{}
+	for _, r := range t.Rows {
+		k := label(pn.X, r[x])
+		a := accs[k]
+		if a == nil {
+			a = &acc{}
+			accs[k] = a
+			order = append(order, k)
+		}
+		a.y += cell(r, y, 1)
+		a.den += cell(r, den, 0)
+		a.sub += cell(r, sub, 0)
+	}
+	out := make([]point, 0, len(order))
+	for _, k := range order {
+		a := accs[k]
+		p := point{Label: k, Value: a.y - a.sub, Valid: true}
+		if den >= 0 {
+			p.Valid = a.den != 0
+			if p.Valid {
+				p.Value = (a.y - a.sub) / a.den
+			}
+		}
+		out = append(out, p)
+	}
+	return top(out, pn.Top)
+}
+
+// cell is row r's number at c; missing column: dflt (1 counts rows).
+func cell(r []any, c int, dflt float64) float64 {
+	if c < 0 {
+		return dflt
+	}
+	f, _ := number(r[c])
+	return f
+}
+
+// top keeps the n largest points (n < 0: the −n smallest), in that order.
+func top(ps []point, n int) []point {
+	if n == 0 || len(ps) <= max(n, -n) {
+		return ps
+	}
+	valid := slices.DeleteFunc(slices.Clone(ps), func(p point) bool { return !p.Valid })
+	slices.SortStableFunc(valid, func(a, b point) int {
+		if n < 0 {
+			return cmp.Compare(a.Value, b.Value)
+		}
+		return cmp.Compare(b.Value, a.Value)
+	})
+	return valid[:min(len(valid), max(n, -n))]
+}
+
+// grid is a heatmap: rows × columns of summed values.
+type grid struct {
+	Rows, Cols []string
+	Cells      [][]float64
+	Max        float64
+}
+
+func heat(t *marts.Table, pn panel, label func(string, any) string) grid {
+	x, r, y := col(t, pn.X), col(t, pn.Rows), col(t, pn.Y)
+	var g grid
+	if x < 0 || r < 0 {
+		return g
+	}
+	ri, ci := map[string]int{}, map[string]int{}
+	type key struct{ r, c string }
+	vals := map[key]float64{}
+	for _, row := range t.Rows {
+		rk, ck := label(pn.Rows, row[r]), label(pn.X, row[x])
+		if _, ok := ri[rk]; !ok {
+			ri[rk] = len(g.Rows)
+			g.Rows = append(g.Rows, rk)
+		}
+		if _, ok := ci[ck]; !ok {
+			ci[ck] = len(g.Cols)
+			g.Cols = append(g.Cols, ck)
+		}
+		vals[key{rk, ck}] += cell(row, y, 1)
+	}
+	sortNumeric(g.Cols)
+	g.Cells = make([][]float64, len(g.Rows))
+	for i, rk := range g.Rows {
+		g.Cells[i] = make([]float64, len(g.Cols))
+		for j, ck := range g.Cols {
+			g.Cells[i][j] = vals[key{rk, ck}]
+			g.Max = max(g.Max, g.Cells[i][j])
+		}
+	}
+	return g
+}
+
+// sortNumeric orders labels numerically when they all are numbers.
+func sortNumeric(s []string) {
+	slices.SortStableFunc(s, func(a, b string) int {
+		var fa, fb float64
+		if _, err := fmt.Sscan(a, &fa); err != nil {
+			return 0
+		}
+		if _, err := fmt.Sscan(b, &fb); err != nil {
+			return 0
+		}
+		return cmp.Compare(fa, fb)
+	})
+}
+
+// autoPick chooses a chart for an analytic no page describes: a line over
+// "period" when present, else bars over the first text column (or the
+// first id column), the 15 largest; the measure is the first numeric
+// column that is not an id, rank or quintile. A one-row result shows its
+// measures side by side.
+func autoPick(t *marts.Table, pn panel) panel {
+	pn.Chart, pn.X, pn.Y, pn.Top = noChart, "", "", 0
+	for _, c := range t.Columns {
+		if numericType(c.Type) && !isKeyLike(c.Name) {
+			pn.Y = c.Name
+			break
+		}
+	}
+	switch {
+	case pn.Y == "":
+		return pn
+	case len(t.Rows) == 1:
+		pn.Chart = columnsChart
+	case col(t, "period") >= 0:
+		pn.Chart, pn.X = lineChart, "period"
+	default:
+		pn.Chart, pn.X, pn.Top = barChart, firstColumn(t, func(c marts.Column) bool { return strings.Contains(c.Type, "VARCHAR") }), 15
+		if pn.X == "" {
+			pn.X = firstColumn(t, func(c marts.Column) bool { return isKeyLike(c.Name) })
+		}
+		if pn.X == "" {
+			pn.Chart = noChart
+		}
+	}
+	return pn
+}
+
+func firstColumn(t *marts.Table, ok func(marts.Column) bool) string {
+	for _, c := range t.Columns {
+		if ok(c) {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+// measures are the numeric columns of a one-row table as points.
+func measures(t *marts.Table) []point {
+	var out []point
+	for j, c := range t.Columns {
+		if f, ok := number(t.Rows[0][j]); ok && numericType(c.Type) && !isKeyLike(c.Name) {
+			out = append(out, point{Label: humanise(c.Name), Value: f, Valid: true})
+		}
+	}
+	return out
+}
+
+func numericType(t string) bool {
+	if strings.Contains(t, "INTERVAL") {
+		return false
+	}
+	for _, p := range []string{"INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC"} {
+		if strings.Contains(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func isKeyLike(name string) bool {
+	return name == "id" || strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_rank") ||
+		strings.HasSuffix(name, "_quintile") || strings.HasPrefix(name, "iso_")
+}
