@@ -1,6 +1,7 @@
 package oltp
 
 import (
+	"context"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -17,15 +18,21 @@ func (a *API) Authenticate(c *gin.Context) (Principal, bool) {
 		WriteError(c, Unauthenticated())
 		return Principal{}, false
 	}
-	id, hash, err := ParseToken(strings.TrimSpace(token))
-	if err != nil {
-		WriteError(c, Unauthenticated())
-		return Principal{}, false
-	}
-	p, err := a.lookupToken(c.Request.Context(), id, hash)
+	p, err := a.PrincipalOf(c.Request.Context(), token)
 	if err != nil {
 		WriteError(c, err)
 		return Principal{}, false
 	}
 	return p, true
+}
+
+// PrincipalOf resolves a bearer token (cch_…) for transports other than
+// HTTP (the warehouse's Flight SQL server). Unknown, expired, revoked and
+// malformed tokens all return Unauthenticated().
+func (a *API) PrincipalOf(ctx context.Context, token string) (Principal, error) {
+	id, hash, err := ParseToken(strings.TrimSpace(token))
+	if err != nil {
+		return Principal{}, Unauthenticated()
+	}
+	return a.lookupToken(ctx, id, hash)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/carcarehub/cch/oltp/notify"
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/flight"
 )
 
 func init() {
@@ -79,6 +80,7 @@ type devCmd struct {
 	duck           *warehouse.DB
 	warehouse      *warehouse.Service
 	seeded         atomic.Bool // demo data and tokens are in place
+	flight         *flightPart // Flight SQL beside the HTTP port (issue 6)
 }
 
 // devMaxLag is how far the dev warehouse may trail Postgres and still be ready.
@@ -136,6 +138,7 @@ func (d *devCmd) Run(ctx context.Context) error {
 	}
 	info.HTTPURL = "http://" + ln.Addr().String()
 	info.PID = os.Getpid()
+	info.FlightSQLAddr = d.flight.ln.Addr().String()
 	d.devJSON = filepath.Join(dataDir, "dev.json")
 	if err := writeJSON(d.devJSON, info); err != nil {
 		return err
@@ -184,6 +187,7 @@ func (d *devCmd) runParts(ctx context.Context, dataDir string, srv *oltp.Server,
 		d.seeded.Store(true)
 	}
 	start("notifications", d.notifier().Run)
+	start("flight sql", d.flight.serve)
 	<-runCtx.Done()
 	wg.Wait()
 	close(errs)
@@ -292,7 +296,7 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 		return nil, err
 	}
 	api := mountAPI(srv, d.pool, d.log)
-	if err := mountAnalyst(srv, api, d.warehouse, d.log); err != nil {
+	if d.flight, err = mountAnalyst(srv, api, d.warehouse, d.cfg.HTTP, d.log); err != nil {
 		return nil, err
 	}
 	return srv, nil
@@ -301,16 +305,30 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 // --- warehouse analytics (issue 6) ---
 
 // mountAnalyst serves GET /v1/analytics[/{name}] and POST /v1/sql from the
-// warehouse w, authenticated by api's bearer tokens.
-func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, log *slog.Logger) error {
+// warehouse w, authenticated by api's bearer tokens, and prepares the
+// Flight SQL server on a free port of httpAddr's host.
+func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, httpAddr string, log *slog.Logger) (*flightPart, error) {
 	h, err := analyst.New(analyst.Config{DB: w.DB().DB, Authenticate: api.Authenticate,
 		Applied: w.Stream().Applied, Ready: w.Stream().Ready(), Logger: log})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h.Mount(srv.Router())
-	return nil
+	host, _, _ := net.SplitHostPort(httpAddr)
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return nil, fmt.Errorf("flight sql listener: %w", err)
+	}
+	return &flightPart{ln: ln, srv: flight.New(h, api.PrincipalOf)}, nil
 }
+
+// flightPart is the Flight SQL server and its listener.
+type flightPart struct {
+	ln  net.Listener
+	srv *flight.Server
+}
+
+func (f *flightPart) serve(ctx context.Context) error { return f.srv.Serve(ctx, f.ln) }
 
 // notifier is the outbox worker; it works across organisations, so it uses
 // the local superuser (which bypasses row-level security).

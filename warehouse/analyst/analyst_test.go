@@ -43,6 +43,7 @@ func TestAnalystAPI(t *testing.T) {
 	t.Run("sql formats", func(t *testing.T) { testFormats(t, s) })
 	t.Run("analytics roles", func(t *testing.T) { testAnalyticRoles(t, s) })
 	t.Run("min_lsn read-your-writes", func(t *testing.T) { testReadYourWrites(t, s) })
+	t.Run("flight sql", func(t *testing.T) { testFlightSQL(t, s) })
 }
 
 func testRefusals(t *testing.T, s *stack) {

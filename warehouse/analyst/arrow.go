@@ -4,49 +4,61 @@ package analyst
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/duckdb/duckdb-go/v2"
 )
 
 // arrowSupported reports whether this binary can answer in Arrow IPC.
 const arrowSupported = true
 
-// writeArrow runs query on c and streams at most limit rows (0: no limit)
-// as an Arrow IPC stream. It returns the number of rows written and
-// whether more were left out.
-func writeArrow(ctx context.Context, c *duckdb.Conn, query string, limit int, w io.Writer) (int64, bool, error) {
+// QueryArrow runs one read-only analyst SELECT (as Query does) and returns
+// its answer as Arrow record batches, at most RowLimit rows. The caller
+// must Release the result.
+func (h *Handler) QueryArrow(ctx context.Context, query string) (*ArrowResult, error) {
+	if err := h.prepare(ctx); err != nil {
+		return nil, err
+	}
+	qctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
+	defer cancel()
+	var res *ArrowResult
+	err := readOnly(qctx, h.cfg.DB, query, func(c *duckdb.Conn) error {
+		var err error
+		res, err = collectArrow(qctx, c, query, h.cfg.RowLimit)
+		return err
+	})
+	if err != nil {
+		return nil, h.sqlError(qctx, err)
+	}
+	return res, nil
+}
+
+// collectArrow runs query on c and keeps at most limit rows (0: no limit).
+func collectArrow(ctx context.Context, c *duckdb.Conn, query string, limit int) (*ArrowResult, error) {
 	ar, err := duckdb.NewArrowFromConn(c)
 	if err != nil {
-		return 0, false, fmt.Errorf("arrow interface: %w", err)
+		return nil, fmt.Errorf("arrow interface: %w", err)
 	}
 	rdr, err := ar.QueryContext(ctx, query)
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
 	defer rdr.Release()
-	iw := ipc.NewWriter(w, ipc.WithSchema(rdr.Schema()))
-	var n int64
-	truncated := false
+	res := &ArrowResult{Schema: rdr.Schema()}
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
-		if limit > 0 && n+rec.NumRows() > int64(limit) {
-			part := rec.NewSlice(0, int64(limit)-n)
-			err = iw.Write(part)
-			part.Release()
-			n, truncated = int64(limit), true
+		if limit > 0 && res.Rows+rec.NumRows() > int64(limit) {
+			res.Batches = append(res.Batches, rec.NewSlice(0, int64(limit)-res.Rows))
+			res.Rows, res.Truncated = int64(limit), true
 			break
 		}
-		if err = iw.Write(rec); err != nil {
-			break
-		}
-		n += rec.NumRows()
+		rec.Retain()
+		res.Batches = append(res.Batches, rec)
+		res.Rows += rec.NumRows()
 	}
-	if err == nil {
-		err = rdr.Err()
+	if err := rdr.Err(); err != nil {
+		res.Release()
+		return nil, err
 	}
-	return n, truncated, errors.Join(err, iw.Close())
+	return res, nil
 }

@@ -5,15 +5,13 @@ package analyst
 import (
 	"context"
 	"errors"
-	"io"
-
-	"github.com/duckdb/duckdb-go/v2"
 )
 
 // arrowSupported reports whether this binary can answer in Arrow IPC
 // (build tag duckdb_arrow).
 const arrowSupported = false
 
-func writeArrow(context.Context, *duckdb.Conn, string, int, io.Writer) (int64, bool, error) {
-	return 0, false, errors.New("built without the duckdb_arrow tag")
+// QueryArrow needs the duckdb_arrow build tag.
+func (h *Handler) QueryArrow(context.Context, string) (*ArrowResult, error) {
+	return nil, errors.New("analyst: built without the duckdb_arrow tag")
 }

@@ -31,6 +31,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 type stack struct {
 	env *oltptest.Env
 	svc *warehouse.Service
+	h   *analyst.Handler
 	url string // analyst server
 }
 
@@ -72,7 +73,7 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	h.Mount(r)
 	hs := httptest.NewServer(r)
 	t.Cleanup(hs.Close)
-	return &stack{env: env, svc: svc, url: hs.URL}
+	return &stack{env: env, svc: svc, h: h, url: hs.URL}
 }
 
 type response struct {

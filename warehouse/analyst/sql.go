@@ -89,25 +89,23 @@ func (h *Handler) Query(ctx context.Context, query string) (*marts.Table, error)
 // sqlArrow buffers the Arrow stream so that a failure mid-way still gets
 // a problem response, not a truncated 200.
 func (h *Handler) sqlArrow(c *gin.Context, query string) {
-	qctx, cancel := context.WithTimeout(c.Request.Context(), h.cfg.Timeout)
-	defer cancel()
-	var buf bytes.Buffer
-	var truncated bool
-	err := readOnly(qctx, h.cfg.DB, query, func(conn *duckdb.Conn) error {
-		var err error
-		_, truncated, err = writeArrow(qctx, conn, query, h.cfg.RowLimit, &buf)
-		return err
-	})
+	res, err := h.QueryArrow(c.Request.Context(), query)
 	if err != nil {
-		oltp.WriteError(c, h.sqlError(qctx, err))
+		oltp.WriteError(c, err)
 		return
 	}
-	if truncated {
+	defer res.Release()
+	var buf bytes.Buffer
+	if err := res.WriteIPC(&buf); err != nil {
+		oltp.WriteError(c, fmt.Errorf("encode arrow: %w", err))
+		return
+	}
+	if res.Truncated {
 		c.Header("X-CCH-Truncated", "true")
 	}
 	c.Header("Content-Length", strconv.Itoa(buf.Len()))
-	c.Status(http.StatusOK)
 	c.Header("Content-Type", MIMEArrowStream)
+	c.Status(http.StatusOK)
 	_, _ = io.Copy(c.Writer, &buf)
 }
 

@@ -1,0 +1,14 @@
+// Package flight is the warehouse's Arrow Flight SQL endpoint, so analysts
+// connect with standard drivers (ADBC, JDBC, DBeaver) on its own port.
+//
+// It authenticates the same bearer tokens as the REST API: as
+// "authorization: Bearer cch_…" on every call, or by Basic-auth handshake
+// with the token as the password (any user name), which answers with the
+// bearer token to use. Only the analyst SQL roles (manager, finance,
+// auditor) may query. Statements run through analyst.Handler.QueryArrow,
+// so they get exactly the /v1/sql containment: one SELECT, READ ONLY
+// transaction, hardened instance, timeout and row limit.
+//
+// Statement handles and tickets carry the query text itself: the server
+// keeps no per-client state. Safe for concurrent use.
+package flight
