@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/carcarehub/cch/cdc"
 )
 
@@ -30,8 +32,10 @@ CREATE TABLE IF NOT EXISTS _cch.mirrors (schema_name VARCHAR, table_name VARCHAR
 // stores the batch's position. Apply, Reset and Position are serialised by
 // the Applier; readers may query the mirrors concurrently through the DB.
 type Applier struct {
-	db  *DB
-	log *slog.Logger
+	db      *DB
+	log     *slog.Logger
+	mem     memory.Allocator
+	staging Staging
 
 	mu      sync.Mutex
 	mirrors map[string]*mirror // by schema + "." + name; nil = reload
@@ -49,16 +53,46 @@ type mirrorCol struct {
 	Type string `json:"type"`
 }
 
+// Staging selects how a batch's changes reach DuckDB before the set-wise
+// apply.
+type Staging int
+
+const (
+	// StageArrow (the default) builds Arrow record batches per table and
+	// scans them through duckdb-go's Arrow interface.
+	StageArrow Staging = iota
+	// StageAppender appends rows one at a time with DuckDB's Appender.
+	StageAppender
+)
+
+// ApplierOption configures an Applier.
+type ApplierOption func(*Applier)
+
+// WithAllocator sets the allocator of the Arrow record batches (default
+// memory.DefaultAllocator). Every buffer is released before Apply returns.
+func WithAllocator(mem memory.Allocator) ApplierOption {
+	return func(a *Applier) { a.mem = mem }
+}
+
+// WithStaging selects the staging path (default StageArrow).
+func WithStaging(s Staging) ApplierOption {
+	return func(a *Applier) { a.staging = s }
+}
+
 // NewApplier creates the internal tables when missing and returns an
 // Applier writing to db.
-func NewApplier(ctx context.Context, db *DB, log *slog.Logger) (*Applier, error) {
+func NewApplier(ctx context.Context, db *DB, log *slog.Logger, opts ...ApplierOption) (*Applier, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if _, err := db.ExecContext(ctx, initSQL); err != nil {
 		return nil, fmt.Errorf("create warehouse internal tables: %w", err)
 	}
-	return &Applier{db: db, log: log}, nil
+	a := &Applier{db: db, log: log, mem: memory.DefaultAllocator}
+	for _, o := range opts {
+		o(a)
+	}
+	return a, nil
 }
 
 // Position returns the durably applied position.

@@ -5,11 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/warehouse"
 )
 
-func newApplier(t testing.TB) (*warehouse.DB, *warehouse.Applier) {
+func newApplier(t testing.TB, opts ...warehouse.ApplierOption) (*warehouse.DB, *warehouse.Applier) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "wh.duckdb"), warehouse.Options{MemoryLimit: "512MB", Threads: 1})
@@ -17,7 +19,7 @@ func newApplier(t testing.TB) (*warehouse.DB, *warehouse.Applier) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	a, err := warehouse.NewApplier(ctx, db, nil)
+	a, err := warehouse.NewApplier(ctx, db, nil, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,9 +30,21 @@ func rel(cols ...cdc.Column) *cdc.Relation {
 	return &cdc.Relation{ID: 1, Schema: "s", Name: "t", ReplicaIdentity: 'd', Columns: cols}
 }
 
+// TestApplierCollapsesToastRenameTruncate runs on both staging paths, with
+// a checked allocator: every Arrow buffer is released by the Applier.
 func TestApplierCollapsesToastRenameTruncate(t *testing.T) {
+	for name, st := range map[string]warehouse.Staging{"arrow": warehouse.StageArrow, "appender": warehouse.StageAppender} {
+		t.Run(name, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+			defer mem.AssertSize(t, 0)
+			db, a := newApplier(t, warehouse.WithAllocator(mem), warehouse.WithStaging(st))
+			testCollapse(t, db, a)
+		})
+	}
+}
+
+func testCollapse(t *testing.T, db *warehouse.DB, a *warehouse.Applier) {
 	ctx := context.Background()
-	db, a := newApplier(t)
 	r1 := rel(cdc.Column{Name: "id", TypeOID: cdc.OIDInt8, Key: true}, cdc.Column{Name: "big", TypeOID: cdc.OIDText},
 		cdc.Column{Name: "n", TypeOID: cdc.OIDNumeric, TypeMod: (12<<16 | 2) + 4})
 	ins := func(r *cdc.Relation, v ...any) cdc.Change { return cdc.Change{Op: cdc.OpInsert, Rel: r, New: v} }

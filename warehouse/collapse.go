@@ -22,6 +22,11 @@ type entry struct {
 	// match is the key of the mirror row (as it was before this batch)
 	// that supplies the unchanged-TOAST values of a partial row.
 	match []any
+	// fresh: the key's first change in the batch was an insert, so the
+	// mirror has no row for it (the mirror equals the source as of the
+	// stored position, and the source key was free). Fresh rows need no
+	// delete; fresh deletes are no-ops.
+	fresh bool
 }
 
 // pending collapses one table's changes in a batch to one entry per key,
@@ -39,11 +44,24 @@ type pending struct {
 
 func (p *pending) reset() { p.entries, p.order = nil, nil }
 
+// insertOnly reports whether every entry is a fresh complete row, so the
+// batch can be inserted without staging, reading or deleting. Fresh
+// deletes (rows inserted and deleted within the batch) are skipped.
+func (p *pending) insertOnly() bool {
+	for _, e := range p.order {
+		if !e.fresh || e.op == opPartial {
+			return false
+		}
+	}
+	return true
+}
+
 func (p *pending) put(k string, e *entry) {
 	if p.entries == nil {
 		p.entries = map[string]*entry{}
 	}
 	if old, ok := p.entries[k]; ok {
+		e.fresh = old.fresh
 		*old = *e // keep arrival order of the first change to this key
 		return
 	}
@@ -54,13 +72,13 @@ func (p *pending) put(k string, e *entry) {
 func (p *pending) add(c *cdc.Change) {
 	if len(p.keys) == 0 { // no replica identity: insert-only table
 		p.seq++
-		p.put(fmt.Sprint("#", p.seq), &entry{op: opRow, row: c.New})
+		p.put(fmt.Sprint("#", p.seq), &entry{op: opRow, row: c.New, fresh: true})
 		return
 	}
 	switch c.Op {
 	case cdc.OpInsert:
 		k, kv := p.keyOf(c.New)
-		p.put(k, &entry{op: opRow, key: kv, row: c.New})
+		p.put(k, &entry{op: opRow, key: kv, row: c.New, fresh: true})
 	case cdc.OpDelete:
 		k, kv := p.keyOf(c.Old)
 		p.put(k, &entry{op: opDelete, key: kv})

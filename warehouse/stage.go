@@ -1,23 +1,25 @@
 package warehouse
 
 import (
-	"database/sql/driver"
 	"fmt"
 	"strings"
 
-	"github.com/carcarehub/cch/cdc"
-	"github.com/duckdb/duckdb-go/v2"
+	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // Staging tables are temporary (connection-local, never written to the
-// database file); they are recreated for every flush.
+// database file); they are recreated for every flush. arrowView is the
+// temporary view an Arrow record reader is registered as.
 const (
 	stageTable = "_cch_stage"
 	fillTable  = "_cch_fill"
+	arrowView  = "_cch_arrow"
 )
 
-// flush writes p's collapsed changes set-wise:
-//  1. stage every entry with the Appender (wire types, see wireType);
+// flush writes p's collapsed changes set-wise. A batch of fresh rows only
+// (inserts of keys the mirror does not hold) is one INSERT … SELECT from
+// its Arrow record batches. Otherwise:
+//  1. stage every entry (Arrow record batches, see arrowType);
 //  2. complete partial rows from the mirror rows they match (unchanged
 //     TOAST values keep the mirror's value);
 //  3. delete every staged key from the mirror;
@@ -30,6 +32,12 @@ func (t *applyTx) flush(p *pending) error {
 		return nil
 	}
 	defer p.reset()
+	if p.insertOnly() && t.a.staging == StageArrow {
+		if err := t.insertFresh(p); err != nil {
+			return fmt.Errorf("insert into %s: %w", p.m.table(), err)
+		}
+		return nil
+	}
 	if err := t.stage(p); err != nil {
 		return fmt.Errorf("stage %s: %w", p.m.table(), err)
 	}
@@ -53,62 +61,69 @@ func (t *applyTx) flush(p *pending) error {
 	return nil
 }
 
-// stage creates the staging table — columns c0…cN (row), k0…kK (key),
-// m0…mK (match key), _op, _u (one '0'/'1' per column: unchanged TOAST) —
-// and appends every entry to it.
-func (t *applyTx) stage(p *pending) error {
-	var cols []string
+// insertFresh inserts p's rows straight from an Arrow view: no staging
+// table, no delete (see entry.fresh).
+func (t *applyTx) insertFresh(p *pending) error {
+	rows := &pending{m: p.m, keys: p.keys}
+	for _, e := range p.order {
+		if e.op == opRow {
+			rows.order = append(rows.order, e)
+		}
+	}
+	if len(rows.order) == 0 {
+		return nil
+	}
+	var names, exprs []string
 	for i, c := range p.m.Columns {
-		cols = append(cols, fmt.Sprintf("c%d %s", i, wireType(c.Type)))
+		names = append(names, ident(c.Name))
+		exprs = append(exprs, castExpr(fmt.Sprintf("c%d", i), c.Type))
 	}
-	for j, k := range p.keys {
-		w := wireType(p.m.Columns[k].Type)
-		cols = append(cols, fmt.Sprintf("k%d %s", j, w), fmt.Sprintf("m%d %s", j, w))
-	}
-	cols = append(cols, "_op UTINYINT", "_u VARCHAR")
-	ddl := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", stageTable, strings.Join(cols, ", "))
-	if _, err := t.conn.ExecContext(t.ctx, ddl); err != nil {
-		return err
-	}
-	return t.conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", stageTable)
-		if err != nil {
-			return err
-		}
-		for _, e := range p.order {
-			if err := app.AppendRow(p.wireRow(e)...); err != nil {
-				app.Close()
-				return err
-			}
-		}
-		return app.Close()
-	})
+	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", p.m.table(),
+		strings.Join(names, ", "), strings.Join(exprs, ", "), arrowView)
+	return t.withArrow(rows, false, q)
 }
 
-func (p *pending) wireRow(e *entry) []driver.Value {
-	n := len(p.m.Columns)
-	vals := make([]driver.Value, 0, n+2*len(p.keys)+2)
-	u := make([]byte, n)
-	for i, c := range p.m.Columns {
-		u[i] = '0'
-		var v any
-		if i < len(e.row) {
-			v = e.row[i]
-		}
-		if _, ok := v.(cdc.Unchanged); ok {
-			u[i] = '1'
-		}
-		vals = append(vals, wireValue(v, c.Type))
+// stage (re)creates the staging table — see stageSchema — from p's
+// entries.
+func (t *applyTx) stage(p *pending) error {
+	if t.a.staging == StageAppender {
+		return t.stageAppender(p)
 	}
-	for j, k := range p.keys {
-		typ := p.m.Columns[k].Type
-		var mv any
-		if j < len(e.match) {
-			mv = e.match[j]
-		}
-		vals = append(vals, wireValue(e.key[j], typ), wireValue(mv, typ))
+	return t.withArrow(p, true, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM %s", stageTable, arrowView))
+}
+
+// withArrow builds p's entries as Arrow record batches, registers them as
+// the view arrowView on the transaction's connection, runs q (which scans
+// the view once) and releases the view, the reader and the records.
+func (t *applyTx) withArrow(p *pending, full bool, q string) error {
+	schema, recs, err := p.records(t.a.mem, full)
+	if err != nil {
+		return err
 	}
-	return append(vals, e.op, string(u))
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	rr, err := array.NewRecordReader(schema, recs)
+	if err != nil {
+		return fmt.Errorf("record reader: %w", err)
+	}
+	defer rr.Release()
+	release, err := t.registerArrow(rr)
+	if err != nil {
+		return fmt.Errorf("register arrow view: %w", err)
+	}
+	_, err = t.conn.ExecContext(t.ctx, q)
+	release()
+	if err != nil {
+		return err
+	}
+	// The view would point at a released stream: drop it.
+	if _, err := t.conn.ExecContext(t.ctx, "DROP VIEW IF EXISTS "+arrowView); err != nil {
+		return fmt.Errorf("drop arrow view: %w", err)
+	}
+	return nil
 }
 
 // keyJoin matches mirror alias m to staged key columns prefix (k or m) of

@@ -2,9 +2,7 @@ package warehouse
 
 import (
 	"fmt"
-	"math"
 	"strings"
-	"time"
 
 	"github.com/carcarehub/cch/cdc"
 )
@@ -80,73 +78,6 @@ func numericTypmod(mod int32) (p, s int, ok bool) {
 		s -= 0x800
 	}
 	return p, s, true
-}
-
-// wireType is the staging column type for a mirror type: DuckDB's
-// Appender takes these natively; every other type is staged as VARCHAR and
-// cast exactly by DuckDB.
-func wireType(duck string) string {
-	switch duck {
-	case "BOOLEAN", "SMALLINT", "INTEGER", "BIGINT", "REAL", "BLOB", "DATE", "TIMESTAMP", "TIMESTAMPTZ":
-		return duck
-	}
-	if duck == "DOUBLE" {
-		return "VARCHAR" // unbounded numeric arrives as text, float8 as float64
-	}
-	return "VARCHAR"
-}
-
-// castExpr converts a staged column expression to the mirror type.
-func castExpr(expr, duck string) string {
-	switch {
-	case wireType(duck) == duck:
-		return expr
-	case strings.HasPrefix(duck, "DECIMAL"):
-		return "TRY_CAST(" + expr + " AS " + duck + ")"
-	}
-	return "CAST(" + expr + " AS " + duck + ")"
-}
-
-// wireValue converts a decoded value to what the Appender takes for the
-// staging column of type duck.
-func wireValue(v any, duck string) any {
-	switch v := v.(type) {
-	case nil, cdc.Unchanged:
-		return nil
-	case cdc.Infinity:
-		return nil
-	case time.Time:
-		return v
-	case cdc.Numeric:
-		return string(v)
-	case cdc.JSON:
-		return string(v)
-	case cdc.UUID:
-		return v.String()
-	case cdc.Interval:
-		return fmt.Sprintf("%d months %d days %d microseconds", v.Months, v.Days, v.Microseconds)
-	case float64:
-		if wireType(duck) == "VARCHAR" {
-			return formatFloat(v)
-		}
-	case float32:
-		if wireType(duck) == "VARCHAR" {
-			return formatFloat(float64(v))
-		}
-	}
-	return v
-}
-
-func formatFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	return fmt.Sprintf("%v", f)
 }
 
 // ident quotes a SQL identifier for DuckDB.
