@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/carcarehub/cch/oltp/workshop"
 	"math"
 	"sort"
 	"time"
@@ -36,35 +37,6 @@ type criticalQuery struct {
 	args      []any
 }
 
-// availabilitySQL mirrors oltp/workshop's availabilitySQL (unexported
-// there) with one change: "now()" is $4, because the seeded history lies
-// in the past.
-const availabilitySQL = `
-WITH br AS (SELECT id, timezone, opening_hours FROM core.branch WHERE id = $1 AND active),
-win AS (
-  SELECT ($2::date + (w->>0)::time) AT TIME ZONE br.timezone AS open_at,
-         ($2::date + (w->>1)::time) AT TIME ZONE br.timezone AS close_at
-  FROM br, jsonb_array_elements(br.opening_hours -> lower(to_char($2::date, 'Dy'))) w
-),
-starts AS (
-  SELECT s AS starts_at, tstzrange(s, s + make_interval(mins => $3), '[)') AS period
-  FROM win, generate_series(win.open_at, win.close_at - make_interval(mins => $3), interval '30 minutes') s
-  WHERE s >= $4::timestamptz
-)
-SELECT st.starts_at, bay.id, tech.staff_id FROM starts st
-CROSS JOIN LATERAL (
-  SELECT sb.id FROM workshop.service_bay sb
-  WHERE sb.branch_id = $1 AND sb.active AND NOT EXISTS (
-    SELECT 1 FROM workshop.bay_reservation r WHERE r.bay_id = sb.id AND r.active AND r.period && st.period)
-  ORDER BY sb.id LIMIT 1) bay
-CROSS JOIN LATERAL (
-  SELECT sh.staff_id FROM core.staff_shift sh
-  WHERE sh.branch_id = $1 AND sh.active AND sh.period @> st.period
-    AND EXISTS (SELECT 1 FROM core.staff_role sr WHERE sr.staff_id = sh.staff_id AND sr.role = 'technician')
-    AND NOT EXISTS (SELECT 1 FROM workshop.technician_booking t WHERE t.technician_id = sh.staff_id AND t.active AND t.period && st.period)
-  ORDER BY sh.staff_id LIMIT 1) tech
-ORDER BY st.starts_at`
-
 // invoiceSourceSQL is the source of oltp/finance's linesSQL (invoice
 // generation) as a SELECT, without extra lines.
 const invoiceSourceSQL = `
@@ -96,7 +68,7 @@ func pickCriticalQueries(ctx context.Context, conn *pgx.Conn) ([]criticalQuery, 
 	}
 	dayStart := day
 	return []criticalQuery{
-		{"booking: availability (GET /v1/availability)", availabilitySQL, []any{branch, day, 60, dayStart}},
+		{"booking: availability (GET /v1/availability)", workshop.AvailabilitySQL, []any{branch, day, 60, dayStart}},
 		{"booking: bay overlap probe (exclusion check)", `SELECT 1 FROM workshop.bay_reservation WHERE bay_id = $1 AND active AND period && $2::tstzrange LIMIT 1`, []any{bay, period}},
 		{"booking: technician overlap probe (exclusion check)", `SELECT 1 FROM workshop.technician_booking WHERE technician_id = $1 AND active AND period && $2::tstzrange LIMIT 1`, []any{tech, period}},
 		{"booking: branch day sheet", `SELECT id, period FROM workshop.booking WHERE branch_id = $1 AND lower(period) >= $2::date AND lower(period) < $2::date + 1`, []any{branch, day}},

@@ -332,6 +332,7 @@ timezone = 'UTC'
 log_timezone = 'UTC'
 logging_collector = off
 log_min_messages = warning
+jit = off                       # OLTP queries: JIT compile time dwarfs the query (seen: 500 ms)
 `
 
 func appendConf(path string) error {
