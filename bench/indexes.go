@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/carcarehub/cch/oltp/workshop"
 	"math"
 	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/carcarehub/cch/oltp/workshop"
 )
 
 const indexSuite = "Critical-path queries with vs without purpose-built indexes (issue 8)"
