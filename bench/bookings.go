@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/carcarehub/cch/bench/loadgen"
+	"github.com/carcarehub/cch/oltp/workshop"
 )
 
 // BookingConfig sizes the API-vs-pgbench suite.
@@ -145,12 +146,12 @@ func apiClosedLoop(ctx context.Context, c *loadgen.Client, fix Fixture, n int, d
 }
 
 // pgbenchScript is the API's booking transaction (oltp.InTx +
-// workshop.createBookingSQL) as a pgbench script: set_config of the role
+// workshop.CreateBookingSQL) as a pgbench script: set_config of the role
 // and request context, the one-statement CTE insert, COMMIT, then the WAL
 // position the API returns in X-CCH-LSN. Client c books bay bay0+c and
 // technician tech0+c; its k-th transaction starts at base + k×15 min, so
 // nothing conflicts. Variables persist per client across transactions.
-const pgbenchScript = `\set k :k + 1
+var pgbenchScript = `\set k :k + 1
 \set bay :bay0 + :client_id
 \set tech :tech0 + :client_id
 \set ts :base + 900 * :k
@@ -161,25 +162,16 @@ SELECT set_config('role', 'cch_receptionist', true),
 	set_config('app.branch_ids', :branch::bigint::text, true),
 	set_config('app.request_id', 'pgbench', true),
 	set_config('app.role', 'receptionist', true);
-WITH b AS (
-  INSERT INTO workshop.booking (organisation_id, branch_id, customer_id, vehicle_id, period, channel, status,
-    labour_operation_codes, notes, booked_by_staff_id, reminder_due_at)
-  VALUES (:org, :branch, :customer, :vehicle, tstzrange(to_timestamp(:ts), to_timestamp(:ts) + make_interval(mins => 15), '[)'), 'phone'::workshop.booking_channel, 'booked',
-    '{}'::text[], NULLIF('load', ''), :staff, to_timestamp(:ts) - interval '24 hours')
-  RETURNING id, period, status, version, created_at
-), bay AS (
-  INSERT INTO workshop.bay_reservation (organisation_id, branch_id, booking_id, bay_id, period, active)
-  SELECT :org, :branch, b.id, sb.id, b.period, true FROM b, workshop.service_bay sb WHERE sb.id = :bay AND sb.branch_id = :branch AND sb.active
-  RETURNING bay_id
-), tech AS (
-  INSERT INTO workshop.technician_booking (organisation_id, branch_id, booking_id, technician_id, period, active)
-  SELECT :org, :branch, b.id, :tech, b.period, true FROM b
-  RETURNING technician_id
-)
-SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay), (SELECT count(*) FROM tech) FROM b;
+` + pgbenchParams.Replace(strings.TrimSpace(workshop.CreateBookingSQL)) + `;
 COMMIT;
 SELECT pg_current_wal_insert_lsn()::text;
 `
+
+// pgbenchParams turns the API's bind parameters into pgbench variables
+// (longest names first, so $12 is not read as $1).
+var pgbenchParams = strings.NewReplacer(
+	"$12", ":tech", "$11", ":bay", "$10", ":staff", "$9", "'load'", "$8", "'{}'::text[]", "$7", "'phone'",
+	"$6", "15", "$5::timestamptz", "to_timestamp(:ts)", "$4", ":vehicle", "$3", ":customer", "$2", ":branch", "$1", ":org")
 
 type pgbenchRun struct {
 	clients  int

@@ -15,6 +15,7 @@ import (
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/internal/pglocal"
 	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/oltp/workshop"
 	"github.com/carcarehub/cch/warehouse"
 )
 
@@ -128,26 +129,6 @@ func CDCLag(ctx context.Context, c *pglocal.Cluster, dir string, cfg CDCConfig, 
 	return figs, nil
 }
 
-// bookingInsertSQL mirrors oltp/workshop's createBookingSQL (unexported
-// there): the booking and both reservations in one statement.
-const bookingInsertSQL = `
-WITH b AS (
-  INSERT INTO workshop.booking (organisation_id, branch_id, customer_id, vehicle_id, period, channel, status,
-    labour_operation_codes, notes, booked_by_staff_id, reminder_due_at)
-  VALUES ($1, $2, $3, $4, tstzrange($5::timestamptz, $5::timestamptz + make_interval(mins => $6), '[)'), $7::workshop.booking_channel, 'booked',
-    $8, NULLIF($9, ''), $10, $5::timestamptz - interval '24 hours')
-  RETURNING id, period, status, version, created_at
-), bay AS (
-  INSERT INTO workshop.bay_reservation (organisation_id, branch_id, booking_id, bay_id, period, active)
-  SELECT $1, $2, b.id, sb.id, b.period, true FROM b, workshop.service_bay sb WHERE sb.id = $11 AND sb.branch_id = $2 AND sb.active
-  RETURNING bay_id
-), tech AS (
-  INSERT INTO workshop.technician_booking (organisation_id, branch_id, booking_id, technician_id, period, active)
-  SELECT $1, $2, b.id, $12, b.period, true FROM b
-  RETURNING technician_id
-)
-SELECT b.id FROM b`
-
 // txBooking is the API's booking transaction without HTTP: oltp.InTx (role
 // switch, request context, commit, WAL position) around the booking insert.
 func txBooking(api *API, fix Fixture, t loadgen.Target, created func(lsn string, at time.Time)) loadgen.Op {
@@ -156,9 +137,9 @@ func txBooking(api *API, fix Fixture, t loadgen.Target, created func(lsn string,
 		l := t.Lanes[seq%uint64(len(t.Lanes))]
 		starts := t.Base.Add(time.Duration(seq/uint64(len(t.Lanes))) * 15 * time.Minute)
 		lsn, err := oltp.InTx(ctx, api.Pool, p, "bench-lag", false, func(tx pgx.Tx) error {
-			var id int64
-			return tx.QueryRow(ctx, bookingInsertSQL, fix.Org, fix.Branch, fix.Customer, fix.Vehicle, starts, 15, "phone",
-				[]string{}, "load", fix.Receptionist, l.Bay, l.Technician).Scan(&id)
+			_, err := tx.Exec(ctx, workshop.CreateBookingSQL, fix.Org, fix.Branch, fix.Customer, fix.Vehicle, starts, 15, "phone",
+				[]string{}, "load", fix.Receptionist, l.Bay, l.Technician)
+			return err
 		})
 		if err != nil {
 			return 0, err

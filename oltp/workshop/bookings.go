@@ -119,11 +119,12 @@ func Register(api *oltp.API) {
 	registerRepairs(api)
 }
 
-// createBookingSQL inserts the booking and both reservations in one
+// CreateBookingSQL inserts the booking and both reservations in one
 // statement (one round trip). The exclusion constraints on
 // bay_reservation and technician_booking are what make a double booking
 // impossible; the joins make sure bay and technician belong to the branch.
-const createBookingSQL = `
+// Exported for the benchmarks, which drive the same statement.
+const CreateBookingSQL = `
 WITH b AS (
   INSERT INTO workshop.booking (organisation_id, branch_id, customer_id, vehicle_id, period, channel, status,
     labour_operation_codes, notes, booked_by_staff_id, reminder_due_at)
@@ -161,7 +162,7 @@ func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 		LabourOperationCodes: codes, Notes: req.Notes, BayID: &req.BayID, TechnicianID: &req.TechnicianID}
 	bk.EndsAt = bk.StartsAt.Add(time.Duration(req.DurationMinutes) * time.Minute)
 	var bays, techs int
-	err := call.Tx.QueryRow(ctx, createBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
+	err := call.Tx.QueryRow(ctx, CreateBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
 		bk.StartsAt, req.DurationMinutes, req.Channel, codes, req.Notes, call.P.StaffID, req.BayID, req.TechnicianID,
 	).Scan(&bk.ID, &bk.Status, &bk.Version, &bk.CreatedAt, &bays, &techs)
 	if err != nil {
