@@ -32,10 +32,9 @@ CREATE TABLE IF NOT EXISTS _cch.mirrors (schema_name VARCHAR, table_name VARCHAR
 // stores the batch's position. Apply, Reset and Position are serialised by
 // the Applier; readers may query the mirrors concurrently through the DB.
 type Applier struct {
-	db      *DB
-	log     *slog.Logger
-	mem     memory.Allocator
-	staging Staging
+	db  *DB
+	log *slog.Logger
+	mem memory.Allocator
 
 	mu      sync.Mutex
 	mirrors map[string]*mirror // by schema + "." + name; nil = reload
@@ -53,18 +52,6 @@ type mirrorCol struct {
 	Type string `json:"type"`
 }
 
-// Staging selects how a batch's changes reach DuckDB before the set-wise
-// apply.
-type Staging int
-
-const (
-	// StageArrow (the default) builds Arrow record batches per table and
-	// scans them through duckdb-go's Arrow interface.
-	StageArrow Staging = iota
-	// StageAppender appends rows one at a time with DuckDB's Appender.
-	StageAppender
-)
-
 // ApplierOption configures an Applier.
 type ApplierOption func(*Applier)
 
@@ -72,11 +59,6 @@ type ApplierOption func(*Applier)
 // memory.DefaultAllocator). Every buffer is released before Apply returns.
 func WithAllocator(mem memory.Allocator) ApplierOption {
 	return func(a *Applier) { a.mem = mem }
-}
-
-// WithStaging selects the staging path (default StageArrow).
-func WithStaging(s Staging) ApplierOption {
-	return func(a *Applier) { a.staging = s }
 }
 
 // NewApplier creates the internal tables when missing and returns an

@@ -30,21 +30,13 @@ func rel(cols ...cdc.Column) *cdc.Relation {
 	return &cdc.Relation{ID: 1, Schema: "s", Name: "t", ReplicaIdentity: 'd', Columns: cols}
 }
 
-// TestApplierCollapsesToastRenameTruncate runs on both staging paths, with
-// a checked allocator: every Arrow buffer is released by the Applier.
+// TestApplierCollapsesToastRenameTruncate uses a checked allocator: every
+// Arrow buffer is released by the Applier.
 func TestApplierCollapsesToastRenameTruncate(t *testing.T) {
-	for name, st := range map[string]warehouse.Staging{"arrow": warehouse.StageArrow, "appender": warehouse.StageAppender} {
-		t.Run(name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
-			defer mem.AssertSize(t, 0)
-			db, a := newApplier(t, warehouse.WithAllocator(mem), warehouse.WithStaging(st))
-			testCollapse(t, db, a)
-		})
-	}
-}
-
-func testCollapse(t *testing.T, db *warehouse.DB, a *warehouse.Applier) {
 	ctx := context.Background()
+	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+	defer mem.AssertSize(t, 0)
+	db, a := newApplier(t, warehouse.WithAllocator(mem))
 	r1 := rel(cdc.Column{Name: "id", TypeOID: cdc.OIDInt8, Key: true}, cdc.Column{Name: "big", TypeOID: cdc.OIDText},
 		cdc.Column{Name: "n", TypeOID: cdc.OIDNumeric, TypeMod: (12<<16 | 2) + 4})
 	ins := func(r *cdc.Relation, v ...any) cdc.Change { return cdc.Change{Op: cdc.OpInsert, Rel: r, New: v} }

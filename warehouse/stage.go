@@ -32,7 +32,7 @@ func (t *applyTx) flush(p *pending) error {
 		return nil
 	}
 	defer p.reset()
-	if p.insertOnly() && t.a.staging == StageArrow {
+	if p.insertOnly() {
 		if err := t.insertFresh(p); err != nil {
 			return fmt.Errorf("insert into %s: %w", p.m.table(), err)
 		}
@@ -86,9 +86,6 @@ func (t *applyTx) insertFresh(p *pending) error {
 // stage (re)creates the staging table — see stageSchema — from p's
 // entries.
 func (t *applyTx) stage(p *pending) error {
-	if t.a.staging == StageAppender {
-		return t.stageAppender(p)
-	}
 	return t.withArrow(p, true, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT * FROM %s", stageTable, arrowView))
 }
 
