@@ -116,6 +116,7 @@ func bookingForecast(ctx context.Context, q Querier, p Params) (*Table, error) {
 		{"holdout_days", "INTEGER"}, {"mae", "DOUBLE"}, {"rmse", "DOUBLE"}, {"alpha", "DOUBLE"}, {"beta", "DOUBLE"},
 		{"gamma", "DOUBLE"}, {"next_7_days", "DOUBLE[]"}}, Rows: [][]any{}}
 	for _, s := range series {
+		s.y = fromFirstBooking(s.y)
 		if len(s.y) < 2*season+holdoutDays {
 			continue
 		}
@@ -136,6 +137,17 @@ func bookingForecast(ctx context.Context, q Querier, p Params) (*Table, error) {
 			nil, nil, nil, SeasonalNaive(s.y, season)})
 	}
 	return t, nil
+}
+
+// fromFirstBooking drops the days before the branch's first booking, so a
+// window reaching back before the data does not fit a run of zeros.
+func fromFirstBooking(y []float64) []float64 {
+	for i, v := range y {
+		if v != 0 {
+			return y[i:]
+		}
+	}
+	return nil
 }
 
 // nonNegative clamps forecasts of counts at zero.

@@ -96,9 +96,10 @@ var kpiCases = []kpiCase{
 	{"chauffeur_utilisation", march, nil, map[string]any{"assigned_hours": 3.5, "on_duty_hours": 10, "chauffeur_utilisation": 0.35}, 1},
 	{"fleet_utilisation", march, nil, map[string]any{"in_service_hours": 744, "assigned_hours": 3.5, "fleet_utilisation": 3.5 / 744,
 		"ride_revenue": 250, "revenue_per_vehicle_hour": 250.0 / 744}, 1},
-	// bookings 5 (Mon) and 1 (Tue) then none: the last training week and the held-out fortnight are all 0
+	// bookings 5 (Mon 2) and 1 (Tue 3) then none: the series starts on 2 March (30 days), the
+	// last training week and the held-out fortnight are all 0
 	{"booking_forecast", march, map[string]any{"branch_id": 1, "method": "seasonal_naive"}, map[string]any{
-		"train_days": 17, "holdout_days": 14, "mae": 0, "rmse": 0}, 2},
+		"train_days": 16, "holdout_days": 14, "mae": 0, "rmse": 0}, 2},
 	// held-out cutoff 2 March: 500 came back (rule said lapsed: FP), 503 did not (rule said fine: FN), 504 and 505 lapsed (TP)
 	{"churn_model", endOfMarch, map[string]any{"method": "rule"}, map[string]any{"cutoff": "2026-03-02", "customers": 4,
 		"churners": 3, "predicted_churners": 3, "true_positives": 2, "precision": 2.0 / 3, "recall": 2.0 / 3}, 2},

@@ -66,7 +66,10 @@ func JSONValue(v any, typ string) any {
 	switch v := v.(type) {
 	case duckdb.Decimal:
 		return v.Float64()
-	case *big.Int:
+	case *big.Int: // HUGEINT, e.g. a sum of BIGINTs
+		if v.IsInt64() {
+			return v.Int64()
+		}
 		return v.String()
 	case time.Time:
 		if typ == "DATE" {
