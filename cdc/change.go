@@ -29,6 +29,14 @@ type Column struct {
 	TypeMod int32
 	// Key is true for columns of the replica identity.
 	Key bool
+	// Missing is the value PostgreSQL reads for rows stored before the
+	// column was added (pg_attribute.attmissingval: an ADD COLUMN's
+	// non-volatile default), when HasMissing. pgoutput never sends those
+	// rows, so a Sink fills the value into the rows it already holds when
+	// a relation message adds the column. Set by Stream on streamed
+	// relations; the snapshot's rows carry the value themselves.
+	Missing    any
+	HasMissing bool
 }
 
 // Relation describes a source table as pgoutput last announced it. A

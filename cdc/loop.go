@@ -137,6 +137,9 @@ func (l *loop) handleXLogData(ctx context.Context, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("at %s: %w", LSN(x.WALStart), err)
 	}
+	if rm, ok := m.(*RelationMessage); ok {
+		l.relation(ctx, rm.Rel)
+	}
 	tx, err := l.asm.Add(m, len(x.WALData))
 	if err != nil {
 		return fmt.Errorf("at %s: %w", LSN(x.WALStart), err)
@@ -146,6 +149,17 @@ func (l *loop) handleXLogData(ctx context.Context, data []byte) error {
 	}
 	l.s.caughtUp.Store(false)
 	return nil
+}
+
+// relation completes a freshly decoded relation with what pgoutput does
+// not send: the missing values of added columns. A failure is logged (the
+// mirror's older rows then hold NULL in such a column), not fatal: the
+// stream must go on.
+func (l *loop) relation(ctx context.Context, rel *Relation) {
+	if err := annotateMissing(ctx, l.conn, rel); err != nil {
+		l.s.log.Error("read missing values of added columns; older mirror rows keep NULL",
+			"table", rel.Schema+"."+rel.Name, "err", err)
+	}
 }
 
 // commit adds a complete transaction to the batch, closing the batch when

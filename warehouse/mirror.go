@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/carcarehub/cch/cdc"
 )
@@ -66,7 +67,7 @@ func (t *applyTx) table(rel *cdc.Relation) (*pending, error) {
 			return nil, err
 		}
 	}
-	if err := t.reshape(m, want); err != nil {
+	if err := t.reshape(m, want, rel); err != nil {
 		return nil, err
 	}
 	t.a.mirrors[key] = want
@@ -86,25 +87,33 @@ func shapeOf(rel *cdc.Relation) *mirror {
 	return m
 }
 
-// reshape creates the mirror when have is nil, or alters it to want.
-func (t *applyTx) reshape(have, want *mirror) error {
-	var stmts []string
+// stmt is a SQL statement with its bind arguments.
+type stmt struct {
+	sql  string
+	args []any
+}
+
+// reshape creates the mirror when have is nil, or alters it to rel's
+// shape want (in this transaction: the data of the batch and the DDL
+// commit or roll back together).
+func (t *applyTx) reshape(have, want *mirror, rel *cdc.Relation) error {
+	var stmts []stmt
 	if have == nil {
 		var cols []string
 		for _, c := range want.Columns {
 			cols = append(cols, ident(c.Name)+" "+c.Type)
 		}
-		stmts = append(stmts, "CREATE SCHEMA IF NOT EXISTS "+ident(want.Schema),
-			"DROP TABLE IF EXISTS "+want.table(),
-			fmt.Sprintf("CREATE TABLE %s (%s)", want.table(), strings.Join(cols, ", ")))
+		stmts = append(stmts, stmt{sql: "CREATE SCHEMA IF NOT EXISTS " + ident(want.Schema)},
+			stmt{sql: "DROP TABLE IF EXISTS " + want.table()},
+			stmt{sql: fmt.Sprintf("CREATE TABLE %s (%s)", want.table(), strings.Join(cols, ", "))})
 	} else if !slices.Equal(have.Columns, want.Columns) {
-		stmts = alterStatements(have, want)
+		stmts = alterStatements(have, want, rel)
 	} else {
 		return nil
 	}
 	for _, s := range stmts {
-		if _, err := t.conn.ExecContext(t.ctx, s); err != nil {
-			return fmt.Errorf("mirror %s: %s: %w", want.table(), s, err)
+		if _, err := t.conn.ExecContext(t.ctx, s.sql, s.args...); err != nil {
+			return fmt.Errorf("mirror %s: %s: %w", want.table(), s.sql, err)
 		}
 	}
 	cols, _ := json.Marshal(want.Columns)
@@ -124,10 +133,14 @@ func (t *applyTx) reshape(have, want *mirror) error {
 // DROP COLUMN on a table the same transaction deleted rows from, and a
 // batch may hold DML, DDL and DML on one table. Relation messages carry no
 // column numbers, so a rename is recognised when exactly one column
-// disappeared and exactly one appeared; other columns match by name, new
-// ones start NULL (pgoutput does not send rows an ADD COLUMN … DEFAULT
-// rewrote), and a changed type is converted with TRY_CAST.
-func alterStatements(have, want *mirror) []string {
+// disappeared and exactly one appeared; other columns match by name, and
+// a changed type is converted with TRY_CAST. A new column takes its
+// missing value (cdc.Column.Missing: what PostgreSQL returns for rows
+// older than an ADD COLUMN … DEFAULT, which pgoutput never sends) in
+// every row the mirror holds — all of them predate the column, since the
+// table's pending changes were written before its shape changed — or
+// NULL.
+func alterStatements(have, want *mirror, rel *cdc.Relation) []stmt {
 	haveType := map[string]string{}
 	for _, c := range have.Columns {
 		haveType[c.Name] = c.Type
@@ -155,9 +168,13 @@ func alterStatements(have, want *mirror) []string {
 		source[added[0].Name] = dropped[0]
 	}
 	var exprs []string
-	for _, c := range want.Columns {
+	var args []any
+	for i, c := range want.Columns {
 		from, ok := source[c.Name]
 		switch {
+		case !ok && i < len(rel.Columns) && rel.Columns[i].HasMissing:
+			exprs = append(exprs, fmt.Sprintf("TRY_CAST(? AS %s) AS %s", c.Type, ident(c.Name)))
+			args = append(args, bindValue(rel.Columns[i].Missing, c.Type))
 		case !ok:
 			exprs = append(exprs, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, ident(c.Name)))
 		case from.Type != c.Type:
@@ -167,9 +184,35 @@ func alterStatements(have, want *mirror) []string {
 		}
 	}
 	tmp := ident(want.Name + "__cch_rebuild")
-	return []string{
-		fmt.Sprintf("CREATE TABLE %s.%s AS SELECT %s FROM %s", ident(want.Schema), tmp, strings.Join(exprs, ", "), want.table()),
-		"DROP TABLE " + want.table(),
-		fmt.Sprintf("ALTER TABLE %s.%s RENAME TO %s", ident(want.Schema), tmp, ident(want.Name)),
+	return []stmt{
+		{sql: fmt.Sprintf("CREATE TABLE %s.%s AS SELECT %s FROM %s", ident(want.Schema), tmp, strings.Join(exprs, ", "), want.table()), args: args},
+		{sql: "DROP TABLE " + want.table()},
+		{sql: fmt.Sprintf("ALTER TABLE %s.%s RENAME TO %s", ident(want.Schema), tmp, ident(want.Name))},
 	}
+}
+
+// bindValue converts a decoded value to a bind argument that DuckDB
+// casts to the mirror type duck.
+func bindValue(v any, duck string) any {
+	switch v := v.(type) {
+	case nil, cdc.Unchanged, cdc.Infinity:
+		return nil
+	case bool, int16, int32, int64, float32, float64, []byte:
+		return v
+	case time.Time: // as text: a bound TIMESTAMP would meet DuckDB's TimeZone
+		switch duck {
+		case "DATE":
+			return v.Format("2006-01-02")
+		case "TIMESTAMPTZ":
+			return v.Format("2006-01-02 15:04:05.999999-07:00")
+		}
+		return v.Format("2006-01-02 15:04:05.999999")
+	}
+	if duck == "DOUBLE" {
+		if f, ok := floatValue(v); ok {
+			return f
+		}
+	}
+	s, _ := stringValue(v)
+	return s
 }
