@@ -10,8 +10,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/carcarehub/cch/cdc"
+	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/warehouse"
+	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/flight"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,6 +40,9 @@ type warehouseConfig struct {
 	BatchInterval time.Duration // --batch-interval: Default 200ms.
 	MaxLag        time.Duration // --max-lag: /readyz fails beyond it. Default 30s.
 	HTTP          string        // --http: metrics and health. Default 127.0.0.1:8081.
+	// Analyst access (issue 6): both default "" (off).
+	APIDatabaseURL string // --api-database-url: the API's login (cch_app) to check bearer tokens; serves /v1/analytics and /v1/sql on --http.
+	FlightSQL      string // --flight-sql: Flight SQL listen address (needs --api-database-url).
 }
 
 func (c *warehouseConfig) validate() error {
@@ -54,6 +62,9 @@ func (c *warehouseConfig) validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
 		errs = append(errs, fmt.Errorf("--http %q: %w", c.HTTP, err))
 	}
+	if c.FlightSQL != "" && c.APIDatabaseURL == "" {
+		errs = append(errs, errors.New("--flight-sql needs --api-database-url (to check bearer tokens)"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -62,6 +73,7 @@ type warehouseCmd struct {
 	cfg            warehouseConfig
 	db             *warehouse.DB
 	srv            *http.Server
+	pool           *pgxpool.Pool // token lookup for analyst access
 }
 
 func (c *warehouseCmd) Parse(args []string) error {
@@ -78,6 +90,8 @@ func (c *warehouseCmd) Parse(args []string) error {
 	f.Duration(&cfg.BatchInterval, "batch-interval", 200*time.Millisecond, "close a batch after this long")
 	f.Duration(&cfg.MaxLag, "max-lag", 30*time.Second, "readiness fails when CDC lag exceeds this")
 	f.String(&cfg.HTTP, "http", "127.0.0.1:8081", "metrics and health listen address")
+	f.String(&cfg.APIDatabaseURL, "api-database-url", "", "PostgreSQL URL of the API login (cch_app) checking bearer tokens; enables /v1/analytics and /v1/sql")
+	f.String(&cfg.FlightSQL, "flight-sql", "", "Flight SQL listen address (needs --api-database-url)")
 	return f.Parse(args, cfg.validate)
 }
 
@@ -102,8 +116,13 @@ func (c *warehouseCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", c.cfg.HTTP, err)
 	}
-	c.srv = &http.Server{Handler: svc.Handler(c.cfg.MaxLag, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})),
-		ReadHeaderTimeout: 5 * time.Second}
+	handler := svc.Handler(c.cfg.MaxLag, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if c.cfg.APIDatabaseURL != "" {
+		if handler, err = c.analystAccess(ctx, svc, handler, log); err != nil {
+			return err
+		}
+	}
+	c.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go c.srv.Serve(ln)
 	fmt.Fprintf(c.stdout, "warehouse: metrics and health on http://%s\n", ln.Addr())
 	return svc.Run(ctx)
@@ -119,5 +138,46 @@ func (c *warehouseCmd) Close() error {
 	if c.db != nil {
 		errs = append(errs, c.db.Close())
 	}
+	if c.pool != nil {
+		c.pool.Close()
+	}
 	return errors.Join(errs...)
+}
+
+// --- analyst access (issue 6) ---
+
+// analystAccess serves /v1/analytics and /v1/sql beside health (the rest
+// of next) and, with --flight-sql, Flight SQL until ctx ends.
+func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service, next http.Handler, log *slog.Logger) (http.Handler, error) {
+	var err error
+	if c.pool, err = oltp.OpenPool(ctx, c.cfg.APIDatabaseURL, oltp.PoolConfig{ApplicationName: "cch-warehouse", MaxConns: 4}); err != nil {
+		return nil, err
+	}
+	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: prometheus.NewRegistry()})
+	if err != nil {
+		return nil, err
+	}
+	api := oltp.NewAPI(srv, c.pool, log)
+	h, err := analyst.New(analyst.Config{DB: svc.DB().DB, Authenticate: api.Authenticate,
+		Applied: svc.Stream().Applied, Ready: svc.Stream().Ready(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	h.Mount(srv.Router())
+	if c.cfg.FlightSQL != "" {
+		ln, err := net.Listen("tcp", c.cfg.FlightSQL)
+		if err != nil {
+			return nil, fmt.Errorf("listen %s: %w", c.cfg.FlightSQL, err)
+		}
+		go func() { // ends with ctx, like svc.Run
+			if err := flight.New(h, api.PrincipalOf).Serve(ctx, ln); err != nil {
+				log.Error("flight sql stopped", "err", err)
+			}
+		}()
+		fmt.Fprintf(c.stdout, "warehouse: Flight SQL on %s\n", ln.Addr())
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", srv.Handler())
+	mux.Handle("/", next)
+	return mux, nil
 }
