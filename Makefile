@@ -35,3 +35,8 @@ fmt:
 ## bench: the benchmark suite; writes BENCHMARKS.md (BENCH_QUICK=1: within 10 minutes; BENCH_SUITES=bookings,cdc,seed,indexes,dashboards)
 bench:
 	./scripts/bench.sh
+
+## screenshots: PNGs of every dashboard page at 390 and 1440 px into docs/screenshots/ (headless Chromium)
+.PHONY: screenshots
+screenshots:
+	CCH_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -count=1 -run '^TestScreenshots$$' ./dashboards/

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/carcarehub/cch/warehouse/marts"
 )
@@ -117,17 +118,51 @@ func first(name string) func(*marts.Table) (float64, bool) {
 	}
 }
 
-// filtered keeps the rows whose boolean column where is true.
+// filtered keeps the rows where says: a boolean column that must be
+// true, or column=value for a text column.
 func filtered(t *marts.Table, where string) *marts.Table {
 	if where == "" {
 		return t
 	}
-	c := col(t, where)
+	name, want, eq := strings.Cut(where, "=")
+	c := col(t, name)
 	out := &marts.Table{Columns: t.Columns, Rows: [][]any{}, Truncated: t.Truncated}
 	for _, r := range t.Rows {
-		if c >= 0 && r[c] == true {
+		if c >= 0 && ((!eq && r[c] == true) || (eq && r[c] == want)) {
 			out.Rows = append(out.Rows, r)
 		}
+	}
+	return out
+}
+
+// daily sums the array column name over the rows, element by element,
+// as one point per day from start.
+func daily(t *marts.Table, name string, start time.Time) []point {
+	c := col(t, name)
+	var sum []float64
+	for _, r := range t.Rows {
+		if c < 0 {
+			break
+		}
+		vs, _ := r[c].([]float64)
+		if vs == nil {
+			if anys, ok := r[c].([]any); ok {
+				for _, a := range anys {
+					f, _ := number(a)
+					vs = append(vs, f)
+				}
+			}
+		}
+		for i, v := range vs {
+			if i == len(sum) {
+				sum = append(sum, 0)
+			}
+			sum[i] += v
+		}
+	}
+	out := make([]point, len(sum))
+	for i, v := range sum {
+		out[i] = point{Label: start.AddDate(0, 0, i).Format("2 Jan"), Value: v, Valid: true}
 	}
 	return out
 }
@@ -146,7 +181,7 @@ func series(t *marts.Table, pn panel, label func(col string, v any) string) []po
 	if x < 0 || (pn.Y != "" && y < 0) {
 		return nil
 	}
-	type acc struct{ y, den, sub float64 }
+	type acc struct{ y, den, sub, n float64 }
 	var order []string
 	accs := map[string]*acc{}
 	for _, r := range t.Rows {
@@ -158,6 +193,7 @@ func series(t *marts.Table, pn panel, label func(col string, v any) string) []po
 			order = append(order, k)
 		}
 		a.y += cell(r, y, 1)
+		a.n++
 		a.den += cell(r, den, 0)
 		a.sub += cell(r, sub, 0)
 	}
@@ -165,6 +201,9 @@ func series(t *marts.Table, pn panel, label func(col string, v any) string) []po
 	for _, k := range order {
 		a := accs[k]
 		p := point{Label: k, Value: a.y - a.sub, Valid: true}
+		if pn.Mean {
+			p.Value /= a.n
+		}
 		if den >= 0 {
 			p.Valid = a.den != 0
 			if p.Valid {

@@ -77,6 +77,12 @@ func formatCell(name string, v any) string {
 		return "no"
 	case string:
 		return v
+	case []float64:
+		parts := make([]string, len(v))
+		for i, f := range v {
+			parts[i] = group(f, 1)
+		}
+		return strings.Join(parts, " · ")
 	}
 	if f, ok := number(v); ok {
 		return formatFigure(f, kindNames[kindOf(name)])

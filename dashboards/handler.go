@@ -35,6 +35,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// Now is the clock (default time.Now); the period filter ends tomorrow.
 	Now func() time.Time
+	// CacheEntries bounds the results kept for the current applied LSN
+	// (shared by every viewer). Default 512; negative disables the cache.
+	CacheEntries int
 	// Logger; default discards.
 	Logger *slog.Logger
 }
@@ -44,6 +47,7 @@ type Handler struct {
 	cfg      Config
 	tmpl     *template.Template
 	sessions *sessions
+	cache    *cache
 }
 
 // New checks cfg and parses the embedded templates; nothing runs until a
@@ -61,6 +65,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.CacheEntries == 0 {
+		cfg.CacheEntries = 512
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -68,7 +75,7 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboards: parse templates: %w", err)
 	}
-	return &Handler{cfg: cfg, tmpl: tmpl, sessions: newSessions(cfg.SessionTTL)}, nil
+	return &Handler{cfg: cfg, tmpl: tmpl, sessions: newSessions(cfg.SessionTTL), cache: newCache(cfg.CacheEntries)}, nil
 }
 
 func (h *Handler) now() time.Time { return h.cfg.Now() }

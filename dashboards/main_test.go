@@ -53,7 +53,7 @@ func smallData() datagen.Options {
 	return datagen.Options{Seed: 11, Months: 3, Branches: 2, BookingsPerMonth: 300, End: time.Now().UTC(), Audit: datagen.AuditSummary}
 }
 
-func newStack(tb testing.TB, data datagen.Options) *stack {
+func newStack(tb testing.TB, data datagen.Options, opts ...func(*dashboards.Config)) *stack {
 	tb.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
@@ -73,9 +73,13 @@ func newStack(tb testing.TB, data datagen.Options) *stack {
 	s.issueTokens(tb)
 	api, srv := s.startAPI(tb, dbURL, log)
 	svc := startWarehouse(tb, dbURL, s.admin)
-	h, err := dashboards.New(dashboards.Config{
+	cfg := dashboards.Config{
 		Warehouse:    dashboards.NewMarts(svc.DB().DB, svc.Stream().Applied, svc.Stream().Ready()),
-		Authenticate: api.Authenticate, Logger: log})
+		Authenticate: api.Authenticate, Logger: log}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := dashboards.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -17,6 +17,7 @@ const (
 	lineChart
 	heatmapChart
 	columnsChart // one row: its measures side by side
+	dailyChart   // an array column: one value per day from the period's end
 )
 
 // panel is one analytic on a page: a chart and/or a table.
@@ -31,8 +32,9 @@ type panel struct {
 	Den      string // when set, the chart shows (ΣY − ΣSub) ÷ ΣDen
 	Sub      string
 	Percent  bool   // Y is a share
+	Mean     bool   // average Y per X instead of summing it
 	Grain    string // granularity override
-	Where    string // boolean column rows must have true (table and chart)
+	Where    string // rows kept (table and chart): a boolean column that is true, or column=value
 	Top      int    // bar charts: the Top largest categories (0: all)
 	NoTable  bool
 	// Match, when set, picks every catalogue analytic whose name contains

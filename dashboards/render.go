@@ -54,13 +54,14 @@ func visible(name string, role string) bool {
 }
 
 // runner runs each distinct (analytic, params) once per render, at most
-// four at a time.
+// four at a time, through the handler's cache.
 type runner struct {
-	ctx  context.Context
-	w    Warehouse
-	sem  chan struct{}
-	mu   sync.Mutex
-	memo map[string]*result
+	ctx   context.Context
+	w     Warehouse
+	cache *cache
+	sem   chan struct{}
+	mu    sync.Mutex
+	memo  map[string]*result
 }
 
 type result struct {
@@ -69,12 +70,12 @@ type result struct {
 	err  error
 }
 
-func newRunner(ctx context.Context, w Warehouse) *runner {
-	return &runner{ctx: ctx, w: w, sem: make(chan struct{}, 4), memo: map[string]*result{}}
+func newRunner(ctx context.Context, w Warehouse, c *cache) *runner {
+	return &runner{ctx: ctx, w: w, cache: c, sem: make(chan struct{}, 4), memo: map[string]*result{}}
 }
 
 func (r *runner) run(name string, p marts.Params) (*marts.Table, error) {
-	key := fmt.Sprint(name, p.Granularity, p.From, p.To, p.BranchIDs, p.StaffID)
+	key := fmt.Sprint(name, p.Granularity, p.From, p.To, p.BranchIDs, p.StaffID, p.OrganisationID)
 	r.mu.Lock()
 	res := r.memo[key]
 	if res == nil {
@@ -83,11 +84,17 @@ func (r *runner) run(name string, p marts.Params) (*marts.Table, error) {
 	}
 	r.mu.Unlock()
 	res.once.Do(func() {
+		lsn := r.w.Applied()
+		if t, ok := r.cache.get(key, lsn); ok {
+			res.t = t
+			return
+		}
 		r.sem <- struct{}{}
 		defer func() { <-r.sem }()
 		res.t, res.err = r.w.Run(r.ctx, name, p)
 		if res.err == nil {
 			numify(res.t)
+			r.cache.put(key, lsn, res.t)
 		}
 	})
 	return res.t, res.err
@@ -95,7 +102,7 @@ func (r *runner) run(name string, p marts.Params) (*marts.Table, error) {
 
 // render runs a page's analytics for viewer p and renders every block.
 func (h *Handler) render(ctx context.Context, pg page, p oltp.Principal, f filters) (rendered, error) {
-	run := newRunner(ctx, h.cfg.Warehouse)
+	run := newRunner(ctx, h.cfg.Warehouse, h.cache)
 	lab := h.labeler(ctx, p.OrganisationID)
 	var out rendered
 	var kpis []kpi
@@ -149,6 +156,10 @@ func (h *Handler) renderPanel(run *runner, pn panel, p oltp.Principal, f filters
 		pn = autoPick(t, pn)
 	}
 	svg := h.chartOf(t, pn, lab)
+	if pn.Chart == dailyChart {
+		c := chart{ID: "c-" + pn.ID, Title: pn.Title, XLabel: "Day", YLabel: humanise(pn.Y), Kind: "count"}
+		svg = c.line(daily(t, pn.Y, f.To))
+	}
 	data := map[string]any{"Chart": svg, "Panel": pn, "Total": len(t.Rows), "Truncated": t.Truncated}
 	if !pn.NoTable {
 		data["Table"] = tableView(t, lab)
@@ -164,17 +175,19 @@ func (h *Handler) renderPanel(run *runner, pn panel, p oltp.Principal, f filters
 // chartOf draws the panel's chart of t.
 func (h *Handler) chartOf(t *marts.Table, pn panel, lab labeler) template.HTML {
 	c := chart{ID: "c-" + pn.ID, Title: pn.Title, XLabel: humanise(pn.X), YLabel: humanise(pn.Y), Kind: kindNames[kindOf(pn.Y)]}
-	if pn.Y == "" {
+	switch {
+	case pn.Y == "":
 		c.YLabel, c.Kind = "Count", "count"
-	}
-	if pn.Den != "" {
+	case pn.Den != "":
 		c.YLabel = humanise(pn.Y) + " ÷ " + humanise(pn.Den)
-		c.Kind = "count"
-		if pn.Percent {
-			c.Kind = "percent"
-		} else if kindOf(pn.Y) == moneyFigure {
-			c.Kind = "money"
+		if kindOf(pn.Y) != moneyFigure {
+			c.Kind = "count"
 		}
+	case pn.Mean:
+		c.YLabel = "Mean " + strings.ToLower(humanise(pn.Y))
+	}
+	if pn.Percent {
+		c.Kind = "percent"
 	}
 	switch pn.Chart {
 	case barChart:

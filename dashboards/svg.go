@@ -104,15 +104,26 @@ func (c chart) axes(b *strings.Builder, lo, hi float64, ticks []float64) {
 
 // xLabel writes category i's label under the axis when it is one of the
 // at most maxXLabels shown.
-func xLabel(b *strings.Builder, i, n int, x float64, label string) {
+func xLabel(b *strings.Builder, i, n int, x float64, label, anchor string) {
 	every := (n + maxXLabels - 1) / maxXLabels
 	if i%max(every, 1) != 0 {
 		return
 	}
-	if len(label) > 12 {
-		label = label[:11] + "…"
+	if r := []rune(label); len(r) > 12 {
+		label = string(r[:11]) + "…"
 	}
-	fmt.Fprintf(b, `<text class="tick" x="%.1f" y="%g" text-anchor="middle">%s</text>`, x, padT+plotH+16, esc(label))
+	fmt.Fprintf(b, `<text class="tick" x="%.1f" y="%g" text-anchor="%s">%s</text>`, x, padT+plotH+16, anchor, esc(label))
+}
+
+// edgeAnchor keeps the first and last labels of a line inside the plot.
+func edgeAnchor(i, n int) string {
+	switch {
+	case n > 1 && i == 0:
+		return "start"
+	case n > 1 && i == n-1:
+		return "end"
+	}
+	return "middle"
 }
 
 func (c chart) empty(b *strings.Builder) {
@@ -139,7 +150,7 @@ func (c chart) bars(pts []point) template.HTML {
 			}
 			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %s</title></rect>`,
 				cls, padL+float64(i)*slot+slot*0.15, top, slot*0.7, math.Max(h, 0.5), esc(p.Label), esc(c.value(p)))
-			xLabel(&b, i, len(pts), padL+float64(i)*slot+slot/2, p.Label)
+			xLabel(&b, i, len(pts), padL+float64(i)*slot+slot/2, p.Label, "middle")
 		}
 	}
 	b.WriteString(`</svg>`)
@@ -166,7 +177,7 @@ func (c chart) line(pts []point) template.HTML {
 			y := padT + plotH - (p.Value-lo)/(hi-lo)*plotH
 			coords = append(coords, fmt.Sprintf("%.1f,%.1f", x, y))
 			fmt.Fprintf(&marks, `<circle class="dot" cx="%.1f" cy="%.1f" r="3"><title>%s: %s</title></circle>`, x, y, esc(p.Label), esc(c.value(p)))
-			xLabel(&b, i, len(pts), x, p.Label)
+			xLabel(&b, i, len(pts), x, p.Label, edgeAnchor(i, len(pts)))
 		}
 		fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, strings.Join(coords, " "))
 		b.WriteString(marks.String())

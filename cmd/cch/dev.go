@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/carcarehub/cch/cdc"
+	"github.com/carcarehub/cch/dashboards"
 	"github.com/carcarehub/cch/internal/pglocal"
 	"github.com/carcarehub/cch/migrations"
 	"github.com/carcarehub/cch/oltp"
@@ -299,6 +300,13 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 	if d.flight, err = mountAnalyst(srv, api, d.warehouse, d.cfg.HTTP, d.log); err != nil {
 		return nil, err
 	}
+	// Executive pages (issue 7) at /dashboards, over the same warehouse and tokens.
+	dash, err := dashboards.New(dashboards.Config{Authenticate: api.Authenticate, Logger: d.log,
+		Warehouse: dashboards.NewMarts(d.warehouse.DB().DB, d.warehouse.Stream().Applied, d.warehouse.Stream().Ready())})
+	if err != nil {
+		return nil, err
+	}
+	dash.Mount(srv.Router())
 	return srv, nil
 }
 
