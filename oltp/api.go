@@ -78,6 +78,15 @@ func NewAPI(s *Server, pool *pgxpool.Pool, log *slog.Logger) *API {
 // Routes is the route table (for the OpenAPI document and its test).
 func (a *API) Routes() []Route { return slices.Clone(a.routes) }
 
+// Document adds to the OpenAPI document a /v1 route that another part
+// serves on the router itself (the warehouse's analytics and SQL).
+func (a *API) Document(r Route) {
+	if r.Status == 0 {
+		r.Status = http.StatusOK
+	}
+	a.routes = append(a.routes, r)
+}
+
 // Read registers a read-only operation.
 func (a *API) Read(r Route, h HandlerFunc) { a.add(r, true, h) }
 

@@ -50,8 +50,11 @@ func operation(r Route) map[string]any {
 	}
 	var params []any
 	for _, m := range ginParam.FindAllStringSubmatch(r.Path, -1) {
-		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true,
-			"schema": map[string]any{"type": "integer", "minimum": 1}})
+		schema := map[string]any{"type": "string"}
+		if m[1] == "id" || strings.HasSuffix(m[1], "_id") {
+			schema = map[string]any{"type": "integer", "minimum": 1}
+		}
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": schema})
 	}
 	if r.Versioned && r.Method != http.MethodGet && r.Method != http.MethodPost {
 		params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": true, "schema": map[string]any{"type": "string"}})

@@ -77,6 +77,21 @@ func (h *Handler) Mount(r gin.IRoutes) {
 	r.POST("/v1/sql", h.authed(h.sql))
 }
 
+// Routes documents what Mount serves, for the API's OpenAPI document.
+func (h *Handler) Routes() []oltp.Route {
+	readers := []string{"manager", "finance", "technician", "receptionist", "dispatcher"}
+	return []oltp.Route{
+		{Method: http.MethodGet, Path: "/v1/analytics", Summary: "List the analytics your role may read",
+			Roles: readers, Response: struct {
+				Items []analyticInfo `json:"items"`
+			}{}},
+		{Method: http.MethodGet, Path: "/v1/analytics/:name", Summary: "Run an analytic (branch_id, from, to, granularity, min_lsn; JSON or CSV)",
+			Roles: readers, Response: marts.Table{}},
+		{Method: http.MethodPost, Path: "/v1/sql", Summary: "Run read-only analyst SQL on the warehouse (JSON, CSV or Arrow IPC)",
+			Roles: SQLRoles, Request: sqlRequest{}, Response: marts.Table{}},
+	}
+}
+
 func (h *Handler) authed(fn func(*gin.Context, oltp.Principal)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, ok := h.cfg.Authenticate(c)
