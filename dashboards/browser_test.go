@@ -156,6 +156,7 @@ func (b *browser) open(t *testing.T, path string, width int64) pageCheck {
 func testBrowser(t *testing.T, s *stack) {
 	b := newBrowser(t, s)
 	b.login(t, s.tokens["manager"])
+	t.Run("keyboard", func(t *testing.T) { b.keyboard(t) })
 	for _, w := range widths {
 		for _, slug := range slugs {
 			t.Run(fmt.Sprintf("%s/%d", slug, w), func(t *testing.T) {
@@ -199,5 +200,27 @@ func testLive(t *testing.T, s *stack) {
 	t.Logf("bookings ahead %s → %s, %s after the write", before, after, time.Since(written).Round(time.Millisecond))
 	for _, p := range b.problems() {
 		t.Error(p)
+	}
+}
+
+// keyboard checks the first Tab lands on the skip link, that following it
+// moves focus to the main content, and that focus is visible.
+func (b *browser) keyboard(t *testing.T) {
+	b.open(t, "/dashboards/overview", 1440)
+	if err := chromedp.Do(b.ctx, chromedp.KeyEvent("\t")); err != nil {
+		t.Fatal(err)
+	}
+	const focused = `(() => { const e = document.activeElement; return e.className + '|' + getComputedStyle(e).outlineStyle; })()`
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](focused))
+	if err != nil || got != "skip|solid" {
+		t.Errorf("first Tab focuses %q (%v), want the skip link with a visible outline", got, err)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
+	id, err := chromedp.Run(b.ctx, chromedp.Poll[string](`document.activeElement.id === 'main' && document.activeElement.id`,
+		chromedp.WithPollingTimeout(2*time.Second)))
+	if err != nil || id != "main" {
+		t.Errorf("the skip link moves focus to %q (%v)", id, err)
 	}
 }

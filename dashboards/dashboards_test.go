@@ -58,23 +58,28 @@ func testLogin(t *testing.T, s *stack) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("with the session cookie: %d", resp.StatusCode)
 	}
-	req, _ = http.NewRequest(http.MethodPost, s.url+"/dashboards/logout", nil)
-	req.AddCookie(c)
-	if resp, err = client.Do(req); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	req, _ = http.NewRequest(http.MethodGet, s.url+"/dashboards/services", nil)
-	req.AddCookie(c)
-	if resp, err = client.Do(req); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("after logout: %d", resp.StatusCode)
+	testLogout(t, s, client, c)
+}
+
+// testLogout signs out and expects the session cookie to stop working.
+func testLogout(t *testing.T, s *stack, client *http.Client, c *http.Cookie) {
+	for _, step := range []struct{ method, path string }{{http.MethodPost, "/dashboards/logout"}, {http.MethodGet, "/dashboards/services"}} {
+		req, _ := http.NewRequest(step.method, s.url+step.path, nil)
+		req.AddCookie(c)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s %s after logout: %d", step.method, step.path, resp.StatusCode)
+		}
 	}
 	if r := s.get(t, "", "/dashboards/overview?format=csv&table=revenue"); r.status != http.StatusSeeOther {
 		t.Errorf("csv without credentials: %d", r.status)
+	}
+	if r := s.get(t, "", "/dashboards/events?page=overview"); r.status != http.StatusUnauthorized {
+		t.Errorf("events without credentials: %d", r.status)
 	}
 }
 

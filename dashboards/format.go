@@ -48,10 +48,14 @@ func kindOf(name string) figureKind {
 func formatFigure(f float64, kind string) string {
 	switch kind {
 	case "money":
+		sign, dec := "", 2
 		if math.Abs(f) >= 1000 {
-			return "£" + group(f, 0)
+			dec = 0
 		}
-		return "£" + group(f, 2)
+		if f < 0 && group(-f, dec) != group(0, dec) {
+			sign = "-"
+		}
+		return sign + "£" + group(math.Abs(f), dec)
 	case "percent":
 		return group(f*100, 1) + "%"
 	case "id":

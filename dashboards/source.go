@@ -75,7 +75,14 @@ func (m *Marts) prepare(ctx context.Context) error {
 	if m.installed {
 		return nil
 	}
-	if err := marts.Install(ctx, m.db); err != nil {
+	// The analyst endpoints install the same views; a concurrent
+	// CREATE OR REPLACE can conflict, so try once more.
+	err := marts.Install(ctx, m.db)
+	if err != nil {
+		time.Sleep(100 * time.Millisecond)
+		err = marts.Install(ctx, m.db)
+	}
+	if err != nil {
 		return fmt.Errorf("dashboards: %w", err)
 	}
 	m.installed = true
