@@ -135,6 +135,19 @@ func filtered(t *marts.Table, where string) *marts.Table {
 	return out
 }
 
+// since keeps the rows whose "period" (a date) is on or after from.
+func since(t *marts.Table, from time.Time) *marts.Table {
+	c := col(t, "period")
+	out := &marts.Table{Columns: t.Columns, Rows: [][]any{}, Truncated: t.Truncated}
+	day := from.Format(time.DateOnly)
+	for _, r := range t.Rows {
+		if s, ok := r[c].(string); c >= 0 && ok && s >= day {
+			out.Rows = append(out.Rows, r)
+		}
+	}
+	return out
+}
+
 // daily sums the array column name over the rows, element by element,
 // as one point per day from start.
 func daily(t *marts.Table, name string, start time.Time) []point {

@@ -50,8 +50,11 @@ type kpi struct {
 	Analytic string
 	Grain    string
 	Window   func(to time.Time) (from, until time.Time) // nil: the page period
-	Value    func(t *marts.Table) (float64, bool)
-	Format   string // money, percent, count
+	// Since, when set, counts only rows whose period starts at or after
+	// it: KPIs of one analytic and window then share one query.
+	Since  func(to time.Time) time.Time
+	Value  func(t *marts.Table) (float64, bool)
+	Format string // money, percent, count
 }
 
 // page is one dashboard.
@@ -129,6 +132,15 @@ func currentPeriod(grain string) func(time.Time) (time.Time, time.Time) {
 			last = time.Date(last.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 		}
 		return last, to
+	}
+}
+
+// periodStart is the start of the grain's period holding the day before
+// to.
+func periodStart(grain string) func(time.Time) time.Time {
+	return func(to time.Time) time.Time {
+		from, _ := currentPeriod(grain)(to)
+		return from
 	}
 }
 

@@ -4,9 +4,9 @@ package dashboards
 var pages = []page{
 	{Slug: "overview", Title: "Overview",
 		KPIs: []kpi{
-			{ID: "revenue_month", Label: "Revenue this month", Analytic: "revenue_trend", Grain: "month", Window: currentPeriod("month"), Value: sum("revenue"), Format: "money"},
-			{ID: "revenue_quarter", Label: "Revenue this quarter", Analytic: "revenue_trend", Grain: "quarter", Window: currentPeriod("quarter"), Value: sum("revenue"), Format: "money"},
-			{ID: "revenue_year", Label: "Revenue this year", Analytic: "revenue_trend", Grain: "year", Window: currentPeriod("year"), Value: sum("revenue"), Format: "money"},
+			{ID: "revenue_month", Label: "Revenue this month", Analytic: "revenue_trend", Grain: "month", Window: currentPeriod("year"), Since: periodStart("month"), Value: sum("revenue"), Format: "money"},
+			{ID: "revenue_quarter", Label: "Revenue this quarter", Analytic: "revenue_trend", Grain: "month", Window: currentPeriod("year"), Since: periodStart("quarter"), Value: sum("revenue"), Format: "money"},
+			{ID: "revenue_year", Label: "Revenue this year", Analytic: "revenue_trend", Grain: "month", Window: currentPeriod("year"), Value: sum("revenue"), Format: "money"},
 			{ID: "gross_margin", Label: "Gross margin", Analytic: "gross_margin", Grain: "year", Value: margin("total_sales", "total_cost"), Format: "percent"},
 			{ID: "car_count", Label: "Car count", Analytic: "car_count", Grain: "year", Value: sum("car_count"), Format: "count"},
 			{ID: "aro", Label: "Average repair order", Analytic: "average_repair_order", Grain: "year", Value: ratio("repair_order_revenue", "repair_orders_invoiced"), Format: "money"},

@@ -136,6 +136,9 @@ func (h *Handler) renderKPI(run *runner, k kpi, p oltp.Principal, f filters) (bl
 	if err != nil {
 		return block{}, err
 	}
+	if k.Since != nil {
+		t = since(t, k.Since(f.To))
+	}
 	v, ok := k.Value(t)
 	text := "–"
 	if ok {
