@@ -21,9 +21,6 @@ type update struct {
 	Changed []string `json:"changed"`
 }
 
-// minRecompute spaces recomputations of a stream's figures.
-const minRecompute = time.Second
-
 // events streams a page's changed blocks (text/event-stream). It polls the
 // applied LSN; when it moves, it re-renders the page for the viewer and
 // sends the blocks that differ from what the client shows. ?since= is the
@@ -54,18 +51,29 @@ func (h *Handler) events(c *gin.Context) {
 	}
 }
 
-// stream runs until the client goes away.
+// stream runs until the client goes away. It renders the page at once
+// (the baseline of what the client shows), then once per poll in which
+// the applied LSN moved; renders are sequential, so a stream never runs
+// more than one at a time.
 func (h *Handler) stream(c *gin.Context, pg page, p oltp.Principal, f filters, since cdc.LSN) error {
 	ctx := c.Request.Context()
 	seen := map[string]string{} // block id → HTML the client has
-	shown := since
+	shown := h.cfg.Warehouse.Applied()
+	u, err := h.diff(ctx, pg, p, f, seen)
+	if err != nil {
+		return err
+	}
 	if err := h.send(c, "hello", update{Applied: since.String(), At: h.stamp()}); err != nil {
 		return err
 	}
+	if shown != since { // changed between the page and the stream
+		u.Applied = shown.String()
+		if err := h.send(c, "update", u); err != nil {
+			return err
+		}
+	}
 	tick := time.NewTicker(h.cfg.Poll)
 	defer tick.Stop()
-	var last time.Time
-	first := true
 	for {
 		select {
 		case <-ctx.Done():
@@ -73,21 +81,17 @@ func (h *Handler) stream(c *gin.Context, pg page, p oltp.Principal, f filters, s
 		case <-tick.C:
 		}
 		applied := h.cfg.Warehouse.Applied()
-		if (applied == shown && !first) || time.Since(last) < minRecompute {
+		if applied == shown {
 			continue
 		}
-		last = time.Now()
 		u, err := h.diff(ctx, pg, p, f, seen)
 		if err != nil {
 			return err
 		}
-		u.Applied = applied.String()
-		if !first || applied != since {
-			if err := h.send(c, "update", u); err != nil {
-				return err
-			}
+		u.Applied, shown = applied.String(), applied
+		if err := h.send(c, "update", u); err != nil {
+			return err
 		}
-		shown, first = applied, false
 	}
 }
 
