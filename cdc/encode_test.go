@@ -27,10 +27,15 @@ func (b msg) tuple(vals ...any) msg {
 			b = b.u8('u')
 		case string:
 			b = b.text(v)
+		case binVal:
+			b = b.u8('b').u32(uint32(len(v))).bytesRaw(string(v))
 		}
 	}
 	return b
 }
+
+// binVal is a tuple value in binary format.
+type binVal []byte
 
 // allTypes is a relation with a column of every decoded type.
 var allTypes = []cdc.Column{

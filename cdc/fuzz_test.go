@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/carcarehub/cch/cdc"
@@ -17,6 +18,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(m('U').u32(1).u8('K').tuple(allValues...).u8('N').tuple(allValues...)))
 	f.Add([]byte(relationMsg(false, 0, 1, allTypes)))
 	f.Add([]byte(m('S').u32(5).u8(1)))
+	f.Add([]byte(binaryInsert))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, a := cdc.NewDecoder(), cdc.NewAssembler()
 		if _, err := d.Decode(relationMsg(false, 0, 1, allTypes)); err != nil {
@@ -56,6 +58,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		"stream_commit":   m('c').u32(5).u8(0).u64(1).u64(2).u64(3),
 		"stream_abort":    m('A').u32(5).u32(6),
 		"logical_message": m('M').u8(0).u64(1).str("cch_heartbeat").u32(0),
+		"insert_binary":   binaryInsert,
 	}
 	dir := filepath.Join("testdata", "fuzz", "FuzzDecode")
 	for name, b := range seeds {
@@ -64,4 +67,26 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	dir = filepath.Join("testdata", "fuzz", "FuzzDecodeBinary")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range binaryCases {
+		for i, o := range binaryOIDs {
+			if o != c.oid {
+				continue
+			}
+			body := fmt.Sprintf("go test fuzz v1\nuint8(%d)\n[]byte(%q)\n", i, c.in)
+			name := strings.ReplaceAll(c.name, " ", "_")
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
+
+// binaryInsert is an insert whose first columns are in binary format
+// (pgoutput binary mode), the others in text.
+var binaryInsert = m('I').u32(1).u8('N').tuple(append([]any{binVal(be(8, 7)), binVal{1}, binVal(be(2, 3)),
+	binVal(be(4, 42)), binVal(be(4, 0x3fc00000)), binVal(be(8, 0)), binVal(numericBin(0, 0, 2, 12, 5000)), binVal("hi")},
+	allValues[8:]...)...)

@@ -19,6 +19,9 @@ type loop struct {
 	conn *pgx.Conn
 	dec  *Decoder
 	asm  *Assembler
+	// binary: pgoutput sends binary tuple data; every relation must then
+	// be binary-decodable.
+	binary bool
 
 	batch      Batch
 	batchBytes int
@@ -138,7 +141,9 @@ func (l *loop) handleXLogData(ctx context.Context, data []byte) error {
 		return fmt.Errorf("at %s: %w", LSN(x.WALStart), err)
 	}
 	if rm, ok := m.(*RelationMessage); ok {
-		l.relation(ctx, rm.Rel)
+		if err := l.relation(ctx, rm.Rel); err != nil {
+			return err
+		}
 	}
 	tx, err := l.asm.Add(m, len(x.WALData))
 	if err != nil {
@@ -152,14 +157,22 @@ func (l *loop) handleXLogData(ctx context.Context, data []byte) error {
 }
 
 // relation completes a freshly decoded relation with what pgoutput does
-// not send: the missing values of added columns. A failure is logged (the
-// mirror's older rows then hold NULL in such a column), not fatal: the
-// stream must go on.
-func (l *loop) relation(ctx context.Context, rel *Relation) {
+// not send: the missing values of added columns. A failure to read them
+// is logged (the mirror's older rows then hold NULL in such a column),
+// not fatal: the stream must go on. In binary mode a relation with a
+// column DecodeBinary cannot read ends the session before any of its
+// rows arrive; the Stream then stays in text mode (nothing past the
+// applied position was acknowledged, so the next session replays it).
+func (l *loop) relation(ctx context.Context, rel *Relation) error {
+	if l.binary && !binaryDecodable(rel) {
+		l.s.textOnly.Store(true)
+		return fmt.Errorf("%s.%s: %w; continuing in text mode", rel.Schema, rel.Name, errBinaryRelation)
+	}
 	if err := annotateMissing(ctx, l.conn, rel); err != nil {
 		l.s.log.Error("read missing values of added columns; older mirror rows keep NULL",
 			"table", rel.Schema+"."+rel.Name, "err", err)
 	}
+	return nil
 }
 
 // commit adds a complete transaction to the batch, closing the batch when

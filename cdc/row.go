@@ -1,9 +1,6 @@
 package cdc
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 func (d *Decoder) row(kind byte, r *reader) (Message, error) {
 	m := &RowMessage{Xid: d.xid(r)}
@@ -103,7 +100,7 @@ func (d *Decoder) column(r *reader, col Column) (any, error) {
 			return nil, r.err
 		}
 		if kind == 'b' {
-			return nil, errors.New("binary tuple data not enabled")
+			return DecodeBinary(col.TypeOID, data)
 		}
 		return DecodeText(col.TypeOID, data)
 	default:

@@ -75,7 +75,15 @@ func (s *Stream) session(ctx context.Context) error {
 		return err
 	}
 	s.applied.Store(uint64(pos.LSN))
+	binary, err := s.chooseBinary(ctx, conn)
+	if err != nil {
+		return err
+	}
+	s.binary.Store(binary)
 	args := []string{"proto_version '2'", fmt.Sprintf("publication_names '%s'", s.cfg.Publication), "streaming 'on'"}
+	if binary {
+		args = append(args, "binary 'true'")
+	}
 	err = pglogrepl.StartReplication(ctx, repl, s.cfg.Slot, pglogrepl.LSN(pos.LSN),
 		pglogrepl.StartReplicationOptions{PluginArgs: args})
 	if err != nil {
@@ -84,6 +92,7 @@ func (s *Stream) session(ctx context.Context) error {
 	s.log.Info("streaming", "slot", s.cfg.Slot, "from", pos.LSN.String())
 	s.readyOnce.Do(func() { close(s.ready) })
 	l := newLoop(s, repl, conn, pos.LSN)
+	l.binary = binary
 	return l.run(ctx)
 }
 

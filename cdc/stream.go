@@ -38,6 +38,10 @@ type Config struct {
 	// decoding message on the primary so the slot's confirmed_flush_lsn
 	// advances and retained WAL is measured. Default 10s.
 	HeartbeatInterval time.Duration
+	// TextOnly keeps pgoutput in text mode. By default a session uses
+	// binary mode when every published column's type has a binary decoder
+	// (see BinaryDecodable), text mode otherwise.
+	TextOnly bool
 	// Logger receives progress and errors. Default: discard.
 	Logger *slog.Logger
 	// Registerer receives the metrics. Default: none registered.
@@ -109,7 +113,12 @@ type Stream struct {
 	applied    atomic.Uint64 // durable LSN
 	lastCommit atomic.Int64  // unix micros of the last applied commit
 	caughtUp   atomic.Bool   // nothing received is waiting to be applied
+	binary     atomic.Bool   // the current session receives binary tuple data
+	textOnly   atomic.Bool   // a binary session met an undecodable relation
 }
+
+// Binary reports whether the current session receives binary tuple data.
+func (s *Stream) Binary() bool { return s.binary.Load() }
 
 // NewStream validates cfg and returns a Stream writing to sink. It starts
 // nothing: call Run.
