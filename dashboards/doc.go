@@ -17,6 +17,12 @@
 // a Secure, HttpOnly, SameSite=Strict cookie; the token is re-validated on
 // every request, so revoking or expiring it ends the session.
 //
+// Results are cached per (analytic, parameters, applied LSN): viewers and
+// live streams at the same warehouse position share one query, and the
+// cache empties when the position moves. A live stream (/dashboards/events)
+// polls the applied LSN every Config.Poll and, when it moved, re-renders
+// the page for its viewer and sends the blocks whose HTML changed.
+//
 // Every asset (CSS, JS) is embedded and served by the binary; pages send a
 // Content-Security-Policy that allows nothing but the server itself.
 //
