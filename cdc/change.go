@@ -136,6 +136,34 @@ type Batch struct {
 	// LastCommit is the commit time of the last transaction (zero for
 	// snapshot batches), for lag metrics.
 	LastCommit time.Time
+	// Copy, when set, says Changes are inserts of a table copied after it
+	// joined the publication with rows (see TableCopy).
+	Copy *TableCopy
+}
+
+// TableCopy describes one chunk of the copy of a table that joined the
+// publication after the initial snapshot and already held rows, which
+// pgoutput never sends. The copy is read in a snapshot taken while
+// streaming, when the primary's WAL was at Until: streamed changes of the
+// table committed before Until may already be in the copy. Consistency is
+// by key: a Sink applies the table's changes idempotently (delete by key,
+// then insert) in every batch that starts before Until, so replaying them
+// over the copy converges to the source — each key ends with its last
+// change. Tables without a replica identity key cannot be deduplicated.
+type TableCopy struct {
+	Rel   *Relation
+	Until LSN
+	// First is set on the first chunk: the Sink empties the mirror (a
+	// copy interrupted by a crash starts over). Last is set on the last
+	// chunk: the mirror is then complete.
+	First, Last bool
+}
+
+// TableChecker is implemented by Sinks that know whether a table's mirror
+// is complete. With it, a Stream copies a table whose relation message
+// arrives without a complete mirror while the table holds rows.
+type TableChecker interface {
+	HasTable(ctx context.Context, schema, name string) (bool, error)
 }
 
 // Sink receives batches. Implementations apply a batch and its Position

@@ -22,6 +22,8 @@ type loop struct {
 	// binary: pgoutput sends binary tuple data; every relation must then
 	// be binary-decodable.
 	binary bool
+	// checked: relations whose mirror lateCopy has looked at.
+	checked map[uint32]bool
 
 	batch      Batch
 	batchBytes int
@@ -38,7 +40,7 @@ type loop struct {
 func newLoop(s *Stream, repl *pgconn.PgConn, conn *pgx.Conn, from LSN) *loop {
 	now := time.Now()
 	s.caughtUp.Store(true)
-	return &loop{s: s, repl: repl, conn: conn, dec: NewDecoder(), asm: NewAssembler(),
+	return &loop{s: s, repl: repl, conn: conn, dec: NewDecoder(), asm: NewAssembler(), checked: map[uint32]bool{},
 		applied: from, acked: from, walEnd: from, nextStatus: now, nextHeartbeat: now}
 }
 
@@ -172,7 +174,7 @@ func (l *loop) relation(ctx context.Context, rel *Relation) error {
 		l.s.log.Error("read missing values of added columns; older mirror rows keep NULL",
 			"table", rel.Schema+"."+rel.Name, "err", err)
 	}
-	return nil
+	return l.lateCopy(ctx, rel)
 }
 
 // commit adds a complete transaction to the batch, closing the batch when

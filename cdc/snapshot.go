@@ -42,7 +42,8 @@ func (s *Stream) snapshot(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Co
 		return Position{}, err
 	}
 	for _, rel := range rels {
-		if err := s.copyTable(ctx, tx, rel, cp); err != nil {
+		base := Batch{Relations: []*Relation{rel}, Position: Position{LSN: cp}}
+		if err := s.copyTable(ctx, tx, rel, base, nil); err != nil {
 			return Position{}, fmt.Errorf("copy %s.%s: %w", rel.Schema, rel.Name, err)
 		}
 	}
@@ -112,19 +113,24 @@ func publishedRelations(ctx context.Context, tx pgx.Tx, pub string) ([]*Relation
 // must lets a query error surface through CollectRows (pgx.Rows reports it).
 func must(rows pgx.Rows, _ error) pgx.Rows { return rows }
 
-func (s *Stream) copyTable(ctx context.Context, tx pgx.Tx, rel *Relation, cp LSN) error {
+// copyTable copies rel's rows in tx's snapshot into batches like base,
+// applied every BatchRows rows; after is called after each Apply.
+func (s *Stream) copyTable(ctx context.Context, tx pgx.Tx, rel *Relation, base Batch, after func() error) error {
 	var cols []string
 	for _, c := range rel.Columns {
 		cols = append(cols, pgx.Identifier{c.Name}.Sanitize())
 	}
 	q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO STDOUT", strings.Join(cols, ", "),
 		pgx.Identifier{rel.Schema, rel.Name}.Sanitize())
-	w := &copyWriter{ctx: ctx, s: s, rel: rel, batch: &Batch{Relations: []*Relation{rel}, Position: Position{LSN: cp}}}
+	w := &copyWriter{ctx: ctx, s: s, rel: rel, batch: &base, after: after}
 	if _, err := tx.Conn().PgConn().CopyTo(ctx, w, q); err != nil {
 		return err
 	}
 	if w.err != nil {
 		return w.err
+	}
+	if base.Copy != nil {
+		base.Copy.Last = true
 	}
 	return w.flush()
 }
@@ -138,6 +144,7 @@ type copyWriter struct {
 	batch *Batch
 	buf   []byte
 	err   error
+	after func() error
 }
 
 func (w *copyWriter) Write(p []byte) (int, error) {
@@ -186,5 +193,11 @@ func (w *copyWriter) flush() error {
 	}
 	w.s.metrics.rows.WithLabelValues(w.rel.Schema+"."+w.rel.Name, "snapshot").Add(float64(len(w.batch.Changes)))
 	w.batch.Changes = w.batch.Changes[:0]
+	if w.batch.Copy != nil {
+		w.batch.Copy.First = false
+	}
+	if w.after != nil {
+		return w.after()
+	}
 	return nil
 }

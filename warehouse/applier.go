@@ -14,7 +14,10 @@ import (
 	"github.com/carcarehub/cch/cdc"
 )
 
-var _ cdc.Sink = (*Applier)(nil)
+var (
+	_ cdc.Sink         = (*Applier)(nil)
+	_ cdc.TableChecker = (*Applier)(nil)
+)
 
 // internalSchema holds the pipeline's own tables: the stored position and
 // the shape of every mirror.
@@ -25,6 +28,7 @@ CREATE SCHEMA IF NOT EXISTS _cch;
 CREATE TABLE IF NOT EXISTS _cch.position (id INTEGER, lsn UBIGINT, snapshot_done BOOLEAN);
 INSERT INTO _cch.position SELECT 1, 0, false WHERE NOT EXISTS (SELECT 1 FROM _cch.position);
 CREATE TABLE IF NOT EXISTS _cch.mirrors (schema_name VARCHAR, table_name VARCHAR, columns JSON);
+CREATE TABLE IF NOT EXISTS _cch.copies (schema_name VARCHAR, table_name VARCHAR, until UBIGINT, done BOOLEAN);
 `
 
 // Applier is the cdc.Sink that mirrors source tables into DuckDB tables
@@ -106,7 +110,7 @@ func (a *Applier) Reset(ctx context.Context) error {
 				return fmt.Errorf("drop mirror %s: %w", m.table(), err)
 			}
 		}
-		_, err = conn.ExecContext(ctx, "DELETE FROM _cch.mirrors; UPDATE _cch.position SET lsn = 0, snapshot_done = false")
+		_, err = conn.ExecContext(ctx, "DELETE FROM _cch.mirrors; DELETE FROM _cch.copies; UPDATE _cch.position SET lsn = 0, snapshot_done = false")
 		return err
 	})
 }
@@ -124,6 +128,9 @@ func (a *Applier) Apply(ctx context.Context, b *cdc.Batch) error {
 			a.mirrors = ms
 		}
 		t := &applyTx{ctx: ctx, conn: conn, a: a, pending: map[string]*pending{}}
+		if err := t.loadCopies(b); err != nil {
+			return err
+		}
 		if err := t.run(b); err != nil {
 			return err
 		}

@@ -40,6 +40,9 @@ type pending struct {
 	entries map[string]*entry
 	order   []*entry
 	seq     int
+	// dedupe: inserts may meet rows the mirror holds (a table copy
+	// overlapping the stream), so no entry is fresh.
+	dedupe bool
 }
 
 func (p *pending) reset() { p.entries, p.order = nil, nil }
@@ -78,7 +81,7 @@ func (p *pending) add(c *cdc.Change) {
 	switch c.Op {
 	case cdc.OpInsert:
 		k, kv := p.keyOf(c.New)
-		p.put(k, &entry{op: opRow, key: kv, row: c.New, fresh: true})
+		p.put(k, &entry{op: opRow, key: kv, row: c.New, fresh: !p.dedupe})
 	case cdc.OpDelete:
 		k, kv := p.keyOf(c.Old)
 		p.put(k, &entry{op: opDelete, key: kv})

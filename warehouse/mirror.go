@@ -19,9 +19,15 @@ type applyTx struct {
 	conn    *sql.Conn
 	a       *Applier
 	pending map[string]*pending
+	// dedupe: tables ("schema.name") whose changes apply by key in this
+	// batch (see loadCopies).
+	dedupe map[string]bool
 }
 
 func (t *applyTx) run(b *cdc.Batch) error {
+	if err := t.startCopy(b); err != nil {
+		return err
+	}
 	for _, rel := range b.Relations {
 		if _, err := t.table(rel); err != nil {
 			return err
@@ -76,6 +82,7 @@ func (t *applyTx) table(rel *cdc.Relation) (*pending, error) {
 		t.pending[key] = p
 	}
 	p.m, p.rel, p.keys = want, rel, rel.KeyColumns()
+	p.dedupe = t.dedupe[key]
 	return p, nil
 }
 

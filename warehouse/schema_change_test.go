@@ -43,3 +43,27 @@ func TestAddColumnDefaultBackfill(t *testing.T) {
 	pgExec(t, conn, "SELECT attmissingval::text FROM pg_attribute WHERE atthasmissing LIMIT 1")
 	pgExec(t, conn, "RESET ROLE; DROP ROLE acd_reader")
 }
+
+// TestLateTableCopy: a table with rows added to the publication while
+// streaming gets its own copy, consistent with the changes streamed after
+// it joined (some of which the copy already holds).
+func TestLateTableCopy(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	conn := pgConnect(t, url)
+	const name = "late_copy"
+	pgExec(t, conn, `CREATE TABLE public.marker (id int PRIMARY KEY, v int);
+		CREATE TABLE public.old (id int PRIMARY KEY, x text, n numeric(10,2));
+		INSERT INTO public.old SELECT g, 'o' || g, g / 10.0 FROM generate_series(1, 30000) g;
+		CREATE PUBLICATION `+name+` FOR TABLE public.marker`)
+	dropSlot(t, url, name)
+	db := openDuck(t, filepath.Join(t.TempDir(), "wh.duckdb"))
+	defer db.Close()
+	p := startPipeline(t, db, testConfig(url, name))
+	defer p.stop()
+	pgExec(t, conn, "UPDATE public.old SET x = 'unpublished' WHERE id % 7 = 0")
+	pgExec(t, conn, "ALTER PUBLICATION "+name+" ADD TABLE public.old")
+	pgExec(t, conn, "BEGIN; INSERT INTO public.old VALUES (40000, 'new', 1); UPDATE public.old SET n = n + 1 WHERE id % 5 = 0; DELETE FROM public.old WHERE id % 11 = 0; COMMIT")
+	pgExec(t, conn, "UPDATE public.old SET x = 'later' WHERE id % 13 = 0; INSERT INTO public.old VALUES (40001, 'newer', 2)")
+	waitMarker(t, conn, db, 1)
+	assertEqual(t, conn, db, "public.old", []colExpr{{"id", "id"}, {"x", "x"}, {"n", "n"}})
+}
