@@ -321,7 +321,7 @@ func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, httpAdd
 	if err != nil {
 		return nil, err
 	}
-	h.Mount(srv.Router())
+	h.Mount(srv.Router(), api)
 	host, _, _ := net.SplitHostPort(httpAddr)
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {

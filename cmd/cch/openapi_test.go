@@ -4,12 +4,16 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/warehouse"
+	"github.com/carcarehub/cch/warehouse/analyst"
 )
 
 // TestOpenAPIMatchesRoutes: every /v1 route served is documented in
@@ -19,7 +23,19 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mountAPI(srv, nil, slog.New(slog.DiscardHandler))
+	api := mountAPI(srv, nil, slog.New(slog.DiscardHandler))
+	// The warehouse's analyst routes are served on the same router in cch dev.
+	duck, err := warehouse.Open(t.Context(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer duck.Close()
+	h, err := analyst.New(analyst.Config{DB: duck.DB, Authenticate: api.Authenticate,
+		Applied: func() cdc.LSN { return 0 }, Ready: make(chan struct{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Mount(srv.Router(), api)
 	rec := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.json", nil))
 	var doc struct {

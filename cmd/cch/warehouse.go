@@ -163,7 +163,7 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 	if err != nil {
 		return nil, err
 	}
-	h.Mount(srv.Router())
+	h.Mount(srv.Router(), api)
 	if c.cfg.FlightSQL != "" {
 		ln, err := net.Listen("tcp", c.cfg.FlightSQL)
 		if err != nil {

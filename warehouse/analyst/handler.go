@@ -69,9 +69,16 @@ func New(cfg Config) (*Handler, error) {
 	return &Handler{cfg: cfg}, nil
 }
 
+// Documenter records routes in the API's OpenAPI document
+// (*oltp.API satisfies it).
+type Documenter interface{ Document(oltp.Route) }
+
 // Mount registers GET /v1/analytics, GET /v1/analytics/:name and
-// POST /v1/sql on r.
-func (h *Handler) Mount(r gin.IRoutes) {
+// POST /v1/sql on r and documents them in doc.
+func (h *Handler) Mount(r gin.IRoutes, doc Documenter) {
+	for _, rt := range h.Routes() {
+		doc.Document(rt)
+	}
 	r.GET("/v1/analytics", h.authed(h.list))
 	r.GET("/v1/analytics/:name", h.authed(h.analytic))
 	r.POST("/v1/sql", h.authed(h.sql))

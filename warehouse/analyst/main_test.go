@@ -70,7 +70,7 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 		t.Fatal(err)
 	}
 	r := gin.New()
-	h.Mount(r)
+	h.Mount(r, env.API)
 	hs := httptest.NewServer(r)
 	t.Cleanup(hs.Close)
 	return &stack{env: env, svc: svc, h: h, url: hs.URL}
