@@ -35,32 +35,36 @@ JOIN core.branch b ON b.id = ro.branch_id;
 -- staff holding the technician role.
 CREATE OR REPLACE VIEW mart.technician_hours AS
 WITH technicians AS (SELECT DISTINCT staff_id FROM core.staff_role WHERE role = 'technician'),
-clock AS (
-  SELECT e.organisation_id, e.branch_id, e.staff_id AS technician_id,
-         mart.local_day(mart.range_lo(e.period), b.timezone) AS day,
-         CASE WHEN e.kind = 'attendance'
-              THEN mart.hours(mart.range_lo(e.period), mart.range_hi(e.period)) - e.break_minutes / 60.0 ELSE 0 END AS available_hours,
-         CASE WHEN e.kind = 'job'
-              THEN mart.hours(mart.range_lo(e.period), mart.range_hi(e.period)) ELSE 0 END AS applied_hours,
-         0.0 AS billed_hours, 0.0 AS labour_sales
+entries AS (
+  SELECT e.organisation_id, e.branch_id, e.staff_id, e.kind, e.break_minutes, b.timezone AS tz,
+         mart.range_lo(e.period) AS instant, mart.range_hi(e.period) AS finish
   FROM core.time_clock_entry e JOIN core.branch b ON b.id = e.branch_id
-  WHERE mart.range_hi(e.period) IS NOT NULL AND e.staff_id IN (SELECT staff_id FROM technicians)
+  WHERE e.staff_id IN (SELECT staff_id FROM technicians)
 ),
-billed AS (
-  SELECT ll.organisation_id, ll.branch_id, ll.technician_id,
-         mart.local_day(i.issued_at, b.timezone) AS day,
+src AS (
+  SELECT organisation_id, branch_id, staff_id AS technician_id, tz, instant,
+         CASE WHEN kind = 'attendance' THEN mart.hours(instant, finish) - break_minutes / 60.0 ELSE 0 END AS available_hours,
+         CASE WHEN kind = 'job' THEN mart.hours(instant, finish) ELSE 0 END AS applied_hours,
+         0.0 AS billed_hours, 0.0 AS labour_sales
+  FROM entries WHERE finish IS NOT NULL
+  UNION ALL
+  SELECT ll.organisation_id, ll.branch_id, ll.technician_id, b.timezone, i.issued_at,
          0.0, 0.0, CAST(ll.sold_hours AS DOUBLE), CAST(il.net_amount AS DOUBLE)
   FROM workshop.labour_line ll
   JOIN finance.invoice_line il ON il.labour_line_id = ll.id
   JOIN finance.invoice i ON i.id = il.invoice_id AND i.status = 'issued'
   JOIN core.branch b ON b.id = ll.branch_id
   WHERE ll.technician_id IS NOT NULL
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(instant) AS k FROM src)
 )
-SELECT organisation_id, branch_id, technician_id, day,
-       sum(available_hours) AS available_hours, sum(applied_hours) AS applied_hours,
-       sum(billed_hours) AS billed_hours, sum(labour_sales) AS labour_sales
-FROM (SELECT * FROM clock UNION ALL SELECT * FROM billed)
-GROUP BY ALL;
+SELECT s.organisation_id, s.branch_id, s.technician_id, mart.local_day_at(s.instant, s.tz, o.o0, o.o1) AS day,
+       sum(s.available_hours) AS available_hours, sum(s.applied_hours) AS applied_hours,
+       sum(s.billed_hours) AS billed_hours, sum(s.labour_sales) AS labour_sales
+FROM src s LEFT JOIN off o ON o.tz = s.tz AND o.k = mart.utc_day_key(s.instant)
+GROUP BY 1, 2, 3, 4;
 
 -- Overhead per branch and month with the applied hours it is spread over.
 CREATE OR REPLACE VIEW mart.overhead_rate AS

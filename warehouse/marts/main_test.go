@@ -34,7 +34,12 @@ type mirrored struct {
 	svc   *warehouse.Service
 }
 
-func newMirrored(t *testing.T, seed *datagen.Options, keep bool) *mirrored {
+func newMirrored(t testing.TB, seed *datagen.Options, keep bool) *mirrored {
+	return newMirroredAt(t, seed, keep, filepath.Join(t.TempDir(), "w.duckdb"))
+}
+
+// newMirroredAt is newMirrored with the DuckDB file at path.
+func newMirroredAt(t testing.TB, seed *datagen.Options, keep bool, path string) *mirrored {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
@@ -47,7 +52,7 @@ func newMirrored(t *testing.T, seed *datagen.Options, keep bool) *mirrored {
 			t.Fatalf("seed: %v", err)
 		}
 	}
-	duck, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{MemoryLimit: "1GB", Threads: 2})
+	duck, err := warehouse.Open(ctx, path, warehouse.Options{MemoryLimit: "1GB", Threads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
