@@ -17,17 +17,25 @@ WITH lines AS (
   JOIN finance.invoice_line l ON l.invoice_id = i.id
   WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL
   GROUP BY i.repair_order_id
+),
+base AS (
+  SELECT ro.organisation_id, ro.branch_id, ro.customer_id, ro.vehicle_id, b.timezone AS tz, l.*
+  FROM lines l
+  JOIN workshop.repair_order ro ON ro.id = l.repair_order_id
+  JOIN core.branch b ON b.id = ro.branch_id
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(invoiced_at) AS k FROM base)
 )
-SELECT ro.organisation_id, ro.branch_id, ro.id AS repair_order_id, ro.customer_id, ro.vehicle_id,
-       l.invoiced_at, mart.local_day(l.invoiced_at, b.timezone) AS day,
+SELECT l.organisation_id, l.branch_id, l.repair_order_id, l.customer_id, l.vehicle_id,
+       l.invoiced_at, mart.local_day_at(l.invoiced_at, l.tz, o.o0, o.o1) AS day,
        CAST(l.revenue AS DOUBLE) AS revenue,
        CAST(l.labour_sales AS DOUBLE) AS labour_sales, CAST(l.labour_cost AS DOUBLE) AS labour_cost,
        CAST(l.parts_sales AS DOUBLE) AS parts_sales, CAST(l.parts_cost AS DOUBLE) AS parts_cost,
        CAST(l.sublet_sales AS DOUBLE) AS sublet_sales, CAST(l.sublet_cost AS DOUBLE) AS sublet_cost,
        CAST(l.revenue - l.parts_cost - l.labour_cost - l.sublet_cost AS DOUBLE) AS gross_profit
-FROM lines l
-JOIN workshop.repair_order ro ON ro.id = l.repair_order_id
-JOIN core.branch b ON b.id = ro.branch_id;
+FROM base l LEFT JOIN off o ON o.tz = l.tz AND o.k = mart.utc_day_key(l.invoiced_at);
 
 -- Technician hours per business day: available (attendance minus breaks),
 -- applied (job clock) and billed (sold hours of invoiced labour lines, on
@@ -99,10 +107,15 @@ WITH lines AS (
 applied AS (
   SELECT repair_job_id, sum(mart.hours(mart.range_lo(period), mart.range_hi(period))) AS applied_hours
   FROM core.time_clock_entry WHERE kind = 'job' AND repair_job_id IS NOT NULL GROUP BY 1
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT b.timezone AS tz, mart.utc_day_key(l.invoiced_at) AS k
+        FROM lines l JOIN workshop.repair_job j ON j.id = l.repair_job_id JOIN core.branch b ON b.id = j.branch_id)
 )
 SELECT j.organisation_id, j.branch_id, j.id AS repair_job_id, j.repair_order_id, j.job_category,
        op.code AS labour_operation_code, op.name AS labour_operation_name,
-       mart.local_day(l.invoiced_at, b.timezone) AS day,
+       mart.local_day_at(l.invoiced_at, b.timezone, o.o0, o.o1) AS day,
        CAST(l.labour_sales AS DOUBLE) AS labour_sales, CAST(l.parts_sales AS DOUBLE) AS parts_sales,
        CAST(l.technician_cost AS DOUBLE) AS technician_cost, CAST(l.parts_cost AS DOUBLE) AS parts_cost,
        CAST(l.sublet_cost AS DOUBLE) AS sublet_cost,
@@ -113,8 +126,9 @@ JOIN workshop.repair_job j ON j.id = l.repair_job_id
 JOIN core.branch b ON b.id = j.branch_id
 LEFT JOIN workshop.labour_operation op ON op.id = j.labour_operation_id
 LEFT JOIN applied a ON a.repair_job_id = j.id
+LEFT JOIN off o ON o.tz = b.timezone AND o.k = mart.utc_day_key(l.invoiced_at)
 LEFT JOIN mart.overhead_rate r
-  ON r.branch_id = j.branch_id AND r.month = date_trunc('month', mart.local_day(l.invoiced_at, b.timezone));
+  ON r.branch_id = j.branch_id AND r.month = date_trunc('month', mart.local_day_at(l.invoiced_at, b.timezone, o.o0, o.o1));
 
 -- Closed repair orders, each marked when it is a comeback: an earlier
 -- repair order of the same vehicle with a job of the same category closed
