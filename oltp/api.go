@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +28,7 @@ type API struct {
 	log    *slog.Logger
 	group  *gin.RouterGroup
 	routes []Route
+	tokens tokenCache
 }
 
 // Route documents one /v1 operation; the OpenAPI document is generated from
@@ -128,6 +130,9 @@ func (a *API) authenticate(c *gin.Context) {
 }
 
 func (a *API) lookupToken(ctx context.Context, id int64, hash []byte) (Principal, error) {
+	if p, ok := a.tokens.get(id, hash); ok {
+		return p, nil
+	}
 	var p Principal
 	var stored []byte
 	var expires time.Time
@@ -143,7 +148,49 @@ func (a *API) lookupToken(ctx context.Context, id int64, hash []byte) (Principal
 		return p, Unauthenticated()
 	}
 	p.TokenID = id
+	a.tokens.put(id, stored, p, expires)
 	return p, nil
+}
+
+// TokenCacheTTL bounds how long a verified token is trusted without asking
+// the database again: a revocation or a change of the staff member's
+// branches takes effect within this time.
+const TokenCacheTTL = 10 * time.Second
+
+// tokenCache remembers verified tokens for TokenCacheTTL (never past their
+// expiry), saving a round trip per request. Safe for concurrent use.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedToken
+}
+
+type cachedToken struct {
+	hash  []byte
+	p     Principal
+	until time.Time
+}
+
+func (c *tokenCache) get(id int64, hash []byte) (Principal, bool) {
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if !ok || !time.Now().Before(e.until) || subtle.ConstantTimeCompare(e.hash, hash) != 1 {
+		return Principal{}, false
+	}
+	return e.p, true
+}
+
+func (c *tokenCache) put(id int64, hash []byte, p Principal, expires time.Time) {
+	until := time.Now().Add(TokenCacheTTL)
+	if expires.Before(until) {
+		until = expires
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= 10_000 {
+		c.m = map[int64]cachedToken{} // bounded: start afresh rather than grow
+	}
+	c.m[id] = cachedToken{hash: hash, p: p, until: until}
 }
 
 func (a *API) serve(c *gin.Context, r Route, readOnly bool, h HandlerFunc) {

@@ -20,7 +20,7 @@ const RequestIDHeader = "X-Request-ID"
 func requestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.GetHeader(RequestIDHeader)
-		if id == "" || len(id) > 128 {
+		if !validRequestID(id) {
 			b := make([]byte, 12)
 			_, _ = rand.Read(b)
 			id = hex.EncodeToString(b)
@@ -29,6 +29,20 @@ func requestID() gin.HandlerFunc {
 		c.Header(RequestIDHeader, id)
 		c.Next()
 	}
+}
+
+// validRequestID accepts client request ids of 1–128 characters of
+// [A-Za-z0-9._-]; anything else is replaced by a generated one.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 type httpMetrics struct {

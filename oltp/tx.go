@@ -28,18 +28,15 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, p Principal, requestID string
 		return "", fmt.Errorf("acquire connection: %w", err)
 	}
 	defer conn.Release()
-	opts := pgx.TxOptions{}
-	if readOnly {
-		opts.AccessMode = pgx.ReadOnly
-	}
-	tx, err := conn.BeginTx(ctx, opts)
+	// BEGIN and the request context travel in one round trip (a simple-
+	// protocol query of two statements). Every value is generated here or
+	// validated: the role comes from Roles, ids are integers, the request id
+	// is restricted to [A-Za-z0-9._-] by the middleware and quoted anyway.
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{BeginQuery: beginSQL(readOnly, role, p, requestID)})
 	if err != nil {
 		return "", fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, setSessionSQL, role, p.StaffID, p.OrganisationID, joinIDs(p.BranchIDs), requestID, p.Role); err != nil {
-		return "", fmt.Errorf("set request context: %w", err)
-	}
 	if err := fn(tx); err != nil {
 		return "", err
 	}
@@ -59,15 +56,25 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, p Principal, requestID string
 
 var errCommittedNoLSN = errors.New("committed, but the WAL position could not be read")
 
-// setSessionSQL switches role and sets the request context, all
-// transaction-local (is_local = true). set_config('role', …) is SET LOCAL
-// ROLE with a bind parameter.
-const setSessionSQL = `SELECT set_config('role', $1, true),
-	set_config('app.staff_id', $2::bigint::text, true),
-	set_config('app.organisation_id', $3::bigint::text, true),
-	set_config('app.branch_ids', $4, true),
-	set_config('app.request_id', $5, true),
-	set_config('app.role', $6, true)`
+// beginSQL starts the transaction and switches role and request context,
+// all transaction-local (is_local = true): set_config('role', …) is SET
+// LOCAL ROLE.
+func beginSQL(readOnly bool, role string, p Principal, requestID string) string {
+	begin := "BEGIN"
+	if readOnly {
+		begin = "BEGIN READ ONLY"
+	}
+	return begin + "; SELECT set_config('role', " + literal(role) + ", true)" +
+		", set_config('app.staff_id', '" + strconv.FormatInt(p.StaffID, 10) + "', true)" +
+		", set_config('app.organisation_id', '" + strconv.FormatInt(p.OrganisationID, 10) + "', true)" +
+		", set_config('app.branch_ids', '" + joinIDs(p.BranchIDs) + "', true)" +
+		", set_config('app.request_id', " + literal(requestID) + ", true)" +
+		", set_config('app.role', " + literal(p.Role) + ", true)"
+}
+
+// literal quotes s as a SQL string literal (standard_conforming_strings is
+// on in every supported Postgres).
+func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func joinIDs(ids []int64) string {
 	parts := make([]string, len(ids))
