@@ -151,11 +151,19 @@ WHERE ro.closed_at IS NOT NULL;
 
 -- Car count: distinct vehicles with a repair order opened per business day.
 CREATE OR REPLACE VIEW mart.car_count AS
-SELECT ro.organisation_id, ro.branch_id, mart.local_day(ro.opened_at, b.timezone) AS day,
-       count(DISTINCT ro.vehicle_id) AS car_count
-FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
-WHERE ro.status <> 'cancelled'
-GROUP BY ALL;
+WITH base AS (
+  SELECT ro.organisation_id, ro.branch_id, ro.vehicle_id, ro.opened_at, b.timezone AS tz
+  FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
+  WHERE ro.status <> 'cancelled'
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(opened_at) AS k FROM base)
+)
+SELECT r.organisation_id, r.branch_id, mart.local_day_at(r.opened_at, r.tz, o.o0, o.o1) AS day,
+       count(DISTINCT r.vehicle_id) AS car_count
+FROM base r LEFT JOIN off o ON o.tz = r.tz AND o.k = mart.utc_day_key(r.opened_at)
+GROUP BY 1, 2, 3;
 
 -- Branch calendar: every day from the first to the last booking with the
 -- branch's opening hours and active bays.
