@@ -194,19 +194,35 @@ SELECT c.organisation_id, c.branch_id, c.day,
 FROM mart.branch_calendar c LEFT JOIN occupied o ON o.branch_id = c.branch_id AND o.day = c.day;
 
 -- Bookings by planned start: outcome counts per branch, day and hour.
+-- (The local time is the instant shifted by its zone's offset that UTC day,
+-- or timezone() on a day the offset changes, as in mart.local_day_at.)
 CREATE OR REPLACE VIEW mart.booking_outcomes AS
-SELECT bk.organisation_id, bk.branch_id,
-       mart.local_day(mart.range_lo(bk.period), b.timezone) AS day,
-       hour(timezone(b.timezone, mart.range_lo(bk.period))) AS hour_of_day,
-       count(*) FILTER (WHERE bk.status <> 'cancelled') AS booked,
-       count(*) FILTER (WHERE bk.status IN ('arrived', 'converted')) AS arrived,
-       count(*) FILTER (WHERE bk.status = 'no_show') AS no_show,
-       count(*) FILTER (WHERE bk.status = 'late_cancelled') AS late_cancelled,
-       count(*) FILTER (WHERE bk.status = 'cancelled') AS cancelled,
+WITH base AS (
+  SELECT bk.organisation_id, bk.branch_id, bk.status, b.timezone AS tz,
+         mart.range_lo(bk.period) AS instant, mart.range_hi(bk.period) AS finish
+  FROM workshop.booking bk JOIN core.branch b ON b.id = bk.branch_id
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(instant) AS k FROM base)
+),
+local AS (
+  SELECT s.*, CASE WHEN o.o0 = o.o1 THEN make_timestamp(epoch_us(s.instant) + o.o0)
+                   ELSE timezone(s.tz, s.instant) END AS local_ts
+  FROM base s LEFT JOIN off o ON o.tz = s.tz AND o.k = mart.utc_day_key(s.instant)
+)
+SELECT organisation_id, branch_id,
+       CAST(local_ts AS DATE) AS day,
+       hour(local_ts) AS hour_of_day,
+       count(*) FILTER (WHERE status <> 'cancelled') AS booked,
+       count(*) FILTER (WHERE status IN ('arrived', 'converted')) AS arrived,
+       count(*) FILTER (WHERE status = 'no_show') AS no_show,
+       count(*) FILTER (WHERE status = 'late_cancelled') AS late_cancelled,
+       count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
        count(*) AS bookings,
-       sum(mart.hours(mart.range_lo(bk.period), mart.range_hi(bk.period))) FILTER (WHERE bk.status <> 'cancelled') AS booked_hours
-FROM workshop.booking bk JOIN core.branch b ON b.id = bk.branch_id
-GROUP BY ALL;
+       sum(mart.hours(instant, finish)) FILTER (WHERE status <> 'cancelled') AS booked_hours
+FROM local
+GROUP BY 1, 2, 3, 4;
 
 -- Rostered hours per staff member and day (active shifts minus breaks),
 -- split into productive and non-productive.
