@@ -137,9 +137,15 @@ CREATE OR REPLACE VIEW mart.repair_order_closures AS
 WITH cats AS (
   SELECT DISTINCT ro.id, ro.vehicle_id, ro.opened_at, ro.closed_at, j.job_category
   FROM workshop.repair_order ro JOIN workshop.repair_job j ON j.repair_order_id = ro.id
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT b.timezone AS tz, mart.utc_day_key(ro.closed_at) AS k
+        FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
+        WHERE ro.closed_at IS NOT NULL)
 )
 SELECT ro.organisation_id, ro.branch_id, ro.id AS repair_order_id, ro.vehicle_id,
-       mart.local_day(ro.closed_at, b.timezone) AS day,
+       mart.local_day_at(ro.closed_at, b.timezone, o.o0, o.o1) AS day,
        EXISTS (
          SELECT 1 FROM cats c JOIN cats p
            ON p.vehicle_id = c.vehicle_id AND p.job_category = c.job_category AND p.id <> c.id
@@ -147,6 +153,7 @@ SELECT ro.organisation_id, ro.branch_id, ro.id AS repair_order_id, ro.vehicle_id
        ) AS is_comeback,
        ro.comeback_of_repair_order_id IS NOT NULL AS is_recorded_comeback
 FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
+LEFT JOIN off o ON o.tz = b.timezone AND o.k = mart.utc_day_key(ro.closed_at)
 WHERE ro.closed_at IS NOT NULL;
 
 -- Car count: distinct vehicles with a repair order opened per business day.
