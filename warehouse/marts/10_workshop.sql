@@ -234,11 +234,20 @@ GROUP BY 1, 2, 3, 4;
 -- Rostered hours per staff member and day (active shifts minus breaks),
 -- split into productive and non-productive.
 CREATE OR REPLACE VIEW mart.rostered_hours AS
+WITH base AS (
+  SELECT s.organisation_id, s.branch_id, s.staff_id, s.productive, s.break_minutes, b.timezone AS tz,
+         mart.range_lo(s.period) AS instant, mart.range_hi(s.period) AS finish
+  FROM core.staff_shift s JOIN core.branch b ON b.id = s.branch_id
+  WHERE s.active
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(instant) AS k FROM base)
+)
 SELECT s.organisation_id, s.branch_id, s.staff_id,
-       mart.local_day(mart.range_lo(s.period), b.timezone) AS day,
-       sum(mart.hours(mart.range_lo(s.period), mart.range_hi(s.period)) - s.break_minutes / 60.0) AS rostered_hours,
-       coalesce(sum(mart.hours(mart.range_lo(s.period), mart.range_hi(s.period)) - s.break_minutes / 60.0)
+       mart.local_day_at(s.instant, s.tz, o.o0, o.o1) AS day,
+       sum(mart.hours(s.instant, s.finish) - s.break_minutes / 60.0) AS rostered_hours,
+       coalesce(sum(mart.hours(s.instant, s.finish) - s.break_minutes / 60.0)
                 FILTER (WHERE s.productive), 0) AS productive_rostered_hours
-FROM core.staff_shift s JOIN core.branch b ON b.id = s.branch_id
-WHERE s.active
-GROUP BY ALL;
+FROM base s LEFT JOIN off o ON o.tz = s.tz AND o.k = mart.utc_day_key(s.instant)
+GROUP BY 1, 2, 3, 4;
