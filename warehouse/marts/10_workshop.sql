@@ -190,11 +190,20 @@ FROM core.branch b CROSS JOIN days d;
 -- Bay hours per branch and day: occupied (active reservations) and
 -- available (bays × opening hours).
 CREATE OR REPLACE VIEW mart.bay_hours AS
-WITH occupied AS (
-  SELECT r.branch_id, mart.local_day(mart.range_lo(r.period), b.timezone) AS day,
-         sum(mart.hours(mart.range_lo(r.period), mart.range_hi(r.period))) AS occupied_bay_hours
+WITH reservations AS (
+  SELECT r.branch_id, b.timezone AS tz, mart.range_lo(r.period) AS instant, mart.range_hi(r.period) AS finish
   FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id
-  WHERE r.active GROUP BY ALL
+  WHERE r.active
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(instant) AS k FROM reservations)
+),
+occupied AS (
+  SELECT r.branch_id, mart.local_day_at(r.instant, r.tz, o.o0, o.o1) AS day,
+         sum(mart.hours(r.instant, r.finish)) AS occupied_bay_hours
+  FROM reservations r LEFT JOIN off o ON o.tz = r.tz AND o.k = mart.utc_day_key(r.instant)
+  GROUP BY 1, 2
 )
 SELECT c.organisation_id, c.branch_id, c.day,
        coalesce(o.occupied_bay_hours, 0) AS occupied_bay_hours, c.bays * c.opening_hours AS bay_hours_open
