@@ -17,9 +17,14 @@ charges AS (
 assigned AS (
   SELECT ride_booking_id, arg_max(chauffeur_id, id) AS chauffeur_id, arg_max(fleet_vehicle_id, id) AS fleet_vehicle_id
   FROM chauffeur.dispatch_assignment WHERE status IN ('accepted', 'completed') GROUP BY 1
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT b.timezone AS tz, mart.utc_day_key(r.pickup_at) AS k
+        FROM chauffeur.ride_booking r JOIN core.branch b ON b.id = r.branch_id)
 )
 SELECT r.organisation_id, r.branch_id, r.id AS ride_booking_id, r.service_type, r.status,
-       mart.local_day(r.pickup_at, b.timezone) AS day, r.pickup_at, r.actual_landing_at, r.on_location_at,
+       mart.local_day_at(r.pickup_at, b.timezone, ot.o0, ot.o1) AS day, r.pickup_at, r.actual_landing_at, r.on_location_at,
        r.completed_at, a.chauffeur_id, a.fleet_vehicle_id,
        r.status = 'completed' AS performed,
        r.on_location_at IS NOT NULL AND r.on_location_at <= CASE
@@ -31,6 +36,7 @@ SELECT r.organisation_id, r.branch_id, r.id AS ride_booking_id, r.service_type, 
        coalesce(c.ride_revenue, 0) AS ride_revenue, coalesce(c.chauffeur_payable, 0) AS chauffeur_payable
 FROM chauffeur.ride_booking r
 JOIN core.branch b ON b.id = r.branch_id
+LEFT JOIN off ot ON ot.tz = b.timezone AND ot.k = mart.utc_day_key(r.pickup_at)
 LEFT JOIN odo o ON o.ride_booking_id = r.id
 LEFT JOIN charges c ON c.ride_booking_id = r.id
 LEFT JOIN assigned a ON a.ride_booking_id = r.id;
