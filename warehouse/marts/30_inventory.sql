@@ -2,12 +2,20 @@
 -- negative) per branch and part.
 
 CREATE OR REPLACE VIEW mart.part_usage AS
+WITH base AS (
+  SELECT t.organisation_id, t.branch_id, t.part_id, t.occurred_at, t.quantity, b.timezone AS tz
+  FROM inventory.inventory_transaction t JOIN core.branch b ON b.id = t.branch_id
+  WHERE t.kind IN ('issue', 'return')
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(occurred_at) AS k FROM base)
+)
 SELECT t.organisation_id, t.branch_id, t.part_id,
-       mart.local_day(t.occurred_at, b.timezone) AS day,
+       mart.local_day_at(t.occurred_at, t.tz, o.o0, o.o1) AS day,
        CAST(-sum(t.quantity) AS DOUBLE) AS quantity_used
-FROM inventory.inventory_transaction t JOIN core.branch b ON b.id = t.branch_id
-WHERE t.kind IN ('issue', 'return')
-GROUP BY ALL;
+FROM base t LEFT JOIN off o ON o.tz = t.tz AND o.k = mart.utc_day_key(t.occurred_at)
+GROUP BY 1, 2, 3, 4;
 
 -- Lead time per part: the preferred supplier's, else the shortest.
 CREATE OR REPLACE VIEW mart.part_lead_time AS
