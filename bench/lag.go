@@ -115,7 +115,7 @@ func CDCLag(ctx context.Context, c *pglocal.Cluster, dir string, cfg CDCConfig, 
 		peak := peakRSSMiB()
 		lags, missing := lagsOf(writes, &samples)
 		log("cdc lag", "rate", rate, "writes", len(writes), "achieved", res.Achieved(), "p99_ms", Ms(Percentile(lags, 99)), "missing", missing)
-		note := fmt.Sprintf("offered %.0f/s for %s, achieved %.0f/s (%d bookings, %d dropped, %d not visible within 30 s); API transaction via oltp.InTx without HTTP; lag from commit (X-CCH-LSN) to the durable applied LSN; default batching (200 ms); peak RSS (API + pipeline + driver) %.0f MiB",
+		note := fmt.Sprintf("offered %.0f/s for %s, achieved %.0f/s (%d bookings, %d dropped, %d not visible within 30 s); API transaction via oltp.InTx without HTTP; lag from commit (X-CCH-LSN) to the durable applied LSN; default batching (50 ms); peak RSS (API + pipeline + driver) %.0f MiB",
 			rate, cfg.LagDuration, res.Achieved(), len(writes), res.Dropped, missing, peak)
 		f50 := Figure{Suite: cdcSuite, Name: fmt.Sprintf("commit-to-visible lag p50 at %.0f writes/s offered", rate), Value: Ms(Percentile(lags, 50)), Unit: "ms", Note: note}
 		f99 := Figure{Suite: cdcSuite, Name: fmt.Sprintf("commit-to-visible lag p99 at %.0f writes/s offered", rate), Value: Ms(Percentile(lags, 99)), Unit: "ms"}

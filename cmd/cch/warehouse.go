@@ -37,7 +37,7 @@ type warehouseConfig struct {
 	MemoryLimit   string        // --memory-limit: DuckDB memory_limit. Default 2GB.
 	BatchRows     int           // --batch-rows: Default 50000.
 	BatchBytes    int           // --batch-bytes: Default 64 MiB.
-	BatchInterval time.Duration // --batch-interval: Default 200ms.
+	BatchInterval time.Duration // --batch-interval: Default 50ms.
 	MaxLag        time.Duration // --max-lag: /readyz fails beyond it. Default 30s.
 	HTTP          string        // --http: metrics and health. Default 127.0.0.1:8081.
 	// Analyst access (issue 6): both default "" (off).
@@ -87,7 +87,7 @@ func (c *warehouseCmd) Parse(args []string) error {
 	f.String(&cfg.MemoryLimit, "memory-limit", "2GB", "DuckDB memory_limit")
 	f.Int(&cfg.BatchRows, "batch-rows", 50_000, "close a batch after this many row changes")
 	f.Int(&cfg.BatchBytes, "batch-bytes", 64<<20, "close a batch after this many bytes of changes")
-	f.Duration(&cfg.BatchInterval, "batch-interval", 200*time.Millisecond, "close a batch after this long")
+	f.Duration(&cfg.BatchInterval, "batch-interval", 50*time.Millisecond, "close a batch after this long")
 	f.Duration(&cfg.MaxLag, "max-lag", 30*time.Second, "readiness fails when CDC lag exceeds this")
 	f.String(&cfg.HTTP, "http", "127.0.0.1:8081", "metrics and health listen address")
 	f.String(&cfg.APIDatabaseURL, "api-database-url", "", "PostgreSQL URL of the API login (cch_app) checking bearer tokens; enables /v1/analytics and /v1/sql")
