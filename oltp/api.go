@@ -52,8 +52,17 @@ type Call struct {
 	body []byte
 }
 
-// Bind decodes the request body strictly (see DecodeJSON).
-func (c *Call) Bind(dst any) error { return DecodeJSON(strings.NewReader(string(c.body)), dst) }
+// Bind decodes the request body strictly (see DecodeJSON) and, when dst
+// has a Validate() error method, validates it: no handler can forget to.
+func (c *Call) Bind(dst any) error {
+	if err := DecodeJSON(strings.NewReader(string(c.body)), dst); err != nil {
+		return err
+	}
+	if v, ok := dst.(interface{ Validate() error }); ok {
+		return v.Validate()
+	}
+	return nil
+}
 
 // Result is a handler's successful outcome: Body is sent as JSON, unless
 // Raw is set, which is sent as is with ContentType (CSV exports).

@@ -117,9 +117,6 @@ func addCharge(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	if req.ChauffeurPayableAmount != nil && call.P.Role != "manager" {
 		return oltp.Result{}, oltp.Forbidden("only managers set chauffeur_payable_amount")
 	}

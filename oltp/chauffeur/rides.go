@@ -184,9 +184,6 @@ func createRide(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	var id int64
 	err := call.Tx.QueryRow(ctx, createRideSQL, call.P.OrganisationID, req.BranchID, req.BookerCustomerID, req.PassengerCustomerID,
 		req.ServiceType, req.RequestedVehicleClass, req.PickupAt, req.EstimatedDurationMinutes, req.PickupAddress,

@@ -118,9 +118,6 @@ func createSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error)
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	var id, lines int64
 	err := call.Tx.QueryRow(ctx, createSettlementSQL, call.P.OrganisationID, req.ChauffeurID, req.PeriodStart, req.PeriodEnd).Scan(&id, &lines)
 	var pgErr *pgconn.PgError

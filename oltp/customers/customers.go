@@ -131,9 +131,6 @@ func createCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&in); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := in.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	c, err := scanCustomer(call.Tx.QueryRow(ctx, `INSERT INTO core.customer (organisation_id, kind, home_branch_id, parent_customer_id,
 		given_name, family_name, company_name, email, phone, address, postcode)
 		VALUES ($1, $2::core.customer_kind, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+customerColumns,
@@ -172,9 +169,6 @@ func updateCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	}
 	var in CustomerInput
 	if err := call.Bind(&in); err != nil {
-		return oltp.Result{}, err
-	}
-	if err := in.Validate(); err != nil {
 		return oltp.Result{}, err
 	}
 	c, err := scanCustomer(call.Tx.QueryRow(ctx, `UPDATE core.customer SET kind = $3::core.customer_kind, home_branch_id = $4,

@@ -107,9 +107,6 @@ func createVehicle(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&in); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := in.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	var id int64
 	err := call.Tx.QueryRow(ctx, `INSERT INTO core.vehicle (organisation_id, vin, registration_plate, make, model, model_year, fuel_type, colour)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, call.P.OrganisationID, in.VIN, in.RegistrationPlate, in.Make, in.Model,
@@ -163,9 +160,6 @@ func updateVehicle(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	}
 	var in VehicleInput
 	if err := call.Bind(&in); err != nil {
-		return oltp.Result{}, err
-	}
-	if err := in.Validate(); err != nil {
 		return oltp.Result{}, err
 	}
 	tag, err := call.Tx.Exec(ctx, `UPDATE core.vehicle SET vin = $3, registration_plate = $4, make = $5, model = $6, model_year = $7,

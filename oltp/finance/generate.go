@@ -77,9 +77,6 @@ func createInvoice(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	if _, err := call.Tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('finance.invoice.repair_order', $1))`, req.RepairOrderID); err != nil {
 		return oltp.Result{}, fmt.Errorf("lock repair order: %w", err)
 	}

@@ -112,9 +112,6 @@ func createPayment(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	if err := checkScope(call.P, "branch_id", req.BranchID); err != nil {
 		return oltp.Result{}, err
 	}

@@ -104,10 +104,7 @@ func (r *IssueRequest) Validate() error {
 // bindMovement decodes and validates a request and checks its branch and
 // part against the caller's scope and organisation.
 func bindMovement(ctx context.Context, call *oltp.Call, req interface{ Validate() error }, branchID, partID *int64) error {
-	if err := call.Bind(req); err != nil {
-		return err
-	}
-	if err := req.Validate(); err != nil {
+	if err := call.Bind(req); err != nil { // Bind validates too
 		return err
 	}
 	if err := checkBranch(ctx, call.Tx, call.P, "branch_id", *branchID); err != nil {

@@ -98,9 +98,6 @@ func createPO(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	if err := checkBranch(ctx, call.Tx, call.P, "branch_id", req.BranchID); err != nil {
 		return oltp.Result{}, err
 	}

@@ -18,9 +18,6 @@ func receivePO(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	po, err := lockPOForChange(ctx, call, "sent", "partially_received")
 	if err != nil {
 		return oltp.Result{}, err

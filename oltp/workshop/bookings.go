@@ -150,9 +150,6 @@ func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return oltp.Result{}, err
-	}
 	codes := req.LabourOperationCodes
 	if codes == nil {
 		codes = []string{}
