@@ -74,7 +74,7 @@ func newStack(tb testing.TB, data datagen.Options, opts ...func(*dashboards.Conf
 	api, srv := s.startAPI(tb, dbURL, log)
 	svc := startWarehouse(tb, dbURL, s.admin)
 	cfg := dashboards.Config{
-		Warehouse:    dashboards.NewMarts(svc.DB().DB, svc.Stream().Applied, svc.Stream().Ready()),
+		Warehouse:    dashboards.NewMarts(svc.DB().DB, svc.Marts().LSN, svc.Marts().Ready()),
 		Authenticate: api.Authenticate, Logger: log}
 	for _, o := range opts {
 		o(&cfg)
@@ -154,7 +154,7 @@ func startWarehouse(tb testing.TB, dbURL string, admin *pgx.Conn) *warehouse.Ser
 	go svc.Run(runCtx)
 	tb.Cleanup(func() {
 		cancel()
-		<-svc.Stream().Done()
+		<-svc.Done()
 		duck.Close()
 		_, _ = admin.Exec(context.Background(), "SELECT pg_drop_replication_slot($1)", slot)
 	})
@@ -164,6 +164,13 @@ func startWarehouse(tb testing.TB, dbURL string, admin *pgx.Conn) *warehouse.Ser
 		tb.Fatalf("pipeline stopped: %v", svc.Stream().Err())
 	case <-time.After(3 * time.Minute):
 		tb.Fatal("pipeline not ready")
+	}
+	select { // the analytics read the marts, built once the snapshot is in
+	case <-svc.Marts().Ready():
+	case <-svc.Done():
+		tb.Fatalf("pipeline stopped: %v", svc.Stream().Err())
+	case <-time.After(3 * time.Minute):
+		tb.Fatal("marts not built")
 	}
 	return svc
 }

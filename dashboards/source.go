@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/carcarehub/cch/cdc"
@@ -38,8 +37,8 @@ type DuckDB interface {
 	marts.Execer
 }
 
-// Marts adapts a DuckDB warehouse to Warehouse: it installs the marts once
-// the mirror tables exist (ready closed) and runs catalogue analytics.
+// Marts adapts a DuckDB warehouse to Warehouse: it runs catalogue
+// analytics on the mart tables a marts.Refresher keeps fresh.
 type Marts struct {
 	db      DuckDB
 	applied func() cdc.LSN
@@ -48,45 +47,27 @@ type Marts struct {
 	RowLimit int
 	// Timeout bounds one query. Default 30s.
 	Timeout time.Duration
-
-	mu        sync.Mutex
-	installed bool
 }
 
 var _ Warehouse = (*Marts)(nil)
 
-// NewMarts returns the adapter; applied is the last applied LSN
-// (cdc.Stream.Applied) and ready closes when the snapshot is complete.
+// NewMarts returns the adapter; applied is the position the marts reflect
+// (marts.Refresher.LSN, warehouse.Service.Marts) and ready closes when
+// they are built (marts.Refresher.Ready).
 func NewMarts(db DuckDB, applied func() cdc.LSN, ready <-chan struct{}) *Marts {
 	return &Marts{db: db, applied: applied, ready: ready, RowLimit: 100_000, Timeout: 30 * time.Second}
 }
 
-// Applied is the last LSN the warehouse applied.
+// Applied is the position the marts reflect.
 func (m *Marts) Applied() cdc.LSN { return m.applied() }
 
-func (m *Marts) prepare(ctx context.Context) error {
+func (m *Marts) prepare(context.Context) error {
 	select {
 	case <-m.ready:
+		return nil
 	default:
 		return ErrNotReady
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.installed {
-		return nil
-	}
-	// The analyst endpoints install the same views; a concurrent
-	// CREATE OR REPLACE can conflict, so try once more.
-	err := marts.Install(ctx, m.db)
-	if err != nil {
-		time.Sleep(100 * time.Millisecond)
-		err = marts.Install(ctx, m.db)
-	}
-	if err != nil {
-		return fmt.Errorf("dashboards: %w", err)
-	}
-	m.installed = true
-	return nil
 }
 
 // Run runs the catalogue analytic name with p.

@@ -42,6 +42,9 @@ type Applier struct {
 
 	mu      sync.Mutex
 	mirrors map[string]*mirror // by schema + "." + name; nil = reload
+	// committed, when set, is called after each committed batch with the
+	// tables it changed, while the next batch waits (see Hold).
+	committed func(tables []string)
 }
 
 // mirror is the shape of a mirror table as stored in _cch.mirrors.
@@ -63,6 +66,22 @@ type ApplierOption func(*Applier)
 // memory.DefaultAllocator). Every buffer is released before Apply returns.
 func WithAllocator(mem memory.Allocator) ApplierOption {
 	return func(a *Applier) { a.mem = mem }
+}
+
+// WithCommitted sets a function called after each committed batch with
+// the tables ("schema.table") the batch changed, before the next batch
+// can start: the mart Refresher's Notify.
+func WithCommitted(f func(tables []string)) ApplierOption {
+	return func(a *Applier) { a.committed = f }
+}
+
+// Hold runs f while no batch is being applied: every batch committed
+// before f runs has been reported to the committed function, and none
+// commits until f returns.
+func (a *Applier) Hold(f func() error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return f()
 }
 
 // NewApplier creates the internal tables when missing and returns an
@@ -142,7 +161,32 @@ func (a *Applier) Apply(ctx context.Context, b *cdc.Batch) error {
 		a.mirrors = nil // the cache may describe rolled-back DDL
 		return fmt.Errorf("apply batch up to %s: %w", b.Position.LSN, err)
 	}
+	if a.committed != nil {
+		a.committed(batchTables(b))
+	}
 	return nil
+}
+
+// batchTables lists the tables ("schema.table") a batch changes.
+func batchTables(b *cdc.Batch) []string {
+	seen := map[*cdc.Relation]bool{}
+	var out []string
+	add := func(r *cdc.Relation) {
+		if r != nil && !seen[r] {
+			seen[r] = true
+			out = append(out, r.Schema+"."+r.Name)
+		}
+	}
+	for i := range b.Changes {
+		add(b.Changes[i].Rel)
+	}
+	for _, r := range b.Relations {
+		add(r)
+	}
+	if b.Copy != nil {
+		add(b.Copy.Rel)
+	}
+	return out
 }
 
 // inTx runs f inside BEGIN … COMMIT on one connection.

@@ -60,7 +60,7 @@ func startPipeline(t testing.TB, db *warehouse.DB, cfg cdc.Config) *pipeline {
 
 func (p *pipeline) stop() {
 	p.cancel()
-	<-p.svc.Stream().Done()
+	<-p.svc.Done()
 }
 
 // dropSlot removes the test's slot once its stream has stopped.

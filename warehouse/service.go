@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carcarehub/cch/cdc"
+	"github.com/carcarehub/cch/warehouse/marts"
 )
 
 // Service is the CDC pipeline into one DuckDB file: an Applier plus a
@@ -17,27 +18,65 @@ type Service struct {
 	db      *DB
 	applier *Applier
 	stream  *cdc.Stream
+	marts   *marts.Refresher
+	done    chan struct{}
+}
+
+// ServiceOptions tune a Service beyond its cdc.Config.
+type ServiceOptions struct {
+	// MartsInterval is the least time between two mart refreshes
+	// (marts.RefresherConfig.MinInterval; default 1 s).
+	MartsInterval time.Duration
 }
 
 // NewService wires a pipeline from cfg (see cdc.Config; URL must be a
-// REPLICATION role such as cch_replicator) into db. It starts nothing.
-func NewService(ctx context.Context, db *DB, cfg cdc.Config) (*Service, error) {
+// REPLICATION role such as cch_replicator) into db, with a mart Refresher
+// behind it. It starts nothing.
+func NewService(ctx context.Context, db *DB, cfg cdc.Config, opts ...ServiceOptions) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	a, err := NewApplier(ctx, db, cfg.Logger)
+	var o ServiceOptions
+	for _, x := range opts {
+		o = x
+	}
+	s := &Service{db: db, done: make(chan struct{})}
+	var err error
+	s.applier, err = NewApplier(ctx, db, cfg.Logger, WithCommitted(func(tables []string) { s.marts.Notify(tables) }))
 	if err != nil {
 		return nil, err
 	}
-	st, err := cdc.NewStream(cfg, a)
-	if err != nil {
+	s.marts = marts.NewRefresher(marts.RefresherConfig{DB: db.DB, Hold: s.applier.Hold, MinInterval: o.MartsInterval,
+		Logger: cfg.Logger.With("component", "marts")})
+	if s.stream, err = cdc.NewStream(cfg, s.applier); err != nil {
 		return nil, err
 	}
-	return &Service{db: db, applier: a, stream: st}, nil
+	return s, nil
 }
 
-// Run replicates until ctx ends (see cdc.Stream.Run).
-func (s *Service) Run(ctx context.Context) error { return s.stream.Run(ctx) }
+// Run replicates until ctx ends (see cdc.Stream.Run), refreshing the marts
+// once the initial snapshot is complete.
+func (s *Service) Run(ctx context.Context) error {
+	defer close(s.done)
+	mctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.marts.Run(mctx, s.stream.Ready())
+	}()
+	err := s.stream.Run(ctx)
+	cancel()
+	<-done
+	return err
+}
+
+// Done is closed when Run has returned: the stream and the mart refresher
+// have stopped and no longer use the DB.
+func (s *Service) Done() <-chan struct{} { return s.done }
+
+// Marts is the mart Refresher: its LSN is the position the analytics
+// reflect (what min_lsn waits for) and Ready closes once they are built.
+func (s *Service) Marts() *marts.Refresher { return s.marts }
 
 // Stream is the underlying stream (Ready, Done, Err, Applied, Lag).
 func (s *Service) Stream() *cdc.Stream { return s.stream }
@@ -45,13 +84,18 @@ func (s *Service) Stream() *cdc.Stream { return s.stream }
 // DB is the warehouse database the pipeline writes.
 func (s *Service) DB() *DB { return s.db }
 
-// Check reports whether the pipeline is ready: streaming, and behind by
-// no more than maxLag (0: no bound).
+// Check reports whether the pipeline is ready: streaming, the marts
+// built, and behind by no more than maxLag (0: no bound).
 func (s *Service) Check(maxLag time.Duration) error {
 	select {
 	case <-s.stream.Ready():
 	default:
 		return fmt.Errorf("cdc: initial snapshot not complete")
+	}
+	select {
+	case <-s.marts.Ready():
+	default:
+		return fmt.Errorf("marts: first build not complete")
 	}
 	if lag := s.stream.Lag(); maxLag > 0 && lag > maxLag {
 		return fmt.Errorf("cdc: lag %s exceeds %s", lag.Round(time.Millisecond), maxLag)

@@ -38,6 +38,7 @@ type warehouseConfig struct {
 	BatchRows     int           // --batch-rows: Default 50000.
 	BatchBytes    int           // --batch-bytes: Default 64 MiB.
 	BatchInterval time.Duration // --batch-interval: Default 50ms.
+	MartsInterval time.Duration // --marts-interval: least time between two mart refreshes. Default 1s.
 	MaxLag        time.Duration // --max-lag: /readyz fails beyond it. Default 30s.
 	HTTP          string        // --http: metrics and health. Default 127.0.0.1:8081.
 	// Analyst access (issue 6): both default "" (off).
@@ -53,8 +54,8 @@ func (c *warehouseConfig) validate() error {
 	if c.DuckDB == "" {
 		errs = append(errs, errors.New("--duckdb is required"))
 	}
-	if c.BatchRows < 1 || c.BatchBytes < 1 || c.BatchInterval <= 0 {
-		errs = append(errs, errors.New("--batch-rows, --batch-bytes and --batch-interval must be positive"))
+	if c.BatchRows < 1 || c.BatchBytes < 1 || c.BatchInterval <= 0 || c.MartsInterval <= 0 {
+		errs = append(errs, errors.New("--batch-rows, --batch-bytes, --batch-interval and --marts-interval must be positive"))
 	}
 	if c.MaxLag < 0 {
 		errs = append(errs, errors.New("--max-lag must not be negative"))
@@ -88,6 +89,7 @@ func (c *warehouseCmd) Parse(args []string) error {
 	f.Int(&cfg.BatchRows, "batch-rows", 50_000, "close a batch after this many row changes")
 	f.Int(&cfg.BatchBytes, "batch-bytes", 64<<20, "close a batch after this many bytes of changes")
 	f.Duration(&cfg.BatchInterval, "batch-interval", 50*time.Millisecond, "close a batch after this long")
+	f.Duration(&cfg.MartsInterval, "marts-interval", time.Second, "least time between two refreshes of the analytic marts (changes arriving meanwhile are refreshed together)")
 	f.Duration(&cfg.MaxLag, "max-lag", 30*time.Second, "readiness fails when CDC lag exceeds this")
 	f.String(&cfg.HTTP, "http", "127.0.0.1:8081", "metrics and health listen address")
 	f.String(&cfg.APIDatabaseURL, "api-database-url", "", "PostgreSQL URL of the API login (cch_app) checking bearer tokens; enables /v1/analytics and /v1/sql")
@@ -108,7 +110,7 @@ func (c *warehouseCmd) Run(ctx context.Context) error {
 		URL: c.cfg.DatabaseURL, Slot: c.cfg.Slot, Publication: c.cfg.Publication, CreatePublication: c.cfg.CreatePub,
 		BatchRows: c.cfg.BatchRows, BatchBytes: c.cfg.BatchBytes, BatchInterval: c.cfg.BatchInterval,
 		Logger: log, Registerer: reg,
-	})
+	}, warehouse.ServiceOptions{MartsInterval: c.cfg.MartsInterval})
 	if err != nil {
 		return err
 	}
@@ -159,7 +161,7 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 	}
 	api := oltp.NewAPI(srv, c.pool, log)
 	h, err := analyst.New(analyst.Config{DB: svc.DB().DB, Authenticate: api.Authenticate,
-		Applied: svc.Stream().Applied, Ready: svc.Stream().Ready(), Logger: log})
+		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Logger: log})
 	if err != nil {
 		return nil, err
 	}

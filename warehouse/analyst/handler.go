@@ -24,9 +24,10 @@ type Config struct {
 	// Authenticate resolves the caller or writes a 401 and returns false
 	// (oltp's (*API).Authenticate).
 	Authenticate func(*gin.Context) (oltp.Principal, bool)
-	// Applied is the last LSN the warehouse applied (Stream().Applied).
+	// Applied is the position the mart tables reflect, what min_lsn
+	// waits for (warehouse.Service.Marts().LSN).
 	Applied func() cdc.LSN
-	// Ready is closed once the mirror tables exist (Stream().Ready()).
+	// Ready is closed once the marts are built (Marts().Ready()).
 	Ready <-chan struct{}
 	// MaxWait bounds a min_lsn wait. Default 5s.
 	MaxWait time.Duration
@@ -110,8 +111,8 @@ func (h *Handler) authed(fn func(*gin.Context, oltp.Principal)) gin.HandlerFunc 
 }
 
 // prepare makes sure the marts exist and the instance is hardened before
-// the first query: it waits for the initial snapshot, installs the marts,
-// then locks the configuration.
+// the first query: it waits for the marts (built after the initial
+// snapshot), then locks the configuration.
 func (h *Handler) prepare(ctx context.Context) error {
 	select {
 	case <-h.cfg.Ready:
@@ -124,13 +125,10 @@ func (h *Handler) prepare(ctx context.Context) error {
 	if h.installed {
 		return nil
 	}
-	if err := marts.Install(ctx, h.cfg.DB); err != nil {
-		return err
-	}
 	if err := Harden(ctx, h.cfg.DB); err != nil {
 		return err
 	}
 	h.installed = true
-	h.cfg.Logger.Info("warehouse marts installed; analyst access hardened")
+	h.cfg.Logger.Info("warehouse analyst access hardened")
 	return nil
 }

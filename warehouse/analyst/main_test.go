@@ -54,7 +54,7 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	go svc.Run(runCtx)
 	t.Cleanup(func() {
 		cancel()
-		<-svc.Stream().Done()
+		<-svc.Done()
 		_, _ = env.Admin.Exec(context.Background(), "SELECT pg_drop_replication_slot($1)", slot)
 	})
 	select {
@@ -64,8 +64,15 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("pipeline not ready")
 	}
+	select { // the analytics read the marts, built once the snapshot is in
+	case <-svc.Marts().Ready():
+	case <-svc.Done():
+		t.Fatalf("pipeline stopped: %v", svc.Stream().Err())
+	case <-time.After(3 * time.Minute):
+		t.Fatal("marts not built")
+	}
 	h, err := analyst.New(analyst.Config{DB: duck.DB, Authenticate: env.API.Authenticate,
-		Applied: svc.Stream().Applied, Ready: svc.Stream().Ready(), Timeout: timeout, RowLimit: 1000})
+		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Timeout: timeout, RowLimit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

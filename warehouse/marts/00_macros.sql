@@ -2,6 +2,7 @@
 -- text form ('["2026-01-05 08:00:00+00","2026-01-05 09:30:00+00")'); these
 -- macros read their bounds. An unbounded side reads as NULL.
 CREATE SCHEMA IF NOT EXISTS mart;
+CREATE SCHEMA IF NOT EXISTS mart_view;
 
 -- (Substrings around the first comma: about twice as fast as a regexp.)
 CREATE OR REPLACE MACRO mart.range_lo(r) AS

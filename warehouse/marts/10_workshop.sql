@@ -2,7 +2,7 @@
 
 -- Invoiced repair orders (issued invoices; void ones excluded) with their
 -- revenue net of tax split by line kind, and costs from the invoice lines.
-CREATE OR REPLACE VIEW mart.repair_order_financials AS
+CREATE OR REPLACE VIEW mart_view.repair_order_financials AS
 WITH lines AS (
   SELECT i.repair_order_id,
          min(i.issued_at) AS invoiced_at,
@@ -41,7 +41,7 @@ FROM base l LEFT JOIN off o ON o.tz = l.tz AND o.k = mart.utc_day_key(l.invoiced
 -- applied (job clock) and billed (sold hours of invoiced labour lines, on
 -- the invoice's day) with the labour sales of those lines. Technicians are
 -- staff holding the technician role.
-CREATE OR REPLACE VIEW mart.technician_hours AS
+CREATE OR REPLACE VIEW mart_view.technician_hours AS
 WITH technicians AS (SELECT DISTINCT staff_id FROM core.staff_role WHERE role = 'technician'),
 entries AS (
   SELECT e.organisation_id, e.branch_id, e.staff_id, e.kind, e.break_minutes, b.timezone AS tz,
@@ -75,7 +75,7 @@ FROM src s LEFT JOIN off o ON o.tz = s.tz AND o.k = mart.utc_day_key(s.instant)
 GROUP BY 1, 2, 3, 4;
 
 -- Overhead per branch and month with the applied hours it is spread over.
-CREATE OR REPLACE VIEW mart.overhead_rate AS
+CREATE OR REPLACE VIEW mart_view.overhead_rate AS
 WITH applied AS (
   SELECT organisation_id, branch_id, date_trunc('month', day) AS month, sum(applied_hours) AS applied_hours
   FROM mart.technician_hours GROUP BY ALL
@@ -92,7 +92,7 @@ FROM expense e LEFT JOIN applied a
 
 -- Invoiced repair jobs with sales, costs, applied hours and allocated
 -- overhead (applied hours × the branch-month overhead rate).
-CREATE OR REPLACE VIEW mart.job_profitability AS
+CREATE OR REPLACE VIEW mart_view.job_profitability AS
 WITH lines AS (
   SELECT l.repair_job_id, min(i.issued_at) AS invoiced_at,
          coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'labour'), 0) AS labour_sales,
@@ -133,7 +133,7 @@ LEFT JOIN mart.overhead_rate r
 -- Closed repair orders, each marked when it is a comeback: an earlier
 -- repair order of the same vehicle with a job of the same category closed
 -- within the 30 days before this one was opened.
-CREATE OR REPLACE VIEW mart.repair_order_closures AS
+CREATE OR REPLACE VIEW mart_view.repair_order_closures AS
 WITH cats AS (
   SELECT DISTINCT ro.id, ro.vehicle_id, ro.opened_at, ro.closed_at, j.job_category
   FROM workshop.repair_order ro JOIN workshop.repair_job j ON j.repair_order_id = ro.id
@@ -157,7 +157,7 @@ LEFT JOIN off o ON o.tz = b.timezone AND o.k = mart.utc_day_key(ro.closed_at)
 WHERE ro.closed_at IS NOT NULL;
 
 -- Car count: distinct vehicles with a repair order opened per business day.
-CREATE OR REPLACE VIEW mart.car_count AS
+CREATE OR REPLACE VIEW mart_view.car_count AS
 WITH base AS (
   SELECT ro.organisation_id, ro.branch_id, ro.vehicle_id, ro.opened_at, b.timezone AS tz
   FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
@@ -174,7 +174,7 @@ GROUP BY 1, 2, 3;
 
 -- Branch calendar: every day from the first to the last booking with the
 -- branch's opening hours and active bays.
-CREATE OR REPLACE VIEW mart.branch_calendar AS
+CREATE OR REPLACE VIEW mart_view.branch_calendar AS
 WITH span AS (
   SELECT CAST(min(mart.range_lo(period)) AS DATE) AS lo, CAST(max(mart.range_lo(period)) AS DATE) AS hi
   FROM workshop.booking
@@ -189,7 +189,7 @@ FROM core.branch b CROSS JOIN days d;
 
 -- Bay hours per branch and day: occupied (active reservations) and
 -- available (bays × opening hours).
-CREATE OR REPLACE VIEW mart.bay_hours AS
+CREATE OR REPLACE VIEW mart_view.bay_hours AS
 WITH reservations AS (
   SELECT r.branch_id, b.timezone AS tz, mart.range_lo(r.period) AS instant, mart.range_hi(r.period) AS finish
   FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id
@@ -212,7 +212,7 @@ FROM mart.branch_calendar c LEFT JOIN occupied o ON o.branch_id = c.branch_id AN
 -- Bookings by planned start: outcome counts per branch, day and hour.
 -- (The local time is the instant shifted by its zone's offset that UTC day,
 -- or timezone() on a day the offset changes, as in mart.local_day_at.)
-CREATE OR REPLACE VIEW mart.booking_outcomes AS
+CREATE OR REPLACE VIEW mart_view.booking_outcomes AS
 WITH base AS (
   SELECT bk.organisation_id, bk.branch_id, bk.status, b.timezone AS tz,
          mart.range_lo(bk.period) AS instant, mart.range_hi(bk.period) AS finish
@@ -242,7 +242,7 @@ GROUP BY 1, 2, 3, 4;
 
 -- Rostered hours per staff member and day (active shifts minus breaks),
 -- split into productive and non-productive.
-CREATE OR REPLACE VIEW mart.rostered_hours AS
+CREATE OR REPLACE VIEW mart_view.rostered_hours AS
 WITH base AS (
   SELECT s.organisation_id, s.branch_id, s.staff_id, s.productive, s.break_minutes, b.timezone AS tz,
          mart.range_lo(s.period) AS instant, mart.range_hi(s.period) AS finish

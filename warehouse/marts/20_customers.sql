@@ -2,7 +2,7 @@
 -- customer, the unit of revenue, gross profit and visits. An invoice is
 -- paid when it has a positive total and allocations cover it.
 
-CREATE OR REPLACE VIEW mart.customer_invoices AS
+CREATE OR REPLACE VIEW mart_view.customer_invoices AS
 WITH lines AS (
   SELECT invoice_id, sum(net_amount) AS revenue, sum(net_amount - coalesce(cost_amount, 0)) AS gross_profit
   FROM finance.invoice_line GROUP BY 1
@@ -32,9 +32,71 @@ LEFT JOIN off o ON o.tz = i.tz AND o.k = mart.utc_day_key(i.issued_at)
 LEFT JOIN lines l ON l.invoice_id = i.id
 LEFT JOIN paid p ON p.invoice_id = i.id;
 
--- Visits: the distinct days a customer was invoiced for a repair order or a ride.
-CREATE OR REPLACE VIEW mart.customer_visits AS
-SELECT organisation_id, customer_id, day, sum(revenue) AS revenue, sum(gross_profit) AS gross_profit,
-       bool_or(paid) AS paid
-FROM mart.customer_invoices
-GROUP BY ALL;
+-- Visits: the distinct days a customer was invoiced for a repair order or
+-- a ride, at any branch of the organisation, with the days since the
+-- customer's previous visit (gap; NULL on the first) and its ordinal
+-- (visit_number). The organisation-wide
+-- customer analytics (churn, RFM, the churn model) read it when no branch
+-- filter is given.
+CREATE OR REPLACE VIEW mart_view.customer_visits AS
+WITH v AS (
+  SELECT organisation_id, customer_id, day, sum(revenue) AS revenue, sum(gross_profit) AS gross_profit,
+         bool_or(paid) AS paid
+  FROM mart.customer_invoices
+  GROUP BY ALL
+)
+SELECT *,
+       date_diff('day', lag(day) OVER w, day) AS gap,
+       row_number() OVER w AS visit_number
+FROM v
+WINDOW w AS (PARTITION BY organisation_id, customer_id ORDER BY day)
+ORDER BY organisation_id, customer_id, day;
+
+-- The running median of a customer's visit gaps up to each visit: with
+-- it, the median interval "before `to`" is the value at the customer's
+-- last visit before `to`.
+CREATE OR REPLACE VIEW mart_view.customer_visit_intervals AS
+SELECT organisation_id, customer_id, day, visit_number, gap,
+       median(gap) OVER (PARTITION BY organisation_id, customer_id ORDER BY day
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS median_gap
+FROM mart.customer_visits
+ORDER BY organisation_id, customer_id, day;
+
+-- Customer feedback on the branch's local day it was received.
+CREATE OR REPLACE VIEW mart_view.feedback AS
+WITH base AS (
+  SELECT f.organisation_id, f.branch_id, f.repair_order_id, f.csat_score, f.received_at, b.timezone AS tz
+  FROM core.customer_feedback f JOIN core.branch b ON b.id = f.branch_id
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(received_at) AS k FROM base)
+)
+SELECT f.organisation_id, f.branch_id, f.repair_order_id,
+       mart.local_day_at(f.received_at, f.tz, o.o0, o.o1) AS day, f.csat_score
+FROM base f LEFT JOIN off o ON o.tz = f.tz AND o.k = mart.utc_day_key(f.received_at);
+
+-- Invoiced repair orders on the local day they opened, with their stage
+-- durations (hours) and CSAT (the mean score of their feedback).
+CREATE OR REPLACE VIEW mart_view.repair_order_journey AS
+WITH base AS (
+  SELECT r.organisation_id, r.branch_id, r.id, r.opened_at, r.invoiced_at, r.closed_at, b.timezone AS tz
+  FROM workshop.repair_order r JOIN core.branch b ON b.id = r.branch_id
+  WHERE r.invoiced_at IS NOT NULL
+),
+csat AS (
+  SELECT repair_order_id, avg(csat_score) AS csat FROM core.customer_feedback
+  WHERE repair_order_id IS NOT NULL GROUP BY 1
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(opened_at) AS k FROM base)
+)
+SELECT r.organisation_id, r.branch_id, r.id AS repair_order_id,
+       mart.local_day_at(r.opened_at, r.tz, o.o0, o.o1) AS day,
+       mart.hours(r.opened_at, r.invoiced_at) AS open_to_invoiced_hours,
+       mart.hours(r.invoiced_at, r.closed_at) AS invoiced_to_closed_hours,
+       c.csat
+FROM base r
+LEFT JOIN off o ON o.tz = r.tz AND o.k = mart.utc_day_key(r.opened_at)
+LEFT JOIN csat c ON c.repair_order_id = r.id;

@@ -1,7 +1,7 @@
 -- Inventory marts: daily usage (issues net of returns; issues are stored
 -- negative) per branch and part.
 
-CREATE OR REPLACE VIEW mart.part_usage AS
+CREATE OR REPLACE VIEW mart_view.part_usage AS
 WITH base AS (
   SELECT t.organisation_id, t.branch_id, t.part_id, t.occurred_at, t.quantity, b.timezone AS tz
   FROM inventory.inventory_transaction t JOIN core.branch b ON b.id = t.branch_id
@@ -18,6 +18,6 @@ FROM base t LEFT JOIN off o ON o.tz = t.tz AND o.k = mart.utc_day_key(t.occurred
 GROUP BY 1, 2, 3, 4;
 
 -- Lead time per part: the preferred supplier's, else the shortest.
-CREATE OR REPLACE VIEW mart.part_lead_time AS
+CREATE OR REPLACE VIEW mart_view.part_lead_time AS
 SELECT part_id, arg_max(lead_time_days, CASE WHEN preferred THEN 1 ELSE 0 END * 100000 - lead_time_days) AS lead_time_days
 FROM inventory.supplier_part GROUP BY 1;

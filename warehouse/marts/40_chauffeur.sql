@@ -1,6 +1,6 @@
 -- Chauffeur marts: rides with their outcome, assignment, odometer and revenue.
 
-CREATE OR REPLACE VIEW mart.rides AS
+CREATE OR REPLACE VIEW mart_view.rides AS
 WITH odo AS (
   SELECT ride_booking_id,
          CAST(min(odometer_miles) FILTER (WHERE to_status IN ('accepted', 'on_the_way')) AS DOUBLE) AS odo_start,
@@ -42,7 +42,7 @@ LEFT JOIN charges c ON c.ride_booking_id = r.id
 LEFT JOIN assigned a ON a.ride_booking_id = r.id;
 
 -- Assignment periods that were worked (accepted or completed).
-CREATE OR REPLACE VIEW mart.assignments AS
+CREATE OR REPLACE VIEW mart_view.assignments AS
 SELECT d.organisation_id, d.branch_id, d.chauffeur_id, d.fleet_vehicle_id, d.ride_booking_id,
        mart.range_lo(d.period) AS starts_at, mart.range_hi(d.period) AS ends_at
 FROM chauffeur.dispatch_assignment d

@@ -38,7 +38,7 @@ func BenchmarkAnalytics(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { d.Close() })
-		if err := marts.Install(ctx, d); err != nil {
+		if err := marts.Install(ctx, d.DB); err != nil {
 			b.Fatal(err)
 		}
 		db = d

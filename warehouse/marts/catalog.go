@@ -88,7 +88,7 @@ var catalog = []Analytic{
 		Summary: "top 20% of customers by trailing-12-month gross profit (NTILE(5) = 1)"},
 	{Name: "high_value_customer_share", Financial: true,
 		Summary: "the high-value customers' share of trailing-12-month revenue and gross profit"},
-	{Name: "rfm", Financial: true,
+	{Name: "rfm", Financial: true, compute: rfm,
 		Summary: "recency, frequency and monetary quintiles over 24 months"},
 	{Name: "customer_margin", Financial: true,
 		Summary: "revenue, gross profit and margin per customer"},

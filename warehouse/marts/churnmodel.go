@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -18,27 +20,69 @@ const churnHorizon = 30 * 24 * time.Hour
 // churnFeatures are the model's explanatory variables, in order.
 var churnFeatures = []string{"log_days_since_last_visit", "visits_12m", "log_revenue_12m", "rule_ratio"}
 
-// customerHistory is a customer's visit days and revenue per visit.
+// customerHistory is a customer's visit days (days since 1970-01-01, in
+// order) and revenue per visit.
 type customerHistory struct {
-	days    []time.Time
+	days    []int32
 	revenue []float64
 }
+
+// maxTrainingSamples caps the model's training set: beyond it the
+// training cutoffs use a deterministic sample of the customers (every
+// customer is still scored on the held-out month). 60k samples pin four
+// coefficients down far more tightly than the features separate churners.
+const maxTrainingSamples = 60_000
 
 // churnModel fits a logistic regression on monthly cutoffs before the
 // held-out month [To − 30 days, To) and scores it beside the rule there.
 func churnModel(ctx context.Context, q Querier, p Params) (*Table, error) {
-	hist, err := visitHistories(ctx, q, p)
+	hist, ids, err := visitHistories(ctx, q, p)
 	if err != nil {
 		return nil, err
 	}
 	test := p.To.Add(-churnHorizon)
+	stride := uint64(1 + len(ids)*12/maxTrainingSamples)
+	train := ids
+	if stride > 1 {
+		train = nil
+		for _, id := range ids {
+			if mix(uint64(id))%stride == 0 {
+				train = append(train, id)
+			}
+		}
+	}
+	gaps := allGaps(hist)
+	// The 12 training cutoffs and the test cutoff are independent: build
+	// them on every core.
+	type samples struct {
+		x         [][]float64
+		y, ratios []float64
+	}
+	out := make([]samples, 13)
+	var wg sync.WaitGroup
+	next := make(chan int, 13)
+	for k := range 13 {
+		next <- k
+	}
+	close(next)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for k := range next {
+				if k == 0 {
+					out[0].x, out[0].y, out[0].ratios = churnSamples(hist, ids, gaps, epochDay(test))
+					continue
+				}
+				out[k].x, out[k].y, _ = churnSamples(hist, train, gaps, epochDay(test.Add(-time.Duration(k)*churnHorizon)))
+			}
+		})
+	}
+	wg.Wait()
 	var trainX [][]float64
 	var trainY []float64
 	for k := 1; k <= 12; k++ {
-		x, y, _ := churnSamples(hist, test.Add(-time.Duration(k)*churnHorizon))
-		trainX, trainY = append(trainX, x...), append(trainY, y...)
+		trainX, trainY = append(trainX, out[k].x...), append(trainY, out[k].y...)
 	}
-	testX, testY, ratios := churnSamples(hist, test)
+	testX, testY, ratios := out[0].x, out[0].y, out[0].ratios
 	t := &Table{Columns: []Column{{"method", "VARCHAR"}, {"cutoff", "DATE"}, {"horizon_days", "INTEGER"},
 		{"customers", "INTEGER"}, {"churners", "INTEGER"}, {"predicted_churners", "INTEGER"},
 		{"true_positives", "INTEGER"}, {"precision", "DOUBLE"}, {"recall", "DOUBLE"}, {"model", "VARCHAR"}}, Rows: [][]any{}}
@@ -58,8 +102,31 @@ func churnModel(ctx context.Context, q Querier, p Params) (*Table, error) {
 	for i, x := range testX {
 		pred[i] = m.Predict(x) >= 0.5
 	}
-	t.Rows = append(t.Rows, scoreRow("logistic_regression", test, testY, pred, m.String()))
+	desc := m.String()
+	if stride > 1 {
+		desc += fmt.Sprintf(" (trained on %d samples: 1 in %d customers)", len(trainY), stride)
+	}
+	t.Rows = append(t.Rows, scoreRow("logistic_regression", test, testY, pred, desc))
 	return t, nil
+}
+
+// epochDay is the day number of t (days since 1970-01-01 UTC, floored).
+func epochDay(t time.Time) int32 {
+	s := t.Unix()
+	if s < 0 {
+		return int32((s - 86399) / 86400)
+	}
+	return int32(s / 86400)
+}
+
+// mix is splitmix64's finaliser: a well-spread hash of a customer id for
+// sampling.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 func scoreRow(method string, cutoff time.Time, y []float64, pred []bool, model string) []any {
@@ -86,102 +153,152 @@ func scoreRow(method string, cutoff time.Time, y []float64, pred []bool, model s
 		precision, recall, model}
 }
 
-// visitHistories reads every customer's visit days before To.
-func visitHistories(ctx context.Context, q Querier, p Params) (map[int64]*customerHistory, error) {
-	rows, err := q.QueryContext(ctx, `SELECT customer_id, day, sum(revenue) FROM mart.customer_invoices
+// visitHistories reads every customer's visit days before To, and the
+// customer ids in order.
+func visitHistories(ctx context.Context, q Querier, p Params) (map[int64]*customerHistory, []int64, error) {
+	query := `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), sum(revenue)
+		FROM mart.customer_invoices
 		WHERE organisation_id = $org AND mart.in_scope(branch_id, $branches) AND day < $to
-		GROUP BY ALL ORDER BY customer_id, day`, namedArgs(p, "org", "branches", "to")...)
+		GROUP BY customer_id, day ORDER BY customer_id, day`
+	if len(p.BranchIDs) == 0 { // one row per customer and day already
+		query = `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), revenue
+		FROM mart.customer_visits WHERE organisation_id = $org AND day < $to ORDER BY customer_id, day`
+	}
+	rows, err := q.QueryContext(ctx, query, namedArgs(p, argNames(query)...)...)
 	if err != nil {
-		return nil, fmt.Errorf("visit histories: %w", err)
+		return nil, nil, fmt.Errorf("visit histories: %w", err)
 	}
 	defer rows.Close()
 	out := map[int64]*customerHistory{}
+	var ids []int64
+	var h *customerHistory
+	last := int64(-1 << 63)
 	for rows.Next() {
 		var c int64
-		var day time.Time
+		var day int32
 		var rev float64
 		if err := rows.Scan(&c, &day, &rev); err != nil {
-			return nil, fmt.Errorf("visit histories: %w", err)
+			return nil, nil, fmt.Errorf("visit histories: %w", err)
 		}
-		h := out[c]
-		if h == nil {
+		if c != last || h == nil {
 			h = &customerHistory{}
-			out[c] = h
+			out[c], last = h, c
+			ids = append(ids, c)
 		}
 		h.days, h.revenue = append(h.days, day), append(h.revenue, rev)
 	}
-	return out, rows.Err()
+	return out, ids, rows.Err()
 }
 
-// churnSamples builds features and labels at cutoff for customers with a
-// visit before it; ratios are the rule's days-since ÷ median interval.
-func churnSamples(hist map[int64]*customerHistory, cutoff time.Time) (x [][]float64, y, ratios []float64) {
-	shop := shopMedianInterval(hist, cutoff)
-	ids := make([]int64, 0, len(hist))
-	for id := range hist {
-		ids = append(ids, id)
+// gapsByEnd is every interval between two consecutive visits of a
+// customer, ordered by the later visit's day: the shop-wide median at a
+// cutoff reads a prefix.
+type gapsByEnd struct {
+	end, gap []int32
+}
+
+func allGaps(hist map[int64]*customerHistory) gapsByEnd {
+	type eg struct{ end, gap int32 }
+	var all []eg
+	for _, h := range hist {
+		for i := 1; i < len(h.days); i++ {
+			all = append(all, eg{h.days[i], h.days[i] - h.days[i-1]})
+		}
 	}
-	slices.Sort(ids)
+	slices.SortFunc(all, func(a, b eg) int { return int(a.end) - int(b.end) })
+	g := gapsByEnd{end: make([]int32, len(all)), gap: make([]int32, len(all))}
+	for i, e := range all {
+		g.end[i], g.gap[i] = e.end, e.gap
+	}
+	return g
+}
+
+// shopMedian is the median interval of the gaps ending before cutoff (30
+// when there are none), by counting: gaps are whole days.
+func (g gapsByEnd) shopMedian(cutoff int32) float64 {
+	n, _ := slices.BinarySearch(g.end, cutoff)
+	if n == 0 {
+		return 30
+	}
+	// A histogram of the gaps (whole days) finds the middle ones in
+	// O(n + largest gap); customer gaps are rarely above a few years.
+	var hi int32
+	for _, v := range g.gap[:n] {
+		hi = max(hi, v)
+	}
+	if hi > 100_000 {
+		return medianInts(slices.Clone(g.gap[:n]))
+	}
+	counts := make([]int, hi+1)
+	for _, v := range g.gap[:n] {
+		counts[v]++
+	}
+	// The values at (0-based) ranks (n-1)/2 and n/2.
+	lo, up, seen := int32(-1), int32(-1), 0
+	for v, c := range counts {
+		seen += c
+		if lo < 0 && seen > (n-1)/2 {
+			lo = int32(v)
+		}
+		if seen > n/2 {
+			up = int32(v)
+			break
+		}
+	}
+	return (float64(lo) + float64(up)) / 2
+}
+
+// churnSamples builds features and labels at cutoff (a day number) for the
+// customers ids with a visit before it; ratios are the rule's days-since ÷
+// median interval.
+func churnSamples(hist map[int64]*customerHistory, ids []int64, gaps gapsByEnd, cutoff int32) (x [][]float64, y, ratios []float64) {
+	shop := gaps.shopMedian(cutoff)
+	var scratch []int32
+	var flat []float64 // feature rows share backing arrays
 	for _, id := range ids {
 		h := hist[id]
-		n, _ := slices.BinarySearchFunc(h.days, cutoff, func(a, b time.Time) int { return a.Compare(b) })
+		n, _ := slices.BinarySearch(h.days, cutoff)
 		if n == 0 {
 			continue
 		}
-		since := cutoff.Sub(h.days[n-1]).Hours() / 24
-		med := medianInterval(h.days[:n])
-		if math.IsNaN(med) {
-			med = shop
+		since := float64(cutoff - h.days[n-1])
+		med := shop
+		if n >= 2 {
+			scratch = scratch[:0]
+			for i := 1; i < n; i++ {
+				scratch = append(scratch, h.days[i]-h.days[i-1])
+			}
+			med = medianInts(scratch)
 		}
 		ratio := math.Min(since/math.Max(med, 1), 10)
 		visits, revenue := 0.0, 0.0
 		for i := range n {
-			if cutoff.Sub(h.days[i]) <= 365*24*time.Hour {
+			if cutoff-h.days[i] <= 365 {
 				visits, revenue = visits+1, revenue+h.revenue[i]
 			}
 		}
 		label := 1.0
-		if n < len(h.days) && h.days[n].Before(cutoff.Add(churnHorizon)) {
+		if n < len(h.days) && h.days[n] < cutoff+int32(churnHorizon.Hours()/24) {
 			label = 0
 		}
-		x = append(x, []float64{math.Log1p(since), visits, math.Log1p(math.Max(revenue, 0)), ratio})
+		if len(flat)+4 > cap(flat) {
+			flat = make([]float64, 0, 4*1024)
+		}
+		flat = append(flat, math.Log1p(since), visits, math.Log1p(math.Max(revenue, 0)), ratio)
+		x = append(x, flat[len(flat)-4:len(flat):len(flat)])
 		y, ratios = append(y, label), append(ratios, ratio)
 	}
 	return x, y, ratios
 }
 
-// medianInterval is the median of the day gaps between visits (NaN for one visit).
-func medianInterval(days []time.Time) float64 {
-	if len(days) < 2 {
-		return math.NaN()
-	}
-	gaps := make([]float64, 0, len(days)-1)
-	for i := 1; i < len(days); i++ {
-		gaps = append(gaps, days[i].Sub(days[i-1]).Hours()/24)
-	}
-	return median(gaps)
-}
-
-func shopMedianInterval(hist map[int64]*customerHistory, cutoff time.Time) float64 {
-	var gaps []float64
-	for _, h := range hist {
-		for i := 1; i < len(h.days) && h.days[i].Before(cutoff); i++ {
-			gaps = append(gaps, h.days[i].Sub(h.days[i-1]).Hours()/24)
-		}
-	}
-	if len(gaps) == 0 {
-		return 30
-	}
-	return median(gaps)
-}
-
-func median(v []float64) float64 {
+// medianInts is the median of v (reordered in place; not empty).
+func medianInts(v []int32) float64 {
 	slices.Sort(v)
 	n := len(v)
 	if n%2 == 1 {
-		return v[n/2]
+		return float64(v[n/2])
 	}
-	return (v[n/2-1] + v[n/2]) / 2
+	return (float64(v[n/2-1]) + float64(v[n/2])) / 2
 }
 
 // Logistic is a fitted logistic regression on standardised features.
@@ -191,46 +308,62 @@ type Logistic struct {
 }
 
 // FitLogistic fits y ∈ {0, 1} on x by iteratively reweighted least
-// squares (Newton's method) with a small ridge for stability.
+// squares (Newton's method) with a small ridge for stability. The design
+// matrix is one flat row-major slice; each iteration is one pass over it.
 func FitLogistic(x [][]float64, y []float64) (*Logistic, error) {
 	m := &Logistic{}
 	m.standardise(x)
 	n, k := len(x), len(x[0])+1
-	design := mat.NewDense(n, k, nil)
+	design := make([]float64, n*k)
 	for i, row := range x {
-		design.Set(i, 0, 1)
-		for j, v := range m.scale(row) {
-			design.Set(i, j+1, v)
+		r := design[i*k : (i+1)*k]
+		r[0] = 1
+		for j, v := range row {
+			r[j+1] = (v - m.mean[j]) / m.std[j]
 		}
 	}
-	beta := mat.NewVecDense(k, nil)
+	beta := make([]float64, k)
+	hess := make([]float64, k*k)
+	grad := make([]float64, k)
 	for range 25 {
-		hess := mat.NewSymDense(k, nil)
-		grad := mat.NewVecDense(k, nil)
+		clear(hess)
+		clear(grad)
 		for i := range n {
-			row := design.RawRowView(i)
-			p := sigmoid(mat.Dot(mat.NewVecDense(k, row), beta))
-			w := math.Max(p*(1-p), 1e-9)
-			for a := range k {
-				grad.SetVec(a, grad.AtVec(a)+(y[i]-p)*row[a])
+			r := design[i*k : (i+1)*k]
+			z := 0.0
+			for a, v := range r {
+				z += v * beta[a]
+			}
+			p := sigmoid(z)
+			w, e := math.Max(p*(1-p), 1e-9), y[i]-p
+			for a, va := range r {
+				grad[a] += e * va
+				wa := w * va
+				h := hess[a*k : (a+1)*k]
 				for b := a; b < k; b++ {
-					hess.SetSym(a, b, hess.At(a, b)+w*row[a]*row[b])
+					h[b] += wa * r[b]
 				}
 			}
 		}
+		sym := mat.NewSymDense(k, nil)
 		for a := range k {
-			hess.SetSym(a, a, hess.At(a, a)+1e-6)
+			for b := a; b < k; b++ {
+				sym.SetSym(a, b, hess[a*k+b])
+			}
+			sym.SetSym(a, a, hess[a*k+a]+1e-6)
 		}
 		var step mat.VecDense
-		if err := step.SolveVec(hess, grad); err != nil {
+		if err := step.SolveVec(sym, mat.NewVecDense(k, grad)); err != nil {
 			return nil, fmt.Errorf("logistic regression: %w", err)
 		}
-		beta.AddVec(beta, &step)
+		for a := range k {
+			beta[a] += step.AtVec(a)
+		}
 		if mat.Norm(&step, 2) < 1e-8 {
 			break
 		}
 	}
-	m.Coef = mat.Col(nil, 0, beta)
+	m.Coef = beta
 	return m, nil
 }
 

@@ -65,7 +65,7 @@ func newMirroredAt(t testing.TB, seed *datagen.Options, keep bool, path string) 
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	go svc.Run(runCtx)
-	stop := func() { cancel(); <-svc.Stream().Done() }
+	stop := func() { cancel(); <-svc.Done() }
 	t.Cleanup(func() { stop(); dropSlot(url, slot) })
 	select {
 	case <-svc.Stream().Ready():
@@ -77,7 +77,7 @@ func newMirroredAt(t testing.TB, seed *datagen.Options, keep bool, path string) 
 	if !keep {
 		stop()
 	}
-	if err := marts.Install(ctx, duck); err != nil {
+	if err := marts.Install(ctx, duck.DB); err != nil {
 		t.Fatal(err)
 	}
 	return &mirrored{pgURL: url, duck: duck, svc: svc}

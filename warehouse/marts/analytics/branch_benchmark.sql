@@ -10,9 +10,8 @@ bay AS (SELECT branch_id, mart.ratio(sum(occupied_bay_hours), sum(bay_hours_open
         FROM mart.bay_hours WHERE organisation_id = $org AND day >= $from AND day < $to GROUP BY 1),
 staff AS (SELECT branch_id, mart.ratio(sum(productive_rostered_hours), sum(rostered_hours)) AS staff_utilisation
           FROM mart.rostered_hours WHERE organisation_id = $org AND day >= $from AND day < $to GROUP BY 1),
-csat AS (SELECT f.branch_id, avg(f.csat_score) AS csat FROM core.customer_feedback f JOIN core.branch b ON b.id = f.branch_id
-         WHERE f.organisation_id = $org AND f.csat_score IS NOT NULL
-           AND mart.local_day(f.received_at, b.timezone) >= $from AND mart.local_day(f.received_at, b.timezone) < $to GROUP BY 1),
+csat AS (SELECT branch_id, avg(csat_score) AS csat FROM mart.feedback
+         WHERE organisation_id = $org AND csat_score IS NOT NULL AND day >= $from AND day < $to GROUP BY 1),
 cb AS (SELECT branch_id, mart.ratio(count(*) FILTER (WHERE is_comeback), count(*)) AS comeback_rate
        FROM mart.repair_order_closures WHERE organisation_id = $org AND day >= $from AND day < $to GROUP BY 1),
 b AS (
