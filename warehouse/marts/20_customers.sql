@@ -35,9 +35,8 @@ LEFT JOIN paid p ON p.invoice_id = i.id;
 -- Visits: the distinct days a customer was invoiced for a repair order or
 -- a ride, at any branch of the organisation, with the days since the
 -- customer's previous visit (gap; NULL on the first) and its ordinal
--- (visit_number). The organisation-wide
--- customer analytics (churn, RFM, the churn model) read it when no branch
--- filter is given.
+-- (visit_number). The organisation-wide customer analytics (churn rule,
+-- RFM, churn model) read it when no branch filter is given.
 CREATE OR REPLACE VIEW mart_view.customer_visits AS
 WITH v AS (
   SELECT organisation_id, customer_id, day, sum(revenue) AS revenue, sum(gross_profit) AS gross_profit,
@@ -52,15 +51,6 @@ FROM v
 WINDOW w AS (PARTITION BY organisation_id, customer_id ORDER BY day)
 ORDER BY organisation_id, customer_id, day;
 
--- The running median of a customer's visit gaps up to each visit: with
--- it, the median interval "before `to`" is the value at the customer's
--- last visit before `to`.
-CREATE OR REPLACE VIEW mart_view.customer_visit_intervals AS
-SELECT organisation_id, customer_id, day, visit_number, gap,
-       median(gap) OVER (PARTITION BY organisation_id, customer_id ORDER BY day
-                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS median_gap
-FROM mart.customer_visits
-ORDER BY organisation_id, customer_id, day;
 
 -- Customer feedback on the branch's local day it was received.
 CREATE OR REPLACE VIEW mart_view.feedback AS

@@ -64,7 +64,7 @@ var catalog = []Analytic{
 		Summary: "stock per branch and part: reorder point from demand and lead time, days of cover, stockouts and reorder alerts"},
 	{Name: "active_customers", Roles: frontDesk,
 		Summary: "customers with at least one paid repair order or ride in the 12 months before `to`"},
-	{Name: "churn_risk", Roles: frontDesk,
+	{Name: "churn_risk", Roles: frontDesk, compute: churnRisk,
 		Summary: "days since last visit against 1.5 × the customer's median interval (shop-wide median for one-visit customers)"},
 	{Name: "customer_journey", Roles: frontDesk,
 		Summary: "repair order stage durations and CSAT by waiting time"},

@@ -2,7 +2,10 @@ package marts
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"math"
 	"runtime"
 	"slices"
@@ -20,11 +23,20 @@ const churnHorizon = 30 * 24 * time.Hour
 // churnFeatures are the model's explanatory variables, in order.
 var churnFeatures = []string{"log_days_since_last_visit", "visits_12m", "log_revenue_12m", "rule_ratio"}
 
-// customerHistory is a customer's visit days (days since 1970-01-01, in
-// order) and revenue per visit.
-type customerHistory struct {
+// histories holds every customer's visit days (days since 1970-01-01, in
+// order) and revenue per visit, flat: customer i's visits are
+// days[start[i]:start[i+1]].
+type histories struct {
+	ids     []int64 // in order
+	start   []int32 // len(ids)+1
 	days    []int32
 	revenue []float64
+}
+
+// visits returns customer i's visit days and revenues.
+func (h *histories) visits(i int32) ([]int32, []float64) {
+	a, b := h.start[i], h.start[i+1]
+	return h.days[a:b], h.revenue[a:b]
 }
 
 // maxTrainingSamples caps the model's training set: beyond it the
@@ -36,18 +48,22 @@ const maxTrainingSamples = 60_000
 // churnModel fits a logistic regression on monthly cutoffs before the
 // held-out month [To − 30 days, To) and scores it beside the rule there.
 func churnModel(ctx context.Context, q Querier, p Params) (*Table, error) {
-	hist, ids, err := visitHistories(ctx, q, p)
+	hist, err := visitHistories(ctx, q, p)
 	if err != nil {
 		return nil, err
+	}
+	ids := make([]int32, len(hist.ids))
+	for i := range ids {
+		ids[i] = int32(i)
 	}
 	test := p.To.Add(-churnHorizon)
 	stride := uint64(1 + len(ids)*12/maxTrainingSamples)
 	train := ids
 	if stride > 1 {
 		train = nil
-		for _, id := range ids {
-			if mix(uint64(id))%stride == 0 {
-				train = append(train, id)
+		for _, i := range ids {
+			if mix(uint64(hist.ids[i]))%stride == 0 {
+				train = append(train, i)
 			}
 		}
 	}
@@ -153,9 +169,8 @@ func scoreRow(method string, cutoff time.Time, y []float64, pred []bool, model s
 		precision, recall, model}
 }
 
-// visitHistories reads every customer's visit days before To, and the
-// customer ids in order.
-func visitHistories(ctx context.Context, q Querier, p Params) (map[int64]*customerHistory, []int64, error) {
+// visitHistories reads every customer's visit days before To.
+func visitHistories(ctx context.Context, q Querier, p Params) (*histories, error) {
 	query := `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), sum(revenue)
 		FROM mart.customer_invoices
 		WHERE organisation_id = $org AND mart.in_scope(branch_id, $branches) AND day < $to
@@ -164,30 +179,59 @@ func visitHistories(ctx context.Context, q Querier, p Params) (map[int64]*custom
 		query = `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), revenue
 		FROM mart.customer_visits WHERE organisation_id = $org AND day < $to ORDER BY customer_id, day`
 	}
-	rows, err := q.QueryContext(ctx, query, namedArgs(p, argNames(query)...)...)
+	h := &histories{}
+	last := int64(-1 << 63)
+	err := scanVisits(ctx, q, query, namedArgs(p, argNames(query)...), func(c int64, day int32, rev float64) {
+		if c != last || len(h.ids) == 0 {
+			h.ids, h.start = append(h.ids, c), append(h.start, int32(len(h.days)))
+			last = c
+		}
+		h.days, h.revenue = append(h.days, day), append(h.revenue, rev)
+	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("visit histories: %w", err)
+		return nil, fmt.Errorf("visit histories: %w", err)
+	}
+	h.start = append(h.start, int32(len(h.days)))
+	return h, nil
+}
+
+// scanVisits runs query (customer BIGINT, day INTEGER, revenue DOUBLE)
+// and calls row for each row.
+func scanVisits(ctx context.Context, q Querier, query string, args []any, row func(int64, int32, float64)) error {
+	ok, err := arrowRecords(ctx, q, query, args, func(rec arrow.RecordBatch) error {
+		ids, idOK := rec.Column(0).(*array.Int64)
+		days, dayOK := rec.Column(1).(*array.Int32)
+		revs, revOK := rec.Column(2).(*array.Float64)
+		if !idOK || !dayOK || !revOK {
+			return fmt.Errorf("visits: unexpected column types %s", rec.Schema())
+		}
+		for i := range int(rec.NumRows()) {
+			rev := 0.0
+			if revs.IsValid(i) {
+				rev = revs.Value(i)
+			}
+			row(ids.Value(i), days.Value(i), rev)
+		}
+		return nil
+	})
+	if ok {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
-	out := map[int64]*customerHistory{}
-	var ids []int64
-	var h *customerHistory
-	last := int64(-1 << 63)
 	for rows.Next() {
 		var c int64
 		var day int32
 		var rev float64
 		if err := rows.Scan(&c, &day, &rev); err != nil {
-			return nil, nil, fmt.Errorf("visit histories: %w", err)
+			return err
 		}
-		if c != last || h == nil {
-			h = &customerHistory{}
-			out[c], last = h, c
-			ids = append(ids, c)
-		}
-		h.days, h.revenue = append(h.days, day), append(h.revenue, rev)
+		row(c, day, rev)
 	}
-	return out, ids, rows.Err()
+	return rows.Err()
 }
 
 // gapsByEnd is every interval between two consecutive visits of a
@@ -197,18 +241,34 @@ type gapsByEnd struct {
 	end, gap []int32
 }
 
-func allGaps(hist map[int64]*customerHistory) gapsByEnd {
-	type eg struct{ end, gap int32 }
-	var all []eg
-	for _, h := range hist {
-		for i := 1; i < len(h.days); i++ {
-			all = append(all, eg{h.days[i], h.days[i] - h.days[i-1]})
+func allGaps(h *histories) gapsByEnd {
+	// A counting sort by the later visit's day: days span a few years.
+	var g gapsByEnd
+	if len(h.days) == 0 {
+		return g
+	}
+	lo, hi := h.days[0], h.days[0]
+	for _, d := range h.days {
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	count := make([]int32, int(hi-lo)+2)
+	n := 0
+	for i := range h.ids {
+		for j := h.start[i] + 1; j < h.start[i+1]; j++ {
+			count[h.days[j]-lo+1]++
+			n++
 		}
 	}
-	slices.SortFunc(all, func(a, b eg) int { return int(a.end) - int(b.end) })
-	g := gapsByEnd{end: make([]int32, len(all)), gap: make([]int32, len(all))}
-	for i, e := range all {
-		g.end[i], g.gap[i] = e.end, e.gap
+	for v := 1; v < len(count); v++ {
+		count[v] += count[v-1]
+	}
+	g.end, g.gap = make([]int32, n), make([]int32, n)
+	for i := range h.ids {
+		for j := h.start[i] + 1; j < h.start[i+1]; j++ {
+			k := h.days[j] - lo
+			g.end[count[k]], g.gap[count[k]] = h.days[j], h.days[j]-h.days[j-1]
+			count[k]++
+		}
 	}
 	return g
 }
@@ -251,34 +311,34 @@ func (g gapsByEnd) shopMedian(cutoff int32) float64 {
 // churnSamples builds features and labels at cutoff (a day number) for the
 // customers ids with a visit before it; ratios are the rule's days-since ÷
 // median interval.
-func churnSamples(hist map[int64]*customerHistory, ids []int64, gaps gapsByEnd, cutoff int32) (x [][]float64, y, ratios []float64) {
+func churnSamples(hist *histories, customers []int32, gaps gapsByEnd, cutoff int32) (x [][]float64, y, ratios []float64) {
 	shop := gaps.shopMedian(cutoff)
 	var scratch []int32
 	var flat []float64 // feature rows share backing arrays
-	for _, id := range ids {
-		h := hist[id]
-		n, _ := slices.BinarySearch(h.days, cutoff)
+	for _, c := range customers {
+		days, revs := hist.visits(c)
+		n, _ := slices.BinarySearch(days, cutoff)
 		if n == 0 {
 			continue
 		}
-		since := float64(cutoff - h.days[n-1])
+		since := float64(cutoff - days[n-1])
 		med := shop
 		if n >= 2 {
 			scratch = scratch[:0]
 			for i := 1; i < n; i++ {
-				scratch = append(scratch, h.days[i]-h.days[i-1])
+				scratch = append(scratch, days[i]-days[i-1])
 			}
 			med = medianInts(scratch)
 		}
 		ratio := math.Min(since/math.Max(med, 1), 10)
 		visits, revenue := 0.0, 0.0
 		for i := range n {
-			if cutoff-h.days[i] <= 365 {
-				visits, revenue = visits+1, revenue+h.revenue[i]
+			if cutoff-days[i] <= 365 {
+				visits, revenue = visits+1, revenue+revs[i]
 			}
 		}
 		label := 1.0
-		if n < len(h.days) && h.days[n] < cutoff+int32(churnHorizon.Hours()/24) {
+		if n < len(days) && days[n] < cutoff+int32(churnHorizon.Hours()/24) {
 			label = 0
 		}
 		if len(flat)+4 > cap(flat) {

@@ -64,13 +64,6 @@ func (a Analytic) Bind(p Params) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	// analytics/<name>.org.sql, when present, answers the same question
-	// from organisation-wide marts when no branch filter narrows it.
-	if len(p.BranchIDs) == 0 {
-		if q, err := analyticSQL(a.Name + ".org"); err == nil {
-			query = q
-		}
-	}
 	var names []string
 	for _, m := range paramRE.FindAllStringSubmatch(query, -1) {
 		if !slices.Contains(paramNames, m[1]) {
