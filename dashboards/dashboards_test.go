@@ -1,6 +1,7 @@
 package dashboards_test
 
 import (
+	"github.com/carcarehub/cch/warehouse/marts"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +17,7 @@ func TestDashboards(t *testing.T) {
 	t.Run("login", func(t *testing.T) { testLogin(t, s) })
 	t.Run("pages", func(t *testing.T) { testPages(t, s) })
 	t.Run("technician", func(t *testing.T) { testTechnician(t, s) })
+	t.Run("catalog", func(t *testing.T) { testCatalog(t, s) })
 	t.Run("browser", func(t *testing.T) { testBrowser(t, s) })
 	t.Run("live", func(t *testing.T) { testLive(t, s) })
 }
@@ -144,5 +146,45 @@ func testTechnician(t *testing.T, s *stack) {
 		if r := s.get(t, "technician", path); r.status != http.StatusNotFound || strings.Contains(r.body, "revenue") {
 			t.Errorf("technician %s: %d", path, r.status)
 		}
+	}
+}
+
+// testCatalog: the analytics index links to every analytic the role may
+// read (and no other); an analytic the role may not read is a 404 like
+// one that does not exist.
+func testCatalog(t *testing.T, s *stack) {
+	for _, role := range []string{"manager", "technician"} {
+		r := s.get(t, role, "/dashboards/analytics")
+		if r.status != http.StatusOK {
+			t.Fatalf("%s index: %d", role, r.status)
+		}
+		for _, a := range marts.Catalog() {
+			link := `href="/dashboards/analytics/` + a.Name + `"`
+			if got := strings.Contains(r.body, link); got != a.Allows(role) {
+				t.Errorf("%s index links %s: %v, want %v", role, a.Name, got, a.Allows(role))
+			}
+		}
+		if role == "technician" {
+			if found := contains(r.body, financialWords...); len(found) > 0 {
+				t.Errorf("technician index shows %v", found)
+			}
+		}
+	}
+	for path, want := range map[string]int{
+		"/dashboards/analytics/revenue_trend": http.StatusNotFound,
+		"/dashboards/analytics/nope":          http.StatusNotFound,
+		"/dashboards/analytics/car_count":     http.StatusNotFound, // front desk only
+	} {
+		if r := s.get(t, "technician", path); r.status != want {
+			t.Errorf("technician %s: %d, want %d", path, r.status, want)
+		}
+	}
+	r := s.get(t, "manager", "/dashboards/analytics/revenue_trend?period=3m")
+	if r.status != http.StatusOK || !strings.Contains(r.body, `<svg class="chart"`) || !strings.Contains(r.body, "Download CSV") {
+		t.Errorf("manager revenue_trend page: %d", r.status)
+	}
+	if r := s.get(t, "manager", "/dashboards/analytics/revenue_trend?format=csv&table=revenue_trend&period=3m"); r.status != http.StatusOK ||
+		!strings.HasPrefix(r.body, "period,") {
+		t.Errorf("revenue_trend csv: %d %.80q", r.status, r.body)
 	}
 }

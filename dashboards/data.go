@@ -194,26 +194,30 @@ func series(t *marts.Table, pn panel, label func(col string, v any) string) []po
 	if x < 0 || (pn.Y != "" && y < 0) {
 		return nil
 	}
-	type acc struct{ y, den, sub, n float64 }
-	var order []string
-	accs := map[string]*acc{}
+	type acc struct {
+		label          string
+		y, den, sub, n float64
+	}
+	var accs []acc // in order of first appearance
+	index := make(map[string]int, min(len(t.Rows), 1<<16))
 	for _, r := range t.Rows {
 		k := label(pn.X, r[x])
-		a := accs[k]
-		if a == nil {
-			a = &acc{}
-			accs[k] = a
-			order = append(order, k)
+		i, ok := index[k]
+		if !ok {
+			i = len(accs)
+			index[k] = i
+			accs = append(accs, acc{label: k})
 		}
+		a := &accs[i]
 		a.y += cell(r, y, 1)
 		a.n++
 		a.den += cell(r, den, 0)
 		a.sub += cell(r, sub, 0)
 	}
-	out := make([]point, 0, len(order))
-	for _, k := range order {
-		a := accs[k]
-		p := point{Label: k, Value: a.y - a.sub, Valid: true}
+	out := make([]point, 0, len(accs))
+	for i := range accs {
+		a := &accs[i]
+		p := point{Label: a.label, Value: a.y - a.sub, Valid: true}
 		if pn.Mean {
 			p.Value /= a.n
 		}
@@ -242,14 +246,30 @@ func top(ps []point, n int) []point {
 	if n == 0 || len(ps) <= max(n, -n) {
 		return ps
 	}
-	valid := slices.DeleteFunc(slices.Clone(ps), func(p point) bool { return !p.Valid })
-	slices.SortStableFunc(valid, func(a, b point) int {
+	// A stable selection of the best k: one pass keeping them in order
+	// (k is a chart's worth of bars, the points can be 100,000 customers).
+	k := max(n, -n)
+	better := func(a, b point) bool { // a strictly ahead of b
 		if n < 0 {
-			return cmp.Compare(a.Value, b.Value)
+			return a.Value < b.Value
 		}
-		return cmp.Compare(b.Value, a.Value)
-	})
-	return valid[:min(len(valid), max(n, -n))]
+		return a.Value > b.Value
+	}
+	best := make([]point, 0, k+1)
+	for _, p := range ps {
+		if !p.Valid || (len(best) == k && !better(p, best[k-1])) {
+			continue
+		}
+		i := len(best) // after every point not behind p: ties keep input order
+		for i > 0 && better(p, best[i-1]) {
+			i--
+		}
+		best = slices.Insert(best, i, p)
+		if len(best) > k {
+			best = best[:k]
+		}
+	}
+	return best
 }
 
 // grid is a heatmap: rows × columns of summed values.
@@ -268,8 +288,11 @@ func heat(t *marts.Table, pn panel, label func(string, any) string) grid {
 	ri, ci := map[string]int{}, map[string]int{}
 	type key struct{ r, c string }
 	vals := map[key]float64{}
+	// A heatmap has few distinct labels over many rows: label each
+	// distinct value once.
+	rowLabel, colLabel := cachedLabel(pn.Rows, label), cachedLabel(pn.X, label)
 	for _, row := range t.Rows {
-		rk, ck := label(pn.Rows, row[r]), label(pn.X, row[x])
+		rk, ck := rowLabel(row[r]), colLabel(row[x])
 		if _, ok := ri[rk]; !ok {
 			ri[rk] = len(g.Rows)
 			g.Rows = append(g.Rows, rk)
@@ -373,4 +396,22 @@ func numericType(t string) bool {
 func isKeyLike(name string) bool {
 	return name == "id" || strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_rank") ||
 		strings.HasSuffix(name, "_quintile") || strings.HasPrefix(name, "iso_")
+}
+
+// cachedLabel labels column name's values through label, each distinct
+// scalar value once.
+func cachedLabel(name string, label func(string, any) string) func(any) string {
+	seen := map[any]string{}
+	return func(v any) string {
+		switch v.(type) {
+		case nil, bool, int64, float64, string:
+			if l, ok := seen[v]; ok {
+				return l
+			}
+			l := label(name, v)
+			seen[v] = l
+			return l
+		}
+		return label(name, v)
+	}
 }

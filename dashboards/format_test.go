@@ -1,6 +1,10 @@
 package dashboards
 
 import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -110,6 +114,34 @@ func TestSafeNext(t *testing.T) {
 		"https://evil.example/": "/dashboards", "//evil.example": "/dashboards", "/v1/sql": "/dashboards", "": "/dashboards"} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestTopMatchesStableSort: the one-pass selection keeps exactly what a
+// stable sort would, in the same order, ties included.
+func TestTopMatchesStableSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := range 200 {
+		ps := make([]point, r.IntN(60))
+		for i := range ps {
+			ps[i] = point{Label: strconv.Itoa(i), Value: float64(r.IntN(8)), Valid: r.IntN(10) > 0}
+		}
+		for _, n := range []int{1, 5, 15, -1, -5, -15} {
+			want := ps
+			if len(ps) > max(n, -n) {
+				want = slices.DeleteFunc(slices.Clone(ps), func(p point) bool { return !p.Valid })
+				slices.SortStableFunc(want, func(a, b point) int {
+					if n < 0 {
+						return cmp.Compare(a.Value, b.Value)
+					}
+					return cmp.Compare(b.Value, a.Value)
+				})
+				want = want[:min(len(want), max(n, -n))]
+			}
+			if got := top(ps, n); !slices.Equal(got, want) {
+				t.Fatalf("trial %d, n %d:\n got %v\nwant %v", trial, n, got, want)
+			}
 		}
 	}
 }

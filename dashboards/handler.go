@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/warehouse/marts"
 )
 
 //go:embed templates/*.html
@@ -97,6 +99,19 @@ func (h *Handler) Mount(r gin.IRoutes) {
 		r.GET("/dashboards/"+p.Slug, secured, h.page(p.Slug))
 	}
 	r.GET("/dashboards/"+analyticsSlug, secured, h.page(analyticsSlug))
+	r.GET("/dashboards/"+analyticsSlug+"/:name", secured, func(c *gin.Context) {
+		// An unknown analytic and one the viewer's role may not read look
+		// the same: existence stays hidden.
+		p, ok := h.viewer(c, true)
+		if !ok {
+			return
+		}
+		if a, found := marts.Lookup(c.Param("name")); !found || !a.Allows(p.Role) {
+			h.problem(c, http.StatusNotFound, "There is no analytic called "+c.Param("name")+" for you.")
+			return
+		}
+		h.servePage(c, analyticsSlug+"/"+c.Param("name"), p)
+	})
 }
 
 // secured sets the headers every dashboard response carries: nothing but
@@ -122,7 +137,8 @@ func nav(current string) []navItem {
 	for _, p := range pages {
 		out = append(out, navItem{p.Title, "/dashboards/" + p.Slug, p.Slug == current})
 	}
-	return append(out, navItem{"Analytics", "/dashboards/" + analyticsSlug, current == analyticsSlug})
+	return append(out, navItem{"Analytics", "/dashboards/" + analyticsSlug,
+		current == analyticsSlug || strings.HasPrefix(current, analyticsSlug+"/")})
 }
 
 // problem answers an error as a small HTML page.

@@ -1,5 +1,11 @@
 package dashboards
 
+import (
+	"strings"
+
+	"github.com/carcarehub/cch/warehouse/marts"
+)
+
 // pages are the dashboards in navigation order.
 var pages = []page{
 	{Slug: "overview", Title: "Overview",
@@ -53,8 +59,6 @@ var pages = []page{
 			{ID: "high_value", Analytic: "high_value_customers", Title: "High-value customers (top 20% by gross profit, 12 months)", Chart: barChart, X: "customer_id", Y: "gross_profit_12m", Top: 15},
 			{ID: "churn_risk", Analytic: "churn_risk", Title: "Customers at risk of churn", Where: "churn_risk", Chart: barChart, X: "customer_id", Y: "days_since_last_visit", Top: 15},
 			{ID: "rfm", Analytic: "rfm", Title: "RFM segments: customers by recency × frequency quintile", Chart: heatmapChart, X: "frequency_quintile", Rows: "recency_quintile"},
-			{ID: "churn_model", Analytic: "churn_model", Title: "Churn model vs rule: recall on the held-out month", Chart: barChart, X: "method", Y: "recall", Mean: true, Percent: true},
-			{Match: "churn"},
 			{ID: "journey", Analytic: "customer_journey", Title: "Repair orders by waiting time", Chart: barChart, X: "waiting", Y: "repair_orders"},
 		}},
 	{Slug: "bookings", Title: "Bookings",
@@ -76,8 +80,10 @@ var pages = []page{
 		}},
 }
 
-// analyticsPage lists every catalogue analytic the viewer may read, each
-// drawn generically: new analytics appear here without code changes.
+// analyticsSlug is the catalogue: an index of every analytic the viewer
+// may read, linking to analyticsSlug/<name>, where that analytic is drawn
+// generically (new analytics appear without code changes). One page per
+// analytic keeps each render to one query.
 const analyticsSlug = "analytics"
 
 func findPage(slug string) (page, bool) {
@@ -87,7 +93,12 @@ func findPage(slug string) (page, bool) {
 		}
 	}
 	if slug == analyticsSlug {
-		return catalogPage(), true
+		return page{Slug: analyticsSlug, Title: "Analytics"}, true
+	}
+	if name, ok := strings.CutPrefix(slug, analyticsSlug+"/"); ok {
+		if a, found := marts.Lookup(name); found {
+			return analyticPage(a), true
+		}
 	}
 	return page{}, false
 }

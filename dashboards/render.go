@@ -71,7 +71,8 @@ type result struct {
 }
 
 func newRunner(ctx context.Context, w Warehouse, c *cache) *runner {
-	return &runner{ctx: ctx, w: w, cache: c, sem: make(chan struct{}, 4), memo: map[string]*result{}}
+	// Analytics of one render share what they read in common.
+	return &runner{ctx: marts.WithMemo(ctx), w: w, cache: c, sem: make(chan struct{}, 4), memo: map[string]*result{}}
 }
 
 func (r *runner) run(name string, p marts.Params) (*marts.Table, error) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func TestScreenshots(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s at %d: %v", slug, w, err)
 			}
-			name := filepath.Join(dir, fmt.Sprintf("%s-%d.png", slug, w))
+			name := filepath.Join(dir, fmt.Sprintf("%s-%d.png", strings.ReplaceAll(slug, "/", "-"), w))
 			if err := os.WriteFile(name, png, 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,6 +30,7 @@ type pageView struct {
 	Applied   string
 	EventsURL string
 	Live      bool
+	Catalog   []catalogLink // the analytics index
 	rendered
 }
 
@@ -39,18 +42,23 @@ func (h *Handler) page(slug string) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		pg, _ := findPage(slug)
-		f, err := parseFilters(c.Request.URL.Query(), p, h.now())
-		if err != nil {
-			h.problem(c, http.StatusBadRequest, err.Error())
-			return
-		}
-		if c.Query("format") == "csv" {
-			h.csv(c, pg, p, f)
-			return
-		}
-		h.html(c, pg, p, f)
+		h.servePage(c, slug, p)
 	}
+}
+
+// servePage serves page slug to viewer p.
+func (h *Handler) servePage(c *gin.Context, slug string, p oltp.Principal) {
+	pg, _ := findPage(slug)
+	f, err := parseFilters(c.Request.URL.Query(), p, h.now())
+	if err != nil {
+		h.problem(c, http.StatusBadRequest, err.Error())
+		return
+	}
+	if c.Query("format") == "csv" {
+		h.csv(c, pg, p, f)
+		return
+	}
+	h.html(c, pg, p, f)
 }
 
 func (h *Handler) html(c *gin.Context, pg page, p oltp.Principal, f filters) {
@@ -68,8 +76,13 @@ func (h *Handler) html(c *gin.Context, pg page, p oltp.Principal, f filters) {
 	v := pageView{Title: pg.Title, Slug: pg.Slug, Nav: nav(pg.Slug), Branches: scoped(branches, p), Branch: f.Branch,
 		Periods: periods, Period: f.Period, To: f.To.AddDate(0, 0, -1).Format("2 Jan 2006"), Role: p.Role,
 		Applied: applied.String(), EventsURL: "/dashboards/events?" + q.Encode(), Live: pg.Slug == "overview", rendered: r}
-	if pg.Slug == analyticsSlug {
-		v.Summary = "Every analytic of the warehouse catalogue your role may read."
+	switch {
+	case pg.Slug == analyticsSlug:
+		v.Summary = "Every analytic of the warehouse catalogue your role may read. Each opens on its own page, with its chart, table and CSV."
+		v.Catalog = catalog(p.Role, f.query(h.now()))
+	case strings.HasPrefix(pg.Slug, analyticsSlug+"/"):
+		a, _ := marts.Lookup(strings.TrimPrefix(pg.Slug, analyticsSlug+"/"))
+		v.Summary = a.Summary
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Type", "text/html; charset=utf-8")
@@ -176,15 +189,31 @@ func rawValue(v any) string {
 	return fmt.Sprint(v)
 }
 
-// catalogPage draws every catalogue analytic generically.
-func catalogPage() page {
-	pg := page{Slug: analyticsSlug, Title: "Analytics"}
-	for _, a := range marts.Catalog() {
-		pn := genericPanel(a)
-		if a.TimeSeries {
-			pn.Grain = "month"
-		}
-		pg.Panels = append(pg.Panels, pn)
+// analyticPage draws one catalogue analytic generically.
+func analyticPage(a marts.Analytic) page {
+	pn := genericPanel(a)
+	if a.TimeSeries {
+		pn.Grain = "month"
 	}
-	return pg
+	return page{Slug: analyticsSlug + "/" + a.Name, Title: humanise(a.Name), Panels: []panel{pn}}
+}
+
+// catalogLink is one entry of the analytics index.
+type catalogLink struct {
+	Title, Href, Summary string
+}
+
+// catalog lists the analytics role may read, linking with the filter q.
+func catalog(role string, q url.Values) []catalogLink {
+	var out []catalogLink
+	suffix := ""
+	if len(q) > 0 {
+		suffix = "?" + q.Encode()
+	}
+	for _, a := range marts.Catalog() {
+		if a.Allows(role) {
+			out = append(out, catalogLink{Title: humanise(a.Name), Href: "/dashboards/" + analyticsSlug + "/" + a.Name + suffix, Summary: a.Summary})
+		}
+	}
+	return out
 }

@@ -169,8 +169,50 @@ func scoreRow(method string, cutoff time.Time, y []float64, pred []bool, model s
 		precision, recall, model}
 }
 
-// visitHistories reads every customer's visit days before To.
+// visitHistories reads every customer's visit days before To, once per
+// memo (WithMemo) for the same organisation, branches and To.
 func visitHistories(ctx context.Context, q Querier, p Params) (*histories, error) {
+	m, _ := ctx.Value(memoKey{}).(*memo)
+	if m == nil {
+		return readHistories(ctx, q, p)
+	}
+	key := fmt.Sprint(p.OrganisationID, p.BranchIDs, p.To.Unix())
+	m.mu.Lock()
+	e := m.entries[key]
+	if e == nil {
+		e = &memoEntry{}
+		m.entries[key] = e
+	}
+	m.mu.Unlock()
+	e.once.Do(func() { e.h, e.err = readHistories(ctx, q, p) })
+	return e.h, e.err
+}
+
+// memo shares the visit histories between the customer analytics of one
+// dashboard render: read once, used by churn_risk, rfm and churn_model.
+type memo struct {
+	mu      sync.Mutex
+	entries map[string]*memoEntry
+}
+
+type memoEntry struct {
+	once sync.Once
+	h    *histories
+	err  error
+}
+
+type memoKey struct{}
+
+// WithMemo returns a context under which analytics run with it share the
+// data they read in common (the customer visit histories). Use one per
+// unit of work over one warehouse state, such as a dashboard render; the
+// memo is dropped with the context.
+func WithMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &memo{entries: map[string]*memoEntry{}})
+}
+
+// readHistories reads every customer's visit days before To.
+func readHistories(ctx context.Context, q Querier, p Params) (*histories, error) {
 	query := `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), sum(revenue)
 		FROM mart.customer_invoices
 		WHERE organisation_id = $org AND mart.in_scope(branch_id, $branches) AND day < $to
@@ -471,3 +513,16 @@ func (m *Logistic) String() string {
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// dayStrings formats day numbers as YYYY-MM-DD, each distinct day once
+// (a table of 100,000 customers has a few hundred distinct last visits).
+type dayStrings map[int32]string
+
+func (m dayStrings) get(d int32) string {
+	s, ok := m[d]
+	if !ok {
+		s = time.Unix(int64(d)*86400, 0).UTC().Format(time.DateOnly)
+		m[d] = s
+	}
+	return s
+}

@@ -2,7 +2,6 @@ package marts
 
 import (
 	"context"
-	"time"
 )
 
 // churnRisk is the churn rule as of `to`: a customer is at risk when the
@@ -33,6 +32,7 @@ func churnRisk(ctx context.Context, q Querier, p Params) (*Table, error) {
 		{"days_since_last_visit", "BIGINT"}, {"median_interval_days", "DOUBLE"}, {"uses_shop_median", "BOOLEAN"},
 		{"churn_risk", "BOOLEAN"}}, Rows: make([][]any, 0, len(hist.ids))}
 	var scratch []int32
+	dates := dayStrings{}
 	for i, id := range hist.ids {
 		days, _ := hist.visits(int32(i))
 		if len(days) == 0 {
@@ -52,7 +52,7 @@ func churnRisk(ctx context.Context, q Querier, p Params) (*Table, error) {
 		if m, ok := median.(float64); ok {
 			risk = float64(since) > 1.5*m
 		}
-		t.Rows = append(t.Rows, []any{id, int64(len(days)), time.Unix(int64(last)*86400, 0).UTC().Format(time.DateOnly),
+		t.Rows = append(t.Rows, []any{id, int64(len(days)), dates.get(last),
 			since, median, !ownMedian, risk})
 	}
 	return t, nil

@@ -3,13 +3,9 @@ package marts
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // rfm is recency, frequency and monetary value over the 24 months before
@@ -21,57 +17,37 @@ import (
 //	frequency_quintile = ntile(5) OVER (ORDER BY frequency, customer_id)
 //	monetary_quintile  = ntile(5) OVER (ORDER BY monetary, customer_id)
 //
-// The aggregates come from DuckDB; the three rankings are sorted here,
-// which on 2 cores is several times faster than three window sorts.
+// It reads the visit histories the churn analytics read (shared within a
+// dashboard render, see WithMemo) and ranks here: on 2 cores several
+// times faster than three window sorts in DuckDB.
 func rfm(ctx context.Context, q Querier, p Params) (*Table, error) {
-	query := `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', max(day)) AS INTEGER), count(DISTINCT day), sum(revenue)
-		FROM mart.customer_invoices
-		WHERE organisation_id = $org AND mart.in_scope(branch_id, $branches)
-		  AND day >= CAST($to AS DATE) - INTERVAL 24 MONTH AND day < $to
-		GROUP BY 1 ORDER BY 1`
-	if len(p.BranchIDs) == 0 { // visits are distinct days already
-		query = `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', max(day)) AS INTEGER), count(*), sum(revenue)
-		FROM mart.customer_visits
-		WHERE organisation_id = $org AND day >= CAST($to AS DATE) - INTERVAL 24 MONTH AND day < $to
-		GROUP BY 1 ORDER BY 1`
+	hist, err := visitHistories(ctx, q, p)
+	if err != nil {
+		return nil, fmt.Errorf("rfm: %w", err)
 	}
+	// The 24 months before `to`, as DuckDB's DATE - INTERVAL 24 MONTH
+	// (the day clamped to the month's end: 29 Feb -> 28 Feb).
+	to := p.To.UTC()
+	start := time.Date(to.Year()-2, to.Month(), 1, 0, 0, 0, 0, time.UTC)
+	start = start.AddDate(0, 0, min(to.Day(), daysIn(start))-1)
+	from := epochDay(start)
 	var (
 		ids       []int64
 		last      []int32 // day numbers
 		frequency []int64
 		monetary  []float64
 	)
-	add := func(id int64, d int32, f int64, m float64) {
-		ids, last, frequency, monetary = append(ids, id), append(last, d), append(frequency, f), append(monetary, m)
-	}
-	args := namedArgs(p, argNames(query)...)
-	ok, err := arrowRecords(ctx, q, query, args, func(rec arrow.RecordBatch) error {
-		c0, ok0 := rec.Column(0).(*array.Int64)
-		c1, ok1 := rec.Column(1).(*array.Int32)
-		c2, ok2 := rec.Column(2).(*array.Int64)
-		c3, ok3 := rec.Column(3).(*array.Float64)
-		if !ok0 || !ok1 || !ok2 || !ok3 {
-			return fmt.Errorf("unexpected column types %s", rec.Schema())
+	for i, id := range hist.ids {
+		days, revs := hist.visits(int32(i))
+		k, _ := slices.BinarySearch(days, from)
+		if k == len(days) {
+			continue
 		}
-		for i := range int(rec.NumRows()) {
-			add(c0.Value(i), c1.Value(i), c2.Value(i), c3.Value(i))
+		m := 0.0
+		for _, r := range revs[k:] {
+			m += r
 		}
-		return nil
-	})
-	if !ok {
-		err = scanRows(ctx, q, query, args, func(rows *sql.Rows) error {
-			var id, f int64
-			var d int32
-			var m float64
-			if err := rows.Scan(&id, &d, &f, &m); err != nil {
-				return err
-			}
-			add(id, d, f, m)
-			return nil
-		})
-	}
-	if err != nil {
-		return nil, fmt.Errorf("rfm: %w", err)
+		ids, last, frequency, monetary = append(ids, id), append(last, days[len(days)-1]), append(frequency, int64(len(days)-k)), append(monetary, m)
 	}
 	// Rows arrive in customer order, so a stable sort by the value alone
 	// breaks ties by customer id: counting sorts for the small integer
@@ -94,8 +70,9 @@ func rfm(ctx context.Context, q Querier, p Params) (*Table, error) {
 	t := &Table{Columns: []Column{{"customer_id", "BIGINT"}, {"last_visit", "DATE"}, {"recency_days", "BIGINT"},
 		{"frequency", "BIGINT"}, {"monetary", "DOUBLE"}, {"recency_quintile", "BIGINT"},
 		{"frequency_quintile", "BIGINT"}, {"monetary_quintile", "BIGINT"}}, Rows: make([][]any, n)}
+	dates := dayStrings{}
 	for i := range n {
-		t.Rows[i] = []any{ids[i], time.Unix(int64(last[i])*86400, 0).UTC().Format(time.DateOnly), int64(toDay - last[i]),
+		t.Rows[i] = []any{ids[i], dates.get(last[i]), int64(toDay - last[i]),
 			frequency[i], JSONValue(monetary[i], "DOUBLE"), rq[i], fq[i], mq[i]}
 	}
 	return t, nil
@@ -166,17 +143,7 @@ func argNames(query string) []string {
 	return names
 }
 
-// scanRows runs query and calls fn on each row.
-func scanRows(ctx context.Context, q Querier, query string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+// daysIn is the number of days in the month of t.
+func daysIn(t time.Time) int {
+	return time.Date(t.Year(), t.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
