@@ -85,7 +85,7 @@ func DashboardSuite(ctx context.Context, seedURL string, quick bool) ([]Figure, 
 	pgURL := seedURL
 	switch {
 	case seedURL != "" && !quick:
-		dataNote = "the seed suite's dataset: 24 months × 10,000 bookings/month, 4 branches (datagen seed 1, audit rows)"
+		dataNote = "the seed suite's dataset: 24 months × 10,000 bookings/month, 4 branches (datagen seed 1, audit summary)"
 	default:
 		if seedURL == "" {
 			c, err := pglocal.Start(ctx, pglocal.Config{Dir: filepath.Join(dir, "pg"), Logger: slog.New(slog.DiscardHandler)})
@@ -220,10 +220,35 @@ func DashboardSuite(ctx context.Context, seedURL string, quick bool) ([]Figure, 
 	}
 	var logSum float64
 	var paired []string
+	disagree := 0
 	for _, q := range pgQuestions {
 		d, ok := duckT[q.analytic]
 		if !ok {
 			return figs, fmt.Errorf("no analytic %s", q.analytic)
+		}
+		// The same question: both answers agree cell by cell
+		// (pgcompare.go) before either is timed.
+		agree := "answers agree"
+		{
+			a, _ := marts.Lookup(q.analytic)
+			tab, err := marts.Run(ctx, duck.DB, a, p, 0)
+			if err != nil {
+				return figs, fmt.Errorf("duckdb %s: %w", q.analytic, err)
+			}
+			dAns, err := duckAnswer(tab)
+			if err != nil {
+				return figs, fmt.Errorf("duckdb %s: %w", q.analytic, err)
+			}
+			pAns, err := pgAnswer(ctx, pg, q.sql, from, to, org)
+			if err != nil {
+				return figs, fmt.Errorf("postgres %s: %w", q.analytic, err)
+			}
+			if diffs, sorted := compareAnswers(dAns, pAns); len(diffs) > 0 {
+				agree = fmt.Sprintf("**answers differ** (%d differences; first: %s)", len(diffs), diffs[0])
+				disagree++
+			} else if sorted {
+				agree = "answers agree (row order differs)"
+			}
 		}
 		var n int
 		ts, err := timeRuns(pgRuns, func() error {
@@ -247,7 +272,7 @@ func DashboardSuite(ctx context.Context, seedURL string, quick bool) ([]Figure, 
 		paired = append(paired, q.analytic)
 		figs = append(figs, Figure{Suite: dashSuite, Name: fmt.Sprintf("%s (`%s`)", q.name, q.analytic), Value: d.median, Unit: "ms",
 			Baseline: pgMed, BaseName: "PostgreSQL median, plain SQL over the source tables",
-			Note: fmt.Sprintf("DuckDB p95 %s ms; **%.1f× faster**; %d DuckDB rows, %d PostgreSQL rows", num(d.p95), speedup, d.rows, n)})
+			Note: fmt.Sprintf("DuckDB p95 %s ms; **%.1f× faster**; %d DuckDB rows, %d PostgreSQL rows; %s", num(d.p95), speedup, d.rows, n, agree)})
 	}
 	for _, a := range marts.Catalog() {
 		if containsStr(paired, a.Name) {
@@ -258,11 +283,15 @@ func DashboardSuite(ctx context.Context, seedURL string, quick bool) ([]Figure, 
 			Note: fmt.Sprintf("p95 %s ms; %d rows", num(d.p95), d.rows)})
 	}
 	geo := math.Exp(logSum / float64(len(paired)))
+	geoCheck := func(f Figure) bool { return f.Value >= 20 }
+	if quick { // the target is set on the 24-month dataset
+		geoCheck = nil
+	}
 	figs = append(figs,
 		Figure{Suite: dashSuite, Name: fmt.Sprintf("speedup over PostgreSQL, geometric mean of %d questions", len(paired)), Value: geo, Unit: "×",
 			BaseName: "each question's PostgreSQL median ÷ DuckDB median, same run", Target: "≥ 20×",
-			Check: func(f Figure) bool { return f.Value >= 20 },
-			Note:  fmt.Sprintf("medians of %d DuckDB and %d PostgreSQL runs after one warm-up each; PostgreSQL as superuser (no RLS), parallel workers per server defaults", duckRuns, pgRuns)},
+			Check: geoCheck,
+			Note:  fmt.Sprintf("medians of %d DuckDB and %d PostgreSQL runs after one warm-up each; PostgreSQL as superuser (no RLS), parallel workers per server defaults, statistics fresh (ANALYZE after the seed); %d of %d questions' answers differ between the engines; booking_forecast and churn_model are models computed in Go over the marts, with no PostgreSQL counterpart; DuckDB reads the mart tables the service's refresher keeps (see the refresh figures above), PostgreSQL computes from the source tables", duckRuns, pgRuns, disagree, len(paired))},
 		Figure{Suite: dashSuite, Name: fmt.Sprintf("worst DuckDB p95 of all %d analytics", len(duckT)), Value: worstP95, Unit: "ms",
 			Target: "≤ 100 ms", Check: AtMost(100),
 			Note: fmt.Sprintf("`%s`; marts.Run on the warehouse DB, month granularity, every branch", worstName)})
@@ -465,7 +494,7 @@ func martRefreshFigures(ctx context.Context, duck *warehouse.DB, initial time.Du
 		}
 		figs = append(figs, Figure{Suite: dashSuite, Name: fmt.Sprintf("mart refresh after %s (%s changed)", c.what, c.table),
 			Value: Ms(Percentile(ts, 50)), Unit: "ms",
-			Note: fmt.Sprintf("median of 3; rebuilds %d marts: %s; analytics see a change after the batch applies plus at most the refresh interval (1 s) plus this", len(names), strings.Join(names, ", "))})
+			Note: fmt.Sprintf("median of 3; rebuilds %d mart(s): %s; analytics see a change after the batch applies plus at most the refresh interval (1 s) plus this", len(names), strings.Join(names, ", "))})
 	}
 	return figs
 }
