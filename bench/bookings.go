@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"net/http"
 	"net/url"
 	"os"
@@ -78,12 +79,36 @@ func Bookings(ctx context.Context, db *DB, fix Fixture, api *API, cfg BookingCon
 	for i := range fix.Bays {
 		t.Lanes = append(t.Lanes, loadgen.Lane{Bay: fix.Bays[i], Technician: fix.Techs[i]})
 	}
+	// Each latency run starts from the same quiet state: the peak runs
+	// left tens of thousands of new rows that autovacuum and the
+	// checkpointer would otherwise catch up on during whichever run came
+	// next.
+	// Then a warm-up at the same rate, not measured (connections opened,
+	// plans cached again after ANALYZE), for the API and pgbench alike.
+	const warmUp = 3 * time.Second
+	if err := settle(ctx, db); err != nil {
+		return nil, err
+	}
+	op := loadgen.CreateBooking(client, t, nil)
+	if _, err := loadgen.Run(ctx, loadgen.Config{Rate: rate, Duration: warmUp, Ops: []loadgen.Op{{Name: "warm-up", Weight: 1, Do: op.Do}}}); err != nil {
+		return nil, err
+	}
+	// (The warm-up used the first sequence numbers of this base; the
+	// measured run continues after them.)
 	res, err := loadgen.Run(ctx, loadgen.Config{Rate: rate, Duration: cfg.HalfPeak, Ops: []loadgen.Op{{Name: "booking.create", Weight: 1,
-		Do: loadgen.CreateBooking(client, t, nil).Do}}})
+		Do: func(ctx context.Context, seq uint64) (int, error) {
+			return op.Do(ctx, seq+uint64(rate*warmUp.Seconds())+1)
+		}}}})
 	if err != nil {
 		return nil, err
 	}
 	lat := res.All()
+	if err := settle(ctx, db); err != nil {
+		return nil, err
+	}
+	if _, err := runPgbench(ctx, db, fix, pgbenchRun{clients: peakN, duration: warmUp, rate: rate, base: runs.next()}); err != nil {
+		return nil, err
+	}
 	p, err := runPgbench(ctx, db, fix, pgbenchRun{clients: peakN, duration: cfg.HalfPeak, rate: rate, base: runs.next()})
 	if err != nil {
 		return nil, err
@@ -259,4 +284,20 @@ func readPgbenchLogs(dir string) ([]time.Duration, error) {
 		f.Close()
 	}
 	return SortDurations(lat), nil
+}
+
+// settle vacuums and analyzes the database and checkpoints the cluster,
+// so the run that follows does not pay for the previous one's writes.
+func settle(ctx context.Context, db *DB) error {
+	conn, err := pgx.Connect(ctx, db.AdminURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{"VACUUM (ANALYZE)", "CHECKPOINT"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("settle: %s: %w", q, err)
+		}
+	}
+	return nil
 }

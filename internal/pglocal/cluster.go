@@ -333,6 +333,10 @@ log_timezone = 'UTC'
 logging_collector = off
 log_min_messages = warning
 jit = off                       # OLTP queries: JIT compile time dwarfs the query (seen: 500 ms)
+max_wal_size = '4GB'            # checkpoints by time, not WAL volume: fewer fsync storms and full-page-image bursts
+min_wal_size = '1GB'            # keep segments for reuse: creating a zero-filled 16 MB segment stalls commits (seen every ~2 s at 800 bookings/s)
+checkpoint_timeout = '15min'
+wal_buffers = '16MB'
 `
 
 func appendConf(path string) error {
