@@ -151,6 +151,15 @@ func TestDash24(t *testing.T) {
 		if _, ok := duckMed[q.analytic]; !ok {
 			continue
 		}
+		a, _ := marts.Lookup(q.analytic)
+		if tab, err := marts.Run(ctx, duck.DB, a, p, 0); err == nil {
+			d, _ := duckAnswer(tab)
+			if pa, err := pgAnswer(ctx, pg, q.sql, from, to, 1); err == nil {
+				if diffs, _ := compareAnswers(d, pa); len(diffs) > 0 {
+					fmt.Printf("DIFF %s: %d differences, first %s\n", q.analytic, len(diffs), diffs[0])
+				}
+			}
+		}
 		ts, err := timeRuns(1, func() error {
 			r, err := pg.Query(ctx, q.sql, from.Format(time.DateOnly), to.Format(time.DateOnly), int64(1))
 			if err != nil {

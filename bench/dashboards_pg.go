@@ -345,7 +345,8 @@ LEFT JOIN duty du ON du.staff_id = c.id LEFT JOIN assigned a ON a.chauffeur_id =
 WHERE c.organisation_id = $3
 ORDER BY 1, 2`},
 	// Odometer of setting off (accepted or on the way), boarding and
-	// drop-off from the ride's status events; NULL readings count as 0 miles.
+	// drop-off from the ride's status events; a ride missing a reading is
+	// left out.
 	{"dead-head ratio (miles without passenger ÷ total miles)", "dead_head_ratio", `
 WITH odo AS (
   SELECT ride_booking_id,
@@ -359,6 +360,7 @@ SELECT date_trunc('month', r.pickup_at AT TIME ZONE b.timezone)::date AS period,
 FROM chauffeur.ride_booking r JOIN core.branch b ON b.id = r.branch_id
 LEFT JOIN odo o ON o.ride_booking_id = r.id
 WHERE r.organisation_id = $3 AND r.status = 'completed'
+  AND o.set_off IS NOT NULL AND o.boarded IS NOT NULL AND o.dropped IS NOT NULL
   AND (r.pickup_at AT TIME ZONE b.timezone)::date >= $1::date AND (r.pickup_at AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	// Labour sales and sold hours of labour lines with a technician on

@@ -31,8 +31,9 @@ SELECT r.organisation_id, r.branch_id, r.id AS ride_booking_id, r.service_type, 
          WHEN r.service_type = 'airport_arrival' AND r.actual_landing_at IS NOT NULL
          THEN r.actual_landing_at + mart.landing_grace()
          ELSE r.pickup_at END AS on_time,
-       greatest(0, o.odo_board - o.odo_start) AS deadhead_miles,
-       greatest(0, o.odo_end - o.odo_start) AS total_miles,
+       -- NULL when a reading is missing (greatest() alone would make it 0)
+       CASE WHEN o.odo_board - o.odo_start IS NOT NULL THEN greatest(0, o.odo_board - o.odo_start) END AS deadhead_miles,
+       CASE WHEN o.odo_end - o.odo_start IS NOT NULL THEN greatest(0, o.odo_end - o.odo_start) END AS total_miles,
        coalesce(c.ride_revenue, 0) AS ride_revenue, coalesce(c.chauffeur_payable, 0) AS chauffeur_payable
 FROM chauffeur.ride_booking r
 JOIN core.branch b ON b.id = r.branch_id

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -47,6 +48,9 @@ func rfm(ctx context.Context, q Querier, p Params) (*Table, error) {
 		for _, r := range revs[k:] {
 			m += r
 		}
+		// Money in whole cents: summing doubles leaves noise in the last
+		// bits, which must not decide the order of two equal amounts.
+		m = math.Round(m*100) / 100
 		ids, last, frequency, monetary = append(ids, id), append(last, days[len(days)-1]), append(frequency, int64(len(days)-k)), append(monetary, m)
 	}
 	// Rows arrive in customer order, so a stable sort by the value alone

@@ -7,7 +7,7 @@ WITH c AS (
     AND day >= CAST($to AS DATE) - INTERVAL 12 MONTH AND day < $to
   GROUP BY 1
 ),
-q AS (SELECT *, ntile(5) OVER (ORDER BY gp DESC, customer_id) AS n FROM c)
+q AS (SELECT *, ntile(5) OVER (ORDER BY round(gp, 2) DESC, customer_id) AS n FROM c)
 SELECT count(*) AS customers, count(*) FILTER (WHERE n = 1) AS high_value_customers,
        sum(revenue) AS revenue_12m, sum(revenue) FILTER (WHERE n = 1) AS high_value_revenue_12m,
        mart.ratio(sum(revenue) FILTER (WHERE n = 1), sum(revenue)) AS high_value_revenue_share,

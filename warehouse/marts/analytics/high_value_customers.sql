@@ -7,7 +7,7 @@ WITH c AS (
     AND day >= CAST($to AS DATE) - INTERVAL 12 MONTH AND day < $to
   GROUP BY 1
 ),
-q AS (SELECT *, ntile(5) OVER (ORDER BY gross_profit_12m DESC, customer_id) AS gross_profit_quintile FROM c)
+q AS (SELECT *, ntile(5) OVER (ORDER BY round(gross_profit_12m, 2) DESC, customer_id) AS gross_profit_quintile FROM c)
 SELECT customer_id, gross_profit_12m, revenue_12m, gross_profit_quintile
 FROM q WHERE gross_profit_quintile = 1
 ORDER BY gross_profit_12m DESC, customer_id
