@@ -337,6 +337,7 @@ max_wal_size = '4GB'            # checkpoints by time, not WAL volume: fewer fsy
 min_wal_size = '1GB'            # keep segments for reuse: creating a zero-filled 16 MB segment stalls commits (seen every ~2 s at 800 bookings/s)
 checkpoint_timeout = '15min'
 wal_buffers = '16MB'
+wal_init_zero = off             # a new segment is not zero-filled first: the write stalled commits for ~0.4 s at 850 bookings/s (ext4/xfs allocate as written)
 `
 
 func appendConf(path string) error {
