@@ -41,9 +41,9 @@ func (h *histories) visits(i int32) ([]int32, []float64) {
 
 // maxTrainingSamples caps the model's training set: beyond it the
 // training cutoffs use a deterministic sample of the customers (every
-// customer is still scored on the held-out month). 60k samples pin four
+// customer is still scored on the held-out month). 30k samples pin four
 // coefficients down far more tightly than the features separate churners.
-const maxTrainingSamples = 60_000
+const maxTrainingSamples = 30_000
 
 // churnModel fits a logistic regression on monthly cutoffs before the
 // held-out month [To − 30 days, To) and scores it beside the rule there.
@@ -74,25 +74,31 @@ func churnModel(ctx context.Context, q Querier, p Params) (*Table, error) {
 		x         [][]float64
 		y, ratios []float64
 	}
-	out := make([]samples, 13)
+	// Job 0 and 13 are the two halves of the test cutoff (the largest).
+	out := make([]samples, 14)
 	var wg sync.WaitGroup
-	next := make(chan int, 13)
-	for k := range 13 {
+	next := make(chan int, 14)
+	for _, k := range []int{0, 13, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12} {
 		next <- k
 	}
 	close(next)
+	half := len(ids) / 2
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for k := range next {
-				if k == 0 {
-					out[0].x, out[0].y, out[0].ratios = churnSamples(hist, ids, gaps, epochDay(test))
-					continue
+				switch k {
+				case 0:
+					out[0].x, out[0].y, out[0].ratios = churnSamples(hist, ids[:half], gaps, epochDay(test))
+				case 13:
+					out[13].x, out[13].y, out[13].ratios = churnSamples(hist, ids[half:], gaps, epochDay(test))
+				default:
+					out[k].x, out[k].y, _ = churnSamples(hist, train, gaps, epochDay(test.Add(-time.Duration(k)*churnHorizon)))
 				}
-				out[k].x, out[k].y, _ = churnSamples(hist, train, gaps, epochDay(test.Add(-time.Duration(k)*churnHorizon)))
 			}
 		})
 	}
 	wg.Wait()
+	out[0].x, out[0].y, out[0].ratios = append(out[0].x, out[13].x...), append(out[0].y, out[13].y...), append(out[0].ratios, out[13].ratios...)
 	var trainX [][]float64
 	var trainY []float64
 	for k := 1; k <= 12; k++ {
@@ -213,33 +219,67 @@ func WithMemo(ctx context.Context) context.Context {
 
 // readHistories reads every customer's visit days before To.
 func readHistories(ctx context.Context, q Querier, p Params) (*histories, error) {
-	query := `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), sum(revenue)
+	query := `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), coalesce(sum(revenue), 0)
 		FROM mart.customer_invoices
 		WHERE organisation_id = $org AND mart.in_scope(branch_id, $branches) AND day < $to
 		GROUP BY customer_id, day ORDER BY customer_id, day`
-	if len(p.BranchIDs) == 0 { // one row per customer and day already
-		query = `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), revenue
-		FROM mart.customer_visits WHERE organisation_id = $org AND day < $to ORDER BY customer_id, day`
+	if len(p.BranchIDs) == 0 {
+		// One row per customer and day already, stored in (organisation,
+		// customer, day) order, which a scan returns as it is (DuckDB's
+		// preserve_insertion_order, on by default): no sort needed. The
+		// order is checked, and sorted for when it does not hold.
+		h := &histories{}
+		q1 := `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), coalesce(revenue, 0)
+		FROM mart.customer_visits WHERE organisation_id = $org AND day < $to`
+		if err := scanVisits(ctx, q, q1, namedArgs(p, argNames(q1)...), h); err != nil {
+			return nil, fmt.Errorf("visit histories: %w", err)
+		}
+		if h.ordered() {
+			h.start = append(h.start, int32(len(h.days)))
+			return h, nil
+		}
+		query = q1 + " ORDER BY customer_id, day"
 	}
 	h := &histories{}
-	last := int64(-1 << 63)
-	err := scanVisits(ctx, q, query, namedArgs(p, argNames(query)...), func(c int64, day int32, rev float64) {
-		if c != last || len(h.ids) == 0 {
-			h.ids, h.start = append(h.ids, c), append(h.start, int32(len(h.days)))
-			last = c
-		}
-		h.days, h.revenue = append(h.days, day), append(h.revenue, rev)
-	})
-	if err != nil {
+	if err := scanVisits(ctx, q, query, namedArgs(p, argNames(query)...), h); err != nil {
 		return nil, fmt.Errorf("visit histories: %w", err)
 	}
 	h.start = append(h.start, int32(len(h.days)))
 	return h, nil
 }
 
-// scanVisits runs query (customer BIGINT, day INTEGER, revenue DOUBLE)
-// and calls row for each row.
-func scanVisits(ctx context.Context, q Querier, query string, args []any, row func(int64, int32, float64)) error {
+// ordered reports whether the rows read came in customer order with
+// increasing days (before the closing start offset is appended).
+func (h *histories) ordered() bool {
+	for i := 1; i < len(h.ids); i++ {
+		if h.ids[i] <= h.ids[i-1] {
+			return false
+		}
+	}
+	for i := range h.ids {
+		end := int32(len(h.days))
+		if i+1 < len(h.start) {
+			end = h.start[i+1]
+		}
+		for j := h.start[i] + 1; j < end; j++ {
+			if h.days[j] <= h.days[j-1] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// scanVisits runs query (customer BIGINT, day INTEGER, revenue DOUBLE;
+// ordered by customer and day; no NULLs) into h.
+func scanVisits(ctx context.Context, q Querier, query string, args []any, h *histories) error {
+	last := int64(-1 << 63)
+	customer := func(c int64) {
+		if c != last || len(h.ids) == 0 {
+			h.ids, h.start = append(h.ids, c), append(h.start, int32(len(h.days)))
+			last = c
+		}
+	}
 	ok, err := arrowRecords(ctx, q, query, args, func(rec arrow.RecordBatch) error {
 		ids, idOK := rec.Column(0).(*array.Int64)
 		days, dayOK := rec.Column(1).(*array.Int32)
@@ -247,13 +287,12 @@ func scanVisits(ctx context.Context, q Querier, query string, args []any, row fu
 		if !idOK || !dayOK || !revOK {
 			return fmt.Errorf("visits: unexpected column types %s", rec.Schema())
 		}
-		for i := range int(rec.NumRows()) {
-			rev := 0.0
-			if revs.IsValid(i) {
-				rev = revs.Value(i)
-			}
-			row(ids.Value(i), days.Value(i), rev)
+		for i, c := range ids.Int64Values() {
+			customer(c)
+			h.days = append(h.days, days.Value(i))
 		}
+		// Whole columns at once: no value is NULL (coalesce above).
+		h.revenue = append(h.revenue, revs.Float64Values()...)
 		return nil
 	})
 	if ok {
@@ -271,7 +310,8 @@ func scanVisits(ctx context.Context, q Querier, query string, args []any, row fu
 		if err := rows.Scan(&c, &day, &rev); err != nil {
 			return err
 		}
-		row(c, day, rev)
+		customer(c)
+		h.days, h.revenue = append(h.days, day), append(h.revenue, rev)
 	}
 	return rows.Err()
 }

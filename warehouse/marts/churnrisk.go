@@ -33,6 +33,7 @@ func churnRisk(ctx context.Context, q Querier, p Params) (*Table, error) {
 		{"churn_risk", "BOOLEAN"}}, Rows: make([][]any, 0, len(hist.ids))}
 	var scratch []int32
 	dates := dayStrings{}
+	cells := make([]any, 7*len(hist.ids))
 	for i, id := range hist.ids {
 		days, _ := hist.visits(int32(i))
 		if len(days) == 0 {
@@ -52,8 +53,10 @@ func churnRisk(ctx context.Context, q Querier, p Params) (*Table, error) {
 		if m, ok := median.(float64); ok {
 			risk = float64(since) > 1.5*m
 		}
-		t.Rows = append(t.Rows, []any{id, int64(len(days)), dates.get(last),
-			since, median, !ownMedian, risk})
+		row := cells[:7:7] // one backing array for every row
+		cells = cells[7:]
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6] = id, int64(len(days)), dates.get(last), since, median, !ownMedian, risk
+		t.Rows = append(t.Rows, row)
 	}
 	return t, nil
 }

@@ -124,7 +124,7 @@ func TestGeneratedData(t *testing.T) {
 		rs.Close()
 		all := p
 		all.BranchIDs = branches
-		for _, name := range []string{"churn_risk", "rfm", "churn_model", "active_customers"} {
+		for _, name := range []string{"churn_risk", "rfm", "churn_model", "active_customers", "high_value_customers", "high_value_customer_share"} {
 			org, filtered := run(t, m.duck.DB, name, p), run(t, m.duck.DB, name, all)
 			if len(org) == 0 || !reflect.DeepEqual(org, filtered) {
 				t.Errorf("%s: %d organisation-wide rows differ from %d branch-filtered rows\n%v\n%v",

@@ -28,10 +28,7 @@ func rfm(ctx context.Context, q Querier, p Params) (*Table, error) {
 	}
 	// The 24 months before `to`, as DuckDB's DATE - INTERVAL 24 MONTH
 	// (the day clamped to the month's end: 29 Feb -> 28 Feb).
-	to := p.To.UTC()
-	start := time.Date(to.Year()-2, to.Month(), 1, 0, 0, 0, 0, time.UTC)
-	start = start.AddDate(0, 0, min(to.Day(), daysIn(start))-1)
-	from := epochDay(start)
+	from := epochDay(monthsBefore(p.To, 24))
 	var (
 		ids       []int64
 		last      []int32 // day numbers
@@ -50,7 +47,7 @@ func rfm(ctx context.Context, q Querier, p Params) (*Table, error) {
 		}
 		// Money in whole cents: summing doubles leaves noise in the last
 		// bits, which must not decide the order of two equal amounts.
-		m = math.Round(m*100) / 100
+		m = cents(m)
 		ids, last, frequency, monetary = append(ids, id), append(last, days[len(days)-1]), append(frequency, int64(len(days)-k)), append(monetary, m)
 	}
 	// Rows arrive in customer order, so a stable sort by the value alone
@@ -75,9 +72,12 @@ func rfm(ctx context.Context, q Querier, p Params) (*Table, error) {
 		{"frequency", "BIGINT"}, {"monetary", "DOUBLE"}, {"recency_quintile", "BIGINT"},
 		{"frequency_quintile", "BIGINT"}, {"monetary_quintile", "BIGINT"}}, Rows: make([][]any, n)}
 	dates := dayStrings{}
+	cells := make([]any, 8*n) // one backing array for every row
 	for i := range n {
-		t.Rows[i] = []any{ids[i], dates.get(last[i]), int64(toDay - last[i]),
-			frequency[i], JSONValue(monetary[i], "DOUBLE"), rq[i], fq[i], mq[i]}
+		row := cells[8*i : 8*i+8 : 8*i+8]
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = ids[i], dates.get(last[i]), int64(toDay-last[i]),
+			frequency[i], JSONValue(monetary[i], "DOUBLE"), rq[i], fq[i], mq[i]
+		t.Rows[i] = row
 	}
 	return t, nil
 }
@@ -150,4 +150,15 @@ func argNames(query string) []string {
 // daysIn is the number of days in the month of t.
 func daysIn(t time.Time) int {
 	return time.Date(t.Year(), t.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// cents rounds money to whole cents (sums of doubles carry noise).
+func cents(v float64) float64 { return math.Round(v*100) / 100 }
+
+// monthsBefore is DuckDB's DATE - INTERVAL n MONTH: the same day n months
+// earlier, clamped to the end of a shorter month.
+func monthsBefore(t time.Time, n int) time.Time {
+	t = t.UTC()
+	first := time.Date(t.Year(), t.Month()-time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	return first.AddDate(0, 0, min(t.Day(), daysIn(first))-1)
 }
