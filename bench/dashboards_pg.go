@@ -413,6 +413,20 @@ SELECT customer_id, last_visit, $2::date - last_visit AS recency_days, frequency
        ntile(5) OVER (ORDER BY frequency, customer_id) AS f,
        ntile(5) OVER (ORDER BY monetary, customer_id) AS m
 FROM c ORDER BY customer_id`},
+	{"RFM segments (customers per recency × frequency quintile)", "rfm_segments", `
+WITH inv AS (
+  SELECT i.customer_id, (i.issued_at AT TIME ZONE b.timezone)::date AS day,
+         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) AS revenue
+  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
+  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
+    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '24 months')::date
+    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL),
+c AS (SELECT customer_id, max(day) AS last_visit, count(DISTINCT day) AS frequency, sum(revenue) AS monetary
+      FROM inv GROUP BY 1),
+q AS (SELECT *, ntile(5) OVER (ORDER BY last_visit, customer_id) AS r, ntile(5) OVER (ORDER BY frequency, customer_id) AS f
+      FROM c)
+SELECT r, f, count(*), sum(monetary), avg(monetary), avg($2::date - last_visit), avg(frequency)
+FROM q GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"customer margin (revenue, gross profit, margin per customer)", "customer_margin", `
 SELECT i.customer_id, count(*) AS invoices, coalesce(sum(l.revenue), 0) AS revenue, coalesce(sum(l.gp), 0) AS gp,
        sum(l.gp) / nullif(sum(l.revenue), 0) AS margin

@@ -90,6 +90,8 @@ var catalog = []Analytic{
 		Summary: "the high-value customers' share of trailing-12-month revenue and gross profit"},
 	{Name: "rfm", Financial: true, compute: rfm,
 		Summary: "recency, frequency and monetary quintiles over 24 months"},
+	{Name: "rfm_segments", Financial: true, compute: rfmSegments,
+		Summary: "the RFM segments: customers per recency × frequency quintile of rfm, with their revenue and average recency, visits and spend"},
 	{Name: "customer_margin", Financial: true,
 		Summary: "revenue, gross profit and margin per customer"},
 	{Name: "revenue_trend", TimeSeries: true, Financial: true,

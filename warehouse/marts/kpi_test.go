@@ -80,6 +80,9 @@ var kpiCases = []kpiCase{
 		"recency_quintile": 5, "frequency_quintile": 5, "monetary_quintile": 5}, 5},
 	{"rfm", endOfMarch, map[string]any{"customer_id": 503}, map[string]any{"recency_quintile": 3, "frequency_quintile": 4, "monetary_quintile": 4}, 5},
 	{"rfm", endOfMarch, map[string]any{"customer_id": 505}, map[string]any{"recency_days": 486, "recency_quintile": 1, "frequency_quintile": 3, "monetary_quintile": 3}, 5},
+	// five customers: one per recency and per frequency quintile; 500 is best on both
+	{"rfm_segments", endOfMarch, map[string]any{"recency_quintile": 5, "frequency_quintile": 5}, map[string]any{"customers": 1,
+		"monetary": 1980, "avg_monetary": 1980, "avg_frequency": 3}, 5},
 	// intervals: 500 357 and 18 days, 503 92 days → shop-wide median 92
 	{"churn_risk", endOfMarch, map[string]any{"customer_id": 500}, map[string]any{"visits": 3, "median_interval_days": 187.5, "days_since_last_visit": 12, "churn_risk": false}, 5},
 	{"churn_risk", endOfMarch, map[string]any{"customer_id": 501}, map[string]any{"uses_shop_median": true, "median_interval_days": 92, "churn_risk": false}, 5},

@@ -21,10 +21,20 @@ import (
 // It reads the visit histories the churn analytics read (shared within a
 // dashboard render, see WithMemo) and ranks here: on 2 cores several
 // times faster than three window sorts in DuckDB.
-func rfm(ctx context.Context, q Querier, p Params) (*Table, error) {
+// rfmRanks is every customer with a visit in the 24 months before `to`,
+// in customer order, with their recency, frequency and monetary quintiles.
+type rfmRanks struct {
+	ids        []int64
+	last       []int32 // day numbers
+	frequency  []int64
+	monetary   []float64
+	rq, fq, mq []int64
+}
+
+func rankRFM(ctx context.Context, q Querier, p Params) (*rfmRanks, error) {
 	hist, err := visitHistories(ctx, q, p)
 	if err != nil {
-		return nil, fmt.Errorf("rfm: %w", err)
+		return nil, err
 	}
 	// The 24 months before `to`, as DuckDB's DATE - INTERVAL 24 MONTH
 	// (the day clamped to the month's end: 29 Feb -> 28 Feb).
@@ -67,6 +77,16 @@ func rfm(ctx context.Context, q Querier, p Params) (*Table, error) {
 		return cmp.Compare(a, b)
 	})
 	mq := quintiles(byMoney)
+	return &rfmRanks{ids: ids, last: last, frequency: frequency, monetary: monetary, rq: rq, fq: fq, mq: mq}, nil
+}
+
+func rfm(ctx context.Context, q Querier, p Params) (*Table, error) {
+	r, err := rankRFM(ctx, q, p)
+	if err != nil {
+		return nil, fmt.Errorf("rfm: %w", err)
+	}
+	ids, last, frequency, monetary, rq, fq, mq := r.ids, r.last, r.frequency, r.monetary, r.rq, r.fq, r.mq
+	n := len(ids)
 	toDay := epochDay(p.To)
 	t := &Table{Columns: []Column{{"customer_id", "BIGINT"}, {"last_visit", "DATE"}, {"recency_days", "BIGINT"},
 		{"frequency", "BIGINT"}, {"monetary", "DOUBLE"}, {"recency_quintile", "BIGINT"},
@@ -124,6 +144,45 @@ func quintiles(order []int32) []int64 {
 		q[i] = ntile(5, pos, len(order))
 	}
 	return q
+}
+
+// rfmSegments counts the customers of each recency × frequency quintile
+// cell of rfm (the RFM segments), with their revenue and averages:
+//
+//	SELECT recency_quintile, frequency_quintile, count(*) AS customers, sum(monetary) AS monetary,
+//	       avg(monetary) AS avg_monetary, avg(recency_days) AS avg_recency_days, avg(frequency) AS avg_frequency
+//	FROM rfm GROUP BY 1, 2 ORDER BY 1, 2
+func rfmSegments(ctx context.Context, q Querier, p Params) (*Table, error) {
+	r, err := rankRFM(ctx, q, p)
+	if err != nil {
+		return nil, fmt.Errorf("rfm_segments: %w", err)
+	}
+	type cell struct {
+		n                  int64
+		money, days, freqs float64
+	}
+	var cells [5][5]cell
+	toDay := epochDay(p.To)
+	for i := range r.ids {
+		c := &cells[r.rq[i]-1][r.fq[i]-1]
+		c.n++
+		c.money += r.monetary[i]
+		c.days += float64(toDay - r.last[i])
+		c.freqs += float64(r.frequency[i])
+	}
+	t := &Table{Columns: []Column{{"recency_quintile", "BIGINT"}, {"frequency_quintile", "BIGINT"}, {"customers", "BIGINT"},
+		{"monetary", "DOUBLE"}, {"avg_monetary", "DOUBLE"}, {"avg_recency_days", "DOUBLE"}, {"avg_frequency", "DOUBLE"}}, Rows: [][]any{}}
+	for rq := range 5 {
+		for fq := range 5 {
+			c := cells[rq][fq]
+			if c.n == 0 {
+				continue
+			}
+			n := float64(c.n)
+			t.Rows = append(t.Rows, []any{int64(rq + 1), int64(fq + 1), c.n, cents(c.money), c.money / n, c.days / n, c.freqs / n})
+		}
+	}
+	return t, nil
 }
 
 // ntile is SQL's NTILE(n) for the row at 0-based position pos of rows:
