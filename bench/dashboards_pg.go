@@ -399,30 +399,14 @@ WHERE ro.organisation_id = $3 AND x.revenue <> 0
   AND (x.at AT TIME ZONE b.timezone)::date >= $1::date AND (x.at AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"RFM quintiles over 24 months", "rfm", `
-WITH inv AS (
-  SELECT i.customer_id, (i.issued_at AT TIME ZONE b.timezone)::date AS day,
-         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) AS revenue
-  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
-    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '24 months')::date
-    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL),
-c AS (SELECT customer_id, max(day) AS last_visit, count(DISTINCT day) AS frequency, sum(revenue) AS monetary
-      FROM inv GROUP BY 1)
+` + pgRFMCustomers + `
 SELECT customer_id, last_visit, $2::date - last_visit AS recency_days, frequency, monetary,
        ntile(5) OVER (ORDER BY last_visit, customer_id) AS r,
        ntile(5) OVER (ORDER BY frequency, customer_id) AS f,
        ntile(5) OVER (ORDER BY monetary, customer_id) AS m
 FROM c ORDER BY customer_id`},
 	{"RFM segments (customers per recency × frequency quintile)", "rfm_segments", `
-WITH inv AS (
-  SELECT i.customer_id, (i.issued_at AT TIME ZONE b.timezone)::date AS day,
-         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) AS revenue
-  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
-    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '24 months')::date
-    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL),
-c AS (SELECT customer_id, max(day) AS last_visit, count(DISTINCT day) AS frequency, sum(revenue) AS monetary
-      FROM inv GROUP BY 1),
+` + pgRFMCustomers + `,
 q AS (SELECT *, ntile(5) OVER (ORDER BY last_visit, customer_id) AS r, ntile(5) OVER (ORDER BY frequency, customer_id) AS f
       FROM c)
 SELECT r, f, count(*), sum(monetary), avg(monetary), avg($2::date - last_visit), avg(frequency)
@@ -575,3 +559,15 @@ LEFT JOIN covered cv ON cv.id = s.id LEFT JOIN settled st ON st.settlement_id = 
 WHERE s.organisation_id = $3 AND s.period && w.r
 ORDER BY mismatch DESC, lower(s.period), s.chauffeur_id`},
 }
+
+// pgRFMCustomers is the per-customer recency, frequency and monetary value
+// over the 24 months before $2 that the two RFM questions rank.
+const pgRFMCustomers = `WITH inv AS (
+  SELECT i.customer_id, (i.issued_at AT TIME ZONE b.timezone)::date AS day,
+         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) AS revenue
+  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
+  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
+    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '24 months')::date
+    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL),
+c AS (SELECT customer_id, max(day) AS last_visit, count(DISTINCT day) AS frequency, sum(revenue) AS monetary
+      FROM inv GROUP BY 1)`

@@ -34,9 +34,9 @@ LEFT JOIN paid p ON p.invoice_id = i.id;
 
 -- Visits: the distinct days a customer was invoiced for a repair order or
 -- a ride, at any branch of the organisation, with the days since the
--- customer's previous visit (gap; NULL on the first) and its ordinal
--- (visit_number). The organisation-wide customer analytics (churn rule,
--- RFM, churn model) read it when no branch filter is given.
+-- customer's previous visit (gap; NULL on the first). The
+-- organisation-wide customer analytics (churn rule, RFM, churn model) read
+-- it when no branch filter is given.
 CREATE OR REPLACE VIEW mart_view.customer_visits AS
 WITH v AS (
   SELECT organisation_id, customer_id, day, sum(revenue) AS revenue, sum(gross_profit) AS gross_profit,
@@ -44,11 +44,8 @@ WITH v AS (
   FROM mart.customer_invoices
   GROUP BY ALL
 )
-SELECT *,
-       date_diff('day', lag(day) OVER w, day) AS gap,
-       row_number() OVER w AS visit_number
+SELECT *, date_diff('day', lag(day) OVER (PARTITION BY organisation_id, customer_id ORDER BY day), day) AS gap
 FROM v
-WINDOW w AS (PARTITION BY organisation_id, customer_id ORDER BY day)
 ORDER BY organisation_id, customer_id, day;
 
 

@@ -381,8 +381,6 @@ type Refresher struct {
 	lsn       atomic.Uint64
 	ready     chan struct{}
 	readyOnce sync.Once
-	last      atomic.Pointer[RefreshStats]
-	count     atomic.Int64
 }
 
 // NewRefresher returns a Refresher; call Run once.
@@ -420,12 +418,6 @@ func (r *Refresher) LSN() cdc.LSN { return cdc.LSN(r.lsn.Load()) }
 
 // Ready closes after the first refresh following the initial snapshot.
 func (r *Refresher) Ready() <-chan struct{} { return r.ready }
-
-// Last describes the last refresh that rebuilt something (nil before).
-func (r *Refresher) Last() *RefreshStats { return r.last.Load() }
-
-// Refreshes counts the refreshes that rebuilt something.
-func (r *Refresher) Refreshes() int64 { return r.count.Load() }
 
 // Run waits for snapshot (the pipeline's initial snapshot), installs the
 // views, brings every mart up to date, then refreshes on Notify until ctx
@@ -580,10 +572,7 @@ func (r *Refresher) refreshOnce(ctx context.Context, ds []martDef, force map[str
 		r.lsn.Store(lsn)
 	}
 	if len(names) > 0 {
-		st := &RefreshStats{LSN: cdc.LSN(lsn), Marts: names, Took: time.Since(t0)}
-		r.last.Store(st)
-		r.count.Add(1)
-		r.cfg.Logger.Debug("marts refreshed", "lsn", st.LSN, "marts", len(names), "took", st.Took)
+		r.cfg.Logger.Debug("marts refreshed", "lsn", cdc.LSN(lsn), "marts", len(names), "took", time.Since(t0))
 	}
 	return nil
 }
