@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -18,6 +20,10 @@ import (
 // PgBouncer transaction-mode safe. For a write (readOnly false) it returns
 // the WAL position after commit, which the warehouse can be asked to reach
 // (X-CCH-LSN).
+//
+// Round trips: BEGIN and the request context are not sent on their own but
+// pipelined with fn's first statement, and COMMIT carries the query for the
+// WAL position, so a one-statement write costs two round trips, not four.
 func InTx(ctx context.Context, pool *pgxpool.Pool, p Principal, requestID string, readOnly bool, fn func(pgx.Tx) error) (lsn string, err error) {
 	role := p.DBRole()
 	if role == "" {
@@ -28,53 +34,351 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, p Principal, requestID string
 		return "", fmt.Errorf("acquire connection: %w", err)
 	}
 	defer conn.Release()
-	// BEGIN and the request context travel in one round trip (a simple-
-	// protocol query of two statements). Every value is generated here or
-	// validated: the role comes from Roles, ids are integers, the request id
-	// is restricted to [A-Za-z0-9._-] by the middleware and quoted anyway.
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{BeginQuery: beginSQL(readOnly, role, p, requestID)})
-	if err != nil {
-		return "", fmt.Errorf("begin: %w", err)
+	tx := &requestTx{conn: conn.Conn(), setupArgs: []any{role, strconv.FormatInt(p.StaffID, 10),
+		strconv.FormatInt(p.OrganisationID, 10), joinIDs(p.BranchIDs), requestID, p.Role}}
+	if readOnly {
+		tx.opts.AccessMode = pgx.ReadOnly
 	}
+	// Any way out that leaves the transaction open rolls it back (a no-op
+	// after a commit or when nothing was sent). A connection left in a bad
+	// state is not reused: pgxpool destroys a released connection that is
+	// busy or not idle.
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if err := fn(tx); err != nil {
 		return "", err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return "", fmt.Errorf("commit: %w", err)
+	return tx.commit(ctx, readOnly)
+}
+
+// setupSQL switches role and request context, all transaction-local
+// (is_local = true): set_config('role', …) is SET LOCAL ROLE. The values
+// are bind parameters.
+const setupSQL = `SELECT set_config('role', $1, true), set_config('app.staff_id', $2, true),
+	set_config('app.organisation_id', $3, true), set_config('app.branch_ids', $4, true),
+	set_config('app.request_id', $5, true), set_config('app.role', $6, true)`
+
+// commitLSN commits and reads the WAL insert position in the same round
+// trip. COMMIT is a transaction-control statement, so the server finishes
+// it (commit record flushed, under synchronous_commit) before it runs the
+// SELECT; the position it returns is past the commit record, so a reader
+// that waits for it sees the write.
+const commitLSN = "COMMIT; SELECT pg_current_wal_insert_lsn()::text"
+
+var (
+	errCommittedNoLSN = errors.New("committed, but the WAL position could not be read")
+	errRolledBack     = errors.New("commit: the transaction had failed and was rolled back")
+)
+
+// requestTx is the request's transaction as a pgx.Tx. It begins lazily: the
+// first Exec, Query or QueryRow is sent in one pipeline with BEGIN and the
+// role and request context (pgx.Batch.BeginTx), after which every call goes
+// to the transaction that pipeline began. Begin (a savepoint), CopyFrom,
+// SendBatch, Prepare, LargeObjects and Conn begin it first on its own.
+type requestTx struct {
+	conn      *pgx.Conn
+	opts      pgx.TxOptions
+	setupArgs []any
+	tx        pgx.Tx // nil until begun
+}
+
+var _ pgx.Tx = (*requestTx)(nil)
+
+// pipelined sends BEGIN, the setup and, when sql is not empty, sql in one
+// round trip, and returns the batch positioned at sql's result. On error
+// the batch is closed; errNotBegun means nothing ran (see below), any other
+// error leaves t.tx set to the transaction to roll back.
+func (t *requestTx) pipelined(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.BeginTx(t.opts)
+	b.Queue(setupSQL, t.setupArgs...)
+	if sql != "" {
+		b.Queue(sql, args...)
+	}
+	br := t.conn.SendBatch(ctx, b)
+	tx := br.Tx()
+	_, err := br.Exec() // BEGIN
+	if err == nil {
+		_, err = br.Exec() // set_config
+	}
+	if err != nil {
+		_ = br.Close()
+		if sql != "" && !t.conn.IsClosed() && t.conn.PgConn().TxStatus() == 'I' {
+			return nil, errNotBegun
+		}
+		t.tx = tx
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	t.tx = tx
+	return br, nil
+}
+
+// errNotBegun: the pipeline failed before BEGIN ran. pgx prepares a
+// statement it has not cached on the connection before sending the
+// pipeline, that is before SET ROLE, as the login role, which may not see
+// the statement's schemas. The caller then begins on its own and sends the
+// statement inside the transaction, where it is prepared as the business
+// role and cached, so the connection's next request pipelines it. (A
+// statement that cannot be prepared at all fails there with its own error.)
+var errNotBegun = errors.New("the pipeline did not begin a transaction")
+
+// begun returns the transaction, beginning it on its own if no statement
+// has been sent yet.
+func (t *requestTx) begun(ctx context.Context) (pgx.Tx, error) {
+	if t.tx != nil {
+		return t.tx, nil
+	}
+	br, err := t.pipelined(ctx, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return t.tx, nil
+}
+
+// batchable reports whether args can travel in a pgx.Batch, which takes
+// no per-query options other than a QueryRewriter.
+func batchable(args []any) bool {
+	if len(args) == 0 {
+		return true
+	}
+	switch args[0].(type) {
+	case pgx.QueryExecMode, pgx.QueryResultFormats, pgx.QueryResultFormatsByOID:
+		return false
+	}
+	return true
+}
+
+func (t *requestTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	var br pgx.BatchResults
+	var err error
+	if t.tx == nil && batchable(args) {
+		br, err = t.pipelined(ctx, sql, args)
+	}
+	if br == nil {
+		if err != nil && !errors.Is(err, errNotBegun) {
+			return pgconn.CommandTag{}, err
+		}
+		tx, err := t.begun(ctx)
+		if err != nil {
+			return pgconn.CommandTag{}, err
+		}
+		return tx.Exec(ctx, sql, args...)
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
+func (t *requestTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	var br pgx.BatchResults
+	var err error
+	if t.tx == nil && batchable(args) {
+		br, err = t.pipelined(ctx, sql, args)
+	}
+	if br == nil {
+		if err != nil && !errors.Is(err, errNotBegun) {
+			return errRows{err}, err
+		}
+		tx, err := t.begun(ctx)
+		if err != nil {
+			return errRows{err}, err
+		}
+		return tx.Query(ctx, sql, args...)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return errRows{err}, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (t *requestTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if t.tx != nil {
+		return t.tx.QueryRow(ctx, sql, args...)
+	}
+	rows, err := t.Query(ctx, sql, args...)
+	if err != nil {
+		return errRow{err}
+	}
+	return firstRow{rows}
+}
+
+func (t *requestTx) Begin(ctx context.Context) (pgx.Tx, error) {
+	tx, err := t.begun(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tx.Begin(ctx)
+}
+
+func (t *requestTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	tx, err := t.begun(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return tx.CopyFrom(ctx, table, columns, src)
+}
+
+func (t *requestTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	tx, err := t.begun(ctx)
+	if err != nil {
+		return pgx.FailedBatchResults(b, err)
+	}
+	return tx.SendBatch(ctx, b)
+}
+
+func (t *requestTx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
+	tx, err := t.begun(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tx.Prepare(ctx, name, sql)
+}
+
+// LargeObjects needs a begun transaction; call any statement first.
+func (t *requestTx) LargeObjects() pgx.LargeObjects {
+	if t.tx == nil {
+		return pgx.LargeObjects{}
+	}
+	return t.tx.LargeObjects()
+}
+
+func (t *requestTx) Conn() *pgx.Conn { return t.conn }
+
+// Commit commits without reading the WAL position (InTx uses commit).
+func (t *requestTx) Commit(ctx context.Context) error {
+	_, err := t.commit(ctx, true)
+	return err
+}
+
+// Rollback rolls back; a no-op when nothing was sent or the transaction
+// has ended.
+func (t *requestTx) Rollback(ctx context.Context) error {
+	if t.tx == nil || t.conn.PgConn().TxStatus() == 'I' {
+		return nil
+	}
+	return t.tx.Rollback(ctx)
+}
+
+// commit ends the transaction; unless readOnly it returns the WAL position
+// after the commit, read in the same round trip.
+func (t *requestTx) commit(ctx context.Context, readOnly bool) (string, error) {
+	if t.tx == nil {
+		// Nothing was sent, so nothing was written; a write still answers
+		// with a position the warehouse can be asked to reach.
+		if readOnly {
+			return "", nil
+		}
+		var lsn string
+		err := t.conn.QueryRow(ctx, "SELECT pg_current_wal_insert_lsn()::text").Scan(&lsn)
+		return lsn, err
 	}
 	if readOnly {
+		if err := t.tx.Commit(ctx); err != nil {
+			return "", fmt.Errorf("commit: %w", err)
+		}
 		return "", nil
 	}
-	// The commit record is before the current insert position, so a reader
-	// that waits for this LSN sees the write.
-	if err := conn.QueryRow(ctx, "SELECT pg_current_wal_insert_lsn()::text").Scan(&lsn); err != nil {
+	switch t.conn.PgConn().TxStatus() {
+	case 'E': // a statement failed and its error was not returned
+		return "", errRolledBack
+	case 'I': // BEGIN failed and its error was not returned
+		return "", errors.New("commit: the transaction did not begin")
+	}
+	// The pgx transaction is bypassed here: it would spend a round trip on
+	// COMMIT and another on the position. After this the connection is idle
+	// (or broken, and then pgxpool drops it on release).
+	results, err := t.conn.PgConn().Exec(ctx, commitLSN).ReadAll()
+	if len(results) == 0 || results[0].Err != nil {
+		if len(results) > 0 {
+			err = results[0].Err
+		}
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	if results[0].CommandTag.String() != "COMMIT" {
+		return "", errRolledBack
+	}
+	if err == nil && (len(results) < 2 || len(results[1].Rows) != 1 || len(results[1].Rows[0]) != 1) {
+		err = errors.New("no row")
+	}
+	if err != nil {
 		return "", errors.Join(errCommittedNoLSN, err)
 	}
-	return lsn, nil
+	return string(results[1].Rows[0][0]), nil
 }
 
-var errCommittedNoLSN = errors.New("committed, but the WAL position could not be read")
+// batchRows closes the pipeline after its rows: the connection is free
+// again once the rows are closed, as with pgx's own rows.
+type batchRows struct {
+	pgx.Rows
+	br  pgx.BatchResults
+	err error // from closing the pipeline
+}
 
-// beginSQL starts the transaction and switches role and request context,
-// all transaction-local (is_local = true): set_config('role', …) is SET
-// LOCAL ROLE.
-func beginSQL(readOnly bool, role string, p Principal, requestID string) string {
-	begin := "BEGIN"
-	if readOnly {
-		begin = "BEGIN READ ONLY"
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
 	}
-	return begin + "; SELECT set_config('role', " + literal(role) + ", true)" +
-		", set_config('app.staff_id', '" + strconv.FormatInt(p.StaffID, 10) + "', true)" +
-		", set_config('app.organisation_id', '" + strconv.FormatInt(p.OrganisationID, 10) + "', true)" +
-		", set_config('app.branch_ids', '" + joinIDs(p.BranchIDs) + "', true)" +
-		", set_config('app.request_id', " + literal(requestID) + ", true)" +
-		", set_config('app.role', " + literal(p.Role) + ", true)"
+	r.Close()
+	return false
 }
 
-// literal quotes s as a SQL string literal (standard_conforming_strings is
-// on in every supported Postgres).
-func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if r.br != nil {
+		r.err = r.br.Close()
+		r.br = nil
+	}
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// firstRow is QueryRow's result over a pipeline (pgx.Conn.QueryRow's
+// semantics: pgx.ErrNoRows when there is no row; the rows are closed).
+type firstRow struct{ rows pgx.Rows }
+
+func (r firstRow) Scan(dest ...any) error {
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	r.rows.Close()
+	return r.rows.Err()
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// errRows are the rows of a query that could not be sent.
+type errRows struct{ err error }
+
+func (errRows) Close()                                       {}
+func (r errRows) Err() error                                 { return r.err }
+func (errRows) CommandTag() pgconn.CommandTag                { return pgconn.CommandTag{} }
+func (errRows) FieldDescriptions() []pgconn.FieldDescription { return nil }
+func (errRows) Next() bool                                   { return false }
+func (r errRows) Scan(...any) error                          { return r.err }
+func (r errRows) Values() ([]any, error)                     { return nil, r.err }
+func (errRows) RawValues() [][]byte                          { return nil }
+func (errRows) Conn() *pgx.Conn                              { return nil }
+func (errRows) TypeMap() *pgtype.Map                         { return nil }
 
 func joinIDs(ids []int64) string {
 	parts := make([]string, len(ids))

@@ -1,7 +1,7 @@
 // Command benchreport runs the benchmark suite (package bench) against a
 // throwaway local PostgreSQL cluster and writes BENCHMARKS.md.
 //
-//	go run -tags duckdb_arrow ./bench/cmd/benchreport [-quick] [-out BENCHMARKS.md] [-suites bookings,cdc,seed,indexes,dashboards]
+//	go run -tags duckdb_arrow ./bench/cmd/benchreport [-quick] [-out BENCHMARKS.md] [-suites bookings,cdc,seed,indexes,dashboards] [-cpuprofile FILE]
 //
 // BENCH_QUICK=1 is the same as -quick. Each suite's failure is recorded in
 // the report and the others still run.
@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -29,7 +30,21 @@ func run() int {
 	flag.StringVar(&cfg.out, "out", "BENCHMARKS.md", "report file")
 	flag.StringVar(&cfg.suites, "suites", "bookings,cdc,seed,indexes,dashboards", "suites to run, comma-separated")
 	flag.StringVar(&cfg.command, "command", "", "the command line to print in the report (default: this one)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the driver process (API, load generator, pipeline) to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if cfg.command == "" {
 		cfg.command = strings.Join(os.Args, " ")
 	}
