@@ -2,16 +2,19 @@ package oltp
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5"
 )
 
 // MaxBodyBytes bounds every request body; larger bodies get 413.
@@ -183,4 +186,109 @@ func NewCollection[T any](items []T, limit int, idOf func(T) int64) Collection[T
 		col.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(idOf(items[limit-1]), 10)))
 	}
 	return col
+}
+
+// listQuery builds a keyset-paged collection query from optional filters.
+// Each filter is a condition with one parameter written as '?'.
+type listQuery struct {
+	conds []string
+	args  []any
+}
+
+// Where adds a condition; '?' becomes its parameter.
+func (q *listQuery) Where(cond string, arg any) {
+	q.args = append(q.args, arg)
+	q.conds = append(q.conds, strings.Replace(cond, "?", "$"+strconv.Itoa(len(q.args)), 1))
+}
+
+// SQL completes base (a SELECT … FROM … without WHERE) with the
+// conditions, the rows after the page's cursor by idCol, in idCol order,
+// and one row more than the page holds (see NewCollection).
+func (q listQuery) SQL(base, idCol string, page Page) (string, []any) {
+	q.conds = slices.Clone(q.conds)
+	q.args = slices.Clone(q.args)
+	q.Where(idCol+" > ?", page.After)
+	args := append(q.args, page.Limit+1)
+	return base + " WHERE " + strings.Join(q.conds, " AND ") + " ORDER BY " + idCol + " LIMIT $" + strconv.Itoa(len(args)), args
+}
+
+// QueryID reads an optional positive integer query parameter (0 when
+// absent).
+func QueryID(c *gin.Context, name string) (int64, error) {
+	s, ok := c.GetQuery(name)
+	if !ok {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, BadRequest(name + " must be a positive integer")
+	}
+	return id, nil
+}
+
+// QueryEnum reads an optional query parameter that must be one of allowed
+// ("" when absent).
+func QueryEnum(c *gin.Context, name string, allowed []string) (string, error) {
+	s, ok := c.GetQuery(name)
+	if !ok {
+		return "", nil
+	}
+	if !slices.Contains(allowed, s) {
+		return "", BadRequest(fmt.Sprintf("%s must be one of %s", name, strings.Join(allowed, ", ")))
+	}
+	return s, nil
+}
+
+// ListSpec describes a collection endpoint: its query and its filters.
+type ListSpec struct {
+	What  string // for errors, e.g. "invoices"
+	Base  string // SELECT … FROM … without WHERE
+	Alias string // qualifies filter columns and the id, e.g. "i."
+	// IDs are optional positive-integer filters: query parameter and
+	// column share the name.
+	IDs []string
+	// Enum, when set, is an optional filter on the enum column of that
+	// name (of type EnumType), whose values must be one of EnumValues.
+	Enum, EnumType string
+	EnumValues     []string
+}
+
+// ListRows serves a collection: it reads the page and the filters of
+// spec from the query string (400 on a bad one), runs the query in the
+// request's transaction (row-level security applies) and pages the rows
+// by id.
+func ListRows[T any](ctx context.Context, call *Call, spec ListSpec, scan func(pgx.Row) (T, error), idOf func(T) int64) (Collection[T], error) {
+	page, err := ParsePage(call.Gin)
+	if err != nil {
+		return Collection[T]{}, err
+	}
+	var q listQuery
+	for _, name := range spec.IDs {
+		id, err := QueryID(call.Gin, name)
+		if err != nil {
+			return Collection[T]{}, err
+		}
+		if id != 0 {
+			q.Where(spec.Alias+name+" = ?", id)
+		}
+	}
+	if spec.Enum != "" {
+		v, err := QueryEnum(call.Gin, spec.Enum, spec.EnumValues)
+		if err != nil {
+			return Collection[T]{}, err
+		}
+		if v != "" {
+			q.Where(spec.Alias+spec.Enum+" = ?::"+spec.EnumType, v)
+		}
+	}
+	sql, args := q.SQL(spec.Base, spec.Alias+"id", page)
+	rows, err := call.Tx.Query(ctx, sql, args...)
+	if err != nil {
+		return Collection[T]{}, fmt.Errorf("list %s: %w", spec.What, err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+	if err != nil {
+		return Collection[T]{}, fmt.Errorf("list %s: %w", spec.What, err)
+	}
+	return NewCollection(items, page.Limit, idOf), nil
 }

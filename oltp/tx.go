@@ -150,20 +150,27 @@ func batchable(args []any) bool {
 	return true
 }
 
-func (t *requestTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	var br pgx.BatchResults
-	var err error
+// start sends sql pipelined with BEGIN when nothing has been sent yet and
+// returns the batch positioned at its result; otherwise, or when the
+// statement must go on its own (errNotBegun), it returns the begun
+// transaction to send it on.
+func (t *requestTx) start(ctx context.Context, sql string, args []any) (pgx.BatchResults, pgx.Tx, error) {
 	if t.tx == nil && batchable(args) {
-		br, err = t.pipelined(ctx, sql, args)
+		br, err := t.pipelined(ctx, sql, args)
+		if err == nil || !errors.Is(err, errNotBegun) {
+			return br, nil, err
+		}
 	}
-	if br == nil {
-		if err != nil && !errors.Is(err, errNotBegun) {
-			return pgconn.CommandTag{}, err
-		}
-		tx, err := t.begun(ctx)
-		if err != nil {
-			return pgconn.CommandTag{}, err
-		}
+	tx, err := t.begun(ctx)
+	return nil, tx, err
+}
+
+func (t *requestTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	br, tx, err := t.start(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	if tx != nil {
 		return tx.Exec(ctx, sql, args...)
 	}
 	tag, err := br.Exec()
@@ -174,19 +181,11 @@ func (t *requestTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.C
 }
 
 func (t *requestTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	var br pgx.BatchResults
-	var err error
-	if t.tx == nil && batchable(args) {
-		br, err = t.pipelined(ctx, sql, args)
+	br, tx, err := t.start(ctx, sql, args)
+	if err != nil {
+		return errRows{err}, err
 	}
-	if br == nil {
-		if err != nil && !errors.Is(err, errNotBegun) {
-			return errRows{err}, err
-		}
-		tx, err := t.begun(ctx)
-		if err != nil {
-			return errRows{err}, err
-		}
+	if tx != nil {
 		return tx.Query(ctx, sql, args...)
 	}
 	rows, err := br.Query()

@@ -42,6 +42,8 @@ func Register(api *oltp.API) {
 		Roles: chargeReaders, Response: oltp.Collection[Charge]{}}, listCharges)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/settlements", Summary: "Draft a chauffeur settlement",
 		Roles: settlementRoles, Request: SettlementRequest{}, Response: Settlement{}, Status: http.StatusCreated, Versioned: true}, createSettlement)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/settlements", Summary: "List settlements without their lines (?branch_id=, ?chauffeur_id=, ?status=)",
+		Roles: settlementRoles, Response: oltp.Collection[SettlementSummary]{}}, listSettlements)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/settlements/:id", Summary: "Read a settlement",
 		Roles: settlementRoles, Response: Settlement{}, Versioned: true}, getSettlement)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/settlements/:id/approve", Summary: "Approve a settlement",

@@ -114,6 +114,33 @@ func settleAndApprove(t *testing.T, f *fleet, ride int64) {
 	if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || len(lines) != 4 || !strings.HasPrefix(lines[0], "settlement_id,") {
 		t.Errorf("CSV export: %d %q %s", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
+	// The list: the approved settlement, without lines; filters and bad input.
+	list := func(query string) (int, oltp.Collection[chauffeur.SettlementSummary]) {
+		res := f.Do(t, "finance", "GET", "/v1/settlements"+query, nil)
+		var col oltp.Collection[chauffeur.SettlementSummary]
+		if res.Status == http.StatusOK {
+			res.JSON(t, &col)
+			if strings.Contains(string(res.Body), `"lines"`) {
+				t.Errorf("settlement list carries lines: %s", res.Body)
+			}
+		}
+		return res.Status, col
+	}
+	if st, col := list(fmt.Sprintf("?chauffeur_id=%d&status=approved", f.Chauffeur)); st != 200 || len(col.Items) != 1 ||
+		col.Items[0].ID != s.ID || col.Items[0].TotalAmount != "68.00" || col.Items[0].ApprovedAt == nil {
+		t.Errorf("approved settlements: %d %+v", st, col)
+	}
+	if _, col := list("?status=draft"); len(col.Items) != 0 {
+		t.Errorf("draft settlements: %+v", col.Items)
+	}
+	for _, q := range []string{"?status=open", "?chauffeur_id=one"} {
+		if st, _ := list(q); st != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", q, st)
+		}
+	}
+	if res := f.Do(t, "dispatcher", "GET", "/v1/settlements", nil); res.Status != http.StatusForbidden {
+		t.Errorf("dispatcher lists settlements: %d", res.Status)
+	}
 }
 
 // TestCancelRide: cancel needs If-Match; a stale one is 412; a cancelled

@@ -18,21 +18,27 @@ import (
 	"github.com/carcarehub/cch/oltp"
 )
 
+// SettlementSummary is a settlement without its lines: a settlement in a
+// list (finance and managers only).
+type SettlementSummary struct {
+	ID                int64       `json:"id"`
+	BranchID          int64       `json:"branch_id"`
+	ChauffeurID       int64       `json:"chauffeur_id"`
+	PeriodStart       time.Time   `json:"period_start"`
+	PeriodEnd         time.Time   `json:"period_end"`
+	Status            string      `json:"status"`
+	TotalAmount       json.Number `json:"total_amount" doc:"decimal"`
+	ApprovedAt        *time.Time  `json:"approved_at"`
+	ApprovedByStaffID *int64      `json:"approved_by_staff_id"`
+	Version           int32       `json:"version"`
+	CreatedAt         time.Time   `json:"created_at"`
+}
+
 // Settlement is the API view of chauffeur.settlement with its lines
 // (finance and managers only).
 type Settlement struct {
-	ID                int64            `json:"id"`
-	BranchID          int64            `json:"branch_id"`
-	ChauffeurID       int64            `json:"chauffeur_id"`
-	PeriodStart       time.Time        `json:"period_start"`
-	PeriodEnd         time.Time        `json:"period_end"`
-	Status            string           `json:"status"`
-	TotalAmount       json.Number      `json:"total_amount" doc:"decimal"`
-	ApprovedAt        *time.Time       `json:"approved_at"`
-	ApprovedByStaffID *int64           `json:"approved_by_staff_id"`
-	Lines             []SettlementLine `json:"lines"`
-	Version           int32            `json:"version"`
-	CreatedAt         time.Time        `json:"created_at"`
+	SettlementSummary
+	Lines []SettlementLine `json:"lines"`
 }
 
 // SettlementLine is what a settlement pays for one component of one ride.
@@ -137,21 +143,30 @@ func createSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error)
 	return res, err
 }
 
+const selectSettlements = `SELECT id, branch_id, chauffeur_id, lower(period), upper(period), status::text, total_amount::text,
+	approved_at, approved_by_staff_id, version, created_at FROM chauffeur.settlement`
+
+func scanSettlement(row pgx.Row) (SettlementSummary, error) {
+	var s SettlementSummary
+	err := row.Scan(&s.ID, &s.BranchID, &s.ChauffeurID, &s.PeriodStart, &s.PeriodEnd, &s.Status,
+		&s.TotalAmount, &s.ApprovedAt, &s.ApprovedByStaffID, &s.Version, &s.CreatedAt)
+	s.PeriodStart, s.PeriodEnd, s.CreatedAt, s.ApprovedAt = s.PeriodStart.UTC(), s.PeriodEnd.UTC(), s.CreatedAt.UTC(), utcPtr(s.ApprovedAt)
+	return s, err
+}
+
 func loadSettlement(ctx context.Context, tx pgx.Tx, id int64, lock bool) (Settlement, error) {
-	q := `SELECT id, branch_id, chauffeur_id, lower(period), upper(period), status::text, total_amount::text,
-		approved_at, approved_by_staff_id, version, created_at FROM chauffeur.settlement WHERE id = $1`
+	q := selectSettlements + ` WHERE id = $1`
 	if lock {
 		q += " FOR UPDATE"
 	}
 	var s Settlement
-	err := tx.QueryRow(ctx, q, id).Scan(&s.ID, &s.BranchID, &s.ChauffeurID, &s.PeriodStart, &s.PeriodEnd, &s.Status,
-		&s.TotalAmount, &s.ApprovedAt, &s.ApprovedByStaffID, &s.Version, &s.CreatedAt)
+	var err error
+	s.SettlementSummary, err = scanSettlement(tx.QueryRow(ctx, q, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, oltp.NotFound("settlement " + strconv.FormatInt(id, 10) + " does not exist")
 	} else if err != nil {
 		return s, fmt.Errorf("load settlement %d: %w", id, err)
 	}
-	s.PeriodStart, s.PeriodEnd, s.CreatedAt, s.ApprovedAt = s.PeriodStart.UTC(), s.PeriodEnd.UTC(), s.CreatedAt.UTC(), utcPtr(s.ApprovedAt)
 	rows, err := tx.Query(ctx, `SELECT id, ride_booking_id, component::text, amount::text, ride_charge_id
 		FROM chauffeur.settlement_line WHERE settlement_id = $1 ORDER BY ride_booking_id, component`, id)
 	if err != nil {
@@ -173,6 +188,17 @@ func settlementResult(ctx context.Context, tx pgx.Tx, id int64) (oltp.Result, er
 		return oltp.Result{}, err
 	}
 	return oltp.Result{Body: s, ETag: oltp.ETag(s.ID, s.Version)}, nil
+}
+
+var settlementStatuses = []string{"draft", "approved", "paid", "reconciled"}
+
+// listSettlements pages through settlements (without their lines),
+// filtered by branch, chauffeur and status.
+func listSettlements(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	col, err := oltp.ListRows(ctx, call, oltp.ListSpec{What: "settlements", Base: selectSettlements,
+		IDs: []string{"branch_id", "chauffeur_id"}, Enum: "status", EnumType: "chauffeur.settlement_status", EnumValues: settlementStatuses},
+		scanSettlement, func(s SettlementSummary) int64 { return s.ID })
+	return oltp.Result{Body: col}, err
 }
 
 func getSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error) {

@@ -21,6 +21,8 @@ var financeRoles = []string{"finance", "manager"}
 func Register(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/invoices", Summary: "Generate a draft invoice from a repair order",
 		Roles: financeRoles, Request: InvoiceRequest{}, Response: Invoice{}, Status: http.StatusCreated}, createInvoice)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/invoices", Summary: "List invoices with their balances (?branch_id=, ?customer_id=, ?repair_order_id=, ?status=)",
+		Roles: financeRoles, Response: oltp.Collection[InvoiceSummary]{}}, listInvoices)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/invoices/:id", Summary: "Read an invoice with its balance",
 		Roles: financeRoles, Response: Invoice{}}, getInvoice)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/invoices/:id/issue", Summary: "Issue a draft invoice",
@@ -34,24 +36,9 @@ func Register(api *oltp.API) {
 // and balance. Outstanding is gross minus paid while issued, the gross
 // total while draft and zero once void.
 type Invoice struct {
-	ID            int64        `json:"id"`
-	BranchID      int64        `json:"branch_id"`
-	CustomerID    int64        `json:"customer_id"`
-	RepairOrderID *int64       `json:"repair_order_id"`
-	InvoiceNumber *int64       `json:"invoice_number"`
-	Status        string       `json:"status"`
-	Currency      string       `json:"currency"`
-	NetTotal      Decimal      `json:"net_total"`
-	TaxTotal      Decimal      `json:"tax_total"`
-	GrossTotal    Decimal      `json:"gross_total"`
-	Paid          Decimal      `json:"paid"`
-	Outstanding   Decimal      `json:"outstanding"`
-	IssuedAt      *time.Time   `json:"issued_at"`
-	DueAt         *time.Time   `json:"due_at"`
-	VoidedAt      *time.Time   `json:"voided_at"`
-	VoidReason    *string      `json:"void_reason"`
-	Lines         []Line       `json:"lines"`
-	Allocations   []Allocation `json:"allocations"`
+	InvoiceSummary
+	Lines       []Line       `json:"lines"`
+	Allocations []Allocation `json:"allocations"`
 }
 
 // Line is one invoice line. CostAmount is the cost behind it (finance and
@@ -78,20 +65,58 @@ type Allocation struct {
 	Amount    Decimal `json:"amount"`
 }
 
-const selectInvoice = `SELECT i.id, i.branch_id, i.customer_id, i.repair_order_id, i.invoice_number, i.status::text, i.currency,
+// InvoiceSummary is an invoice's header and balance: an invoice in a list
+// (GET /v1/invoices/{id} adds lines and allocations).
+type InvoiceSummary struct {
+	ID            int64      `json:"id"`
+	BranchID      int64      `json:"branch_id"`
+	CustomerID    int64      `json:"customer_id"`
+	RepairOrderID *int64     `json:"repair_order_id"`
+	InvoiceNumber *int64     `json:"invoice_number"`
+	Status        string     `json:"status"`
+	Currency      string     `json:"currency"`
+	NetTotal      Decimal    `json:"net_total"`
+	TaxTotal      Decimal    `json:"tax_total"`
+	GrossTotal    Decimal    `json:"gross_total"`
+	Paid          Decimal    `json:"paid"`
+	Outstanding   Decimal    `json:"outstanding"`
+	IssuedAt      *time.Time `json:"issued_at"`
+	DueAt         *time.Time `json:"due_at"`
+	VoidedAt      *time.Time `json:"voided_at"`
+	VoidReason    *string    `json:"void_reason"`
+}
+
+const selectInvoices = `SELECT i.id, i.branch_id, i.customer_id, i.repair_order_id, i.invoice_number, i.status::text, i.currency,
   i.net_total::text, i.tax_total::text, i.gross_total::text, p.paid::text,
   (CASE i.status WHEN 'issued' THEN i.gross_total - p.paid WHEN 'draft' THEN i.gross_total ELSE 0 END)::numeric(12,2)::text,
   i.issued_at, i.due_at, i.voided_at, i.void_reason
 FROM finance.invoice i,
-  LATERAL (SELECT coalesce(sum(a.amount), 0)::numeric(12,2) AS paid FROM finance.payment_allocation a WHERE a.invoice_id = i.id) p
-WHERE i.id = $1`
+  LATERAL (SELECT coalesce(sum(a.amount), 0)::numeric(12,2) AS paid FROM finance.payment_allocation a WHERE a.invoice_id = i.id) p`
+
+func scanInvoice(row pgx.Row) (InvoiceSummary, error) {
+	var v InvoiceSummary
+	err := row.Scan(&v.ID, &v.BranchID, &v.CustomerID, &v.RepairOrderID, &v.InvoiceNumber,
+		&v.Status, &v.Currency, &v.NetTotal, &v.TaxTotal, &v.GrossTotal, &v.Paid, &v.Outstanding,
+		&v.IssuedAt, &v.DueAt, &v.VoidedAt, &v.VoidReason)
+	return v, err
+}
+
+var invoiceStatuses = []string{"draft", "issued", "void"}
+
+// listInvoices pages through the invoices the caller may see, filtered by
+// branch, customer, repair order and status.
+func listInvoices(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	col, err := oltp.ListRows(ctx, call, oltp.ListSpec{What: "invoices", Base: selectInvoices, Alias: "i.",
+		IDs: []string{"branch_id", "customer_id", "repair_order_id"}, Enum: "status", EnumType: "finance.invoice_status", EnumValues: invoiceStatuses},
+		scanInvoice, func(v InvoiceSummary) int64 { return v.ID })
+	return oltp.Result{Body: col}, err
+}
 
 // loadInvoice reads an invoice with its lines and allocations.
 func loadInvoice(ctx context.Context, tx pgx.Tx, id int64) (Invoice, error) {
 	var v Invoice
-	err := tx.QueryRow(ctx, selectInvoice, id).Scan(&v.ID, &v.BranchID, &v.CustomerID, &v.RepairOrderID, &v.InvoiceNumber,
-		&v.Status, &v.Currency, &v.NetTotal, &v.TaxTotal, &v.GrossTotal, &v.Paid, &v.Outstanding,
-		&v.IssuedAt, &v.DueAt, &v.VoidedAt, &v.VoidReason)
+	var err error
+	v.InvoiceSummary, err = scanInvoice(tx.QueryRow(ctx, selectInvoices+` WHERE i.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, oltp.NotFound("invoice " + strconv.FormatInt(id, 10) + " does not exist")
 	} else if err != nil {
@@ -124,9 +149,9 @@ func loadLines(ctx context.Context, tx pgx.Tx, invoiceID int64) ([]Line, error) 
 }
 
 // loadAllocations reads allocations matching where (a constant predicate
-// on payment_id or invoice_id with one parameter).
-func loadAllocations(ctx context.Context, tx pgx.Tx, where string, id int64) ([]Allocation, error) {
-	rows, err := tx.Query(ctx, `SELECT payment_id, invoice_id, amount::text FROM finance.payment_allocation WHERE `+where+` ORDER BY id`, id)
+// on payment_id or invoice_id with one parameter, arg).
+func loadAllocations(ctx context.Context, tx pgx.Tx, where string, arg any) ([]Allocation, error) {
+	rows, err := tx.Query(ctx, `SELECT payment_id, invoice_id, amount::text FROM finance.payment_allocation WHERE `+where+` ORDER BY id`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("read allocations: %w", err)
 	}

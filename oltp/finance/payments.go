@@ -18,6 +18,8 @@ import (
 func registerPayments(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/payments", Summary: "Record a payment and allocate it to invoices",
 		Roles: financeRoles, Request: PaymentRequest{}, Response: Payment{}, Status: http.StatusCreated}, createPayment)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/payments", Summary: "List payments with their allocations (?branch_id=, ?customer_id=, ?method=)",
+		Roles: financeRoles, Response: oltp.Collection[Payment]{}}, listPayments)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/payments/:id", Summary: "Read a payment with its allocations",
 		Roles: financeRoles, Response: Payment{}}, getPayment)
 }
@@ -141,19 +143,55 @@ func getPayment(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	return oltp.Result{Body: p}, nil
 }
 
-func loadPayment(ctx context.Context, tx pgx.Tx, id int64) (Payment, error) {
+const selectPayments = `SELECT p.id, p.branch_id, p.customer_id, p.method::text, p.amount::text,
+	  (p.amount - coalesce((SELECT sum(a.amount) FROM finance.payment_allocation a WHERE a.payment_id = p.id), 0))::numeric(12,2)::text,
+	  p.received_at, p.reference
+	FROM finance.payment p`
+
+func scanPayment(row pgx.Row) (Payment, error) {
 	var p Payment
-	err := tx.QueryRow(ctx, `SELECT p.id, p.branch_id, p.customer_id, p.method::text, p.amount::text,
-		  (p.amount - coalesce((SELECT sum(a.amount) FROM finance.payment_allocation a WHERE a.payment_id = p.id), 0))::numeric(12,2)::text,
-		  p.received_at, p.reference
-		FROM finance.payment p WHERE p.id = $1`, id).Scan(&p.ID, &p.BranchID, &p.CustomerID, &p.Method, &p.Amount,
-		&p.Unallocated, &p.ReceivedAt, &p.Reference)
+	err := row.Scan(&p.ID, &p.BranchID, &p.CustomerID, &p.Method, &p.Amount, &p.Unallocated, &p.ReceivedAt, &p.Reference)
+	p.ReceivedAt = p.ReceivedAt.UTC()
+	return p, err
+}
+
+func loadPayment(ctx context.Context, tx pgx.Tx, id int64) (Payment, error) {
+	p, err := scanPayment(tx.QueryRow(ctx, selectPayments+` WHERE p.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, oltp.NotFound("payment " + strconv.FormatInt(id, 10) + " does not exist")
 	} else if err != nil {
 		return p, fmt.Errorf("read payment: %w", err)
 	}
-	p.ReceivedAt = p.ReceivedAt.UTC()
 	p.Allocations, err = loadAllocations(ctx, tx, `payment_id = $1`, id)
 	return p, err
+}
+
+var paymentMethods = []string{"card", "cash", "bank_transfer", "account", "voucher"}
+
+// listPayments pages through the payments the caller may see, filtered by
+// branch, customer and method, each with its allocations (read for the
+// whole page in one query).
+func listPayments(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	col, err := oltp.ListRows(ctx, call, oltp.ListSpec{What: "payments", Base: selectPayments, Alias: "p.",
+		IDs: []string{"branch_id", "customer_id"}, Enum: "method", EnumType: "finance.payment_method", EnumValues: paymentMethods},
+		scanPayment, func(p Payment) int64 { return p.ID })
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	ids := make([]int64, len(col.Items))
+	byID := make(map[int64]*Payment, len(col.Items))
+	for i := range col.Items {
+		ids[i] = col.Items[i].ID
+		byID[ids[i]] = &col.Items[i]
+		col.Items[i].Allocations = []Allocation{}
+	}
+	allocs, err := loadAllocations(ctx, call.Tx, `payment_id = ANY($1)`, ids)
+	if err != nil {
+		return oltp.Result{}, err
+	}
+	for _, a := range allocs {
+		p := byID[a.PaymentID]
+		p.Allocations = append(p.Allocations, a)
+	}
+	return oltp.Result{Body: col}, nil
 }

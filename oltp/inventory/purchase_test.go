@@ -115,3 +115,51 @@ func TestReorderSuggestions(t *testing.T) {
 		t.Errorf("suggestion = %+v", got)
 	}
 }
+
+func TestListPurchaseOrders(t *testing.T) {
+	e := newStockEnv(t)
+	oil, pads := e.parts["OIL-5W30"], e.parts["PAD-FRONT"]
+	sup := e.scalar(t, `INSERT INTO inventory.supplier (organisation_id, name) VALUES ($1, 'Parts Co') RETURNING id`, e.Fix.Org)
+	var ids []int64
+	for _, lines := range [][]map[string]any{
+		{{"part_id": oil, "quantity": "10", "unit_cost": "7.25"}, {"part_id": pads, "quantity": 4, "unit_cost": "22.10"}},
+		{{"part_id": pads, "quantity": 1, "unit_cost": "22.10"}},
+		{{"part_id": oil, "quantity": 2, "unit_cost": "7.00"}},
+	} {
+		res := e.Do(t, "manager", "POST", "/v1/purchase-orders", map[string]any{"branch_id": e.Fix.Branch, "supplier_id": sup, "lines": lines})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("create: %d %s", res.Status, res.Body)
+		}
+		var po inventory.PurchaseOrder
+		res.JSON(t, &po)
+		ids = append(ids, po.ID)
+		if len(ids) == 2 {
+			if res := e.Do(t, "manager", "POST", path("/v1/purchase-orders/%d/send", po.ID), nil, "If-Match", res.Header.Get("ETag")); res.Status != http.StatusOK {
+				t.Fatalf("send: %d %s", res.Status, res.Body)
+			}
+		}
+	}
+	list := func(role, query string) oltp.Collection[inventory.PurchaseOrder] {
+		t.Helper()
+		res := e.Do(t, role, "GET", "/v1/purchase-orders"+query, nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("GET /v1/purchase-orders%s as %s: %d %s", query, role, res.Status, res.Body)
+		}
+		var col oltp.Collection[inventory.PurchaseOrder]
+		res.JSON(t, &col)
+		return col
+	}
+	col := list("finance", path("?supplier_id=%d&limit=2", sup))
+	if len(col.Items) != 2 || col.Items[0].ID != ids[0] || len(col.Items[0].Lines) != 2 || col.Items[0].Lines[1].UnitCost != "22.10" ||
+		len(col.Items[1].Lines) != 1 || col.NextCursor == "" {
+		t.Fatalf("first page: %+v", col)
+	}
+	if col := list("manager", "?cursor="+col.NextCursor); len(col.Items) != 1 || col.Items[0].ID != ids[2] || col.NextCursor != "" {
+		t.Errorf("second page: %+v", col)
+	}
+	if col := list("manager", path("?status=sent&branch_id=%d", e.Fix.Branch)); len(col.Items) != 1 || col.Items[0].ID != ids[1] {
+		t.Errorf("sent orders: %+v", col)
+	}
+	wantProblem(t, e.Do(t, "manager", "GET", "/v1/purchase-orders?status=lost", nil), http.StatusBadRequest, "bad-request")
+	wantProblem(t, e.Do(t, "receptionist", "GET", "/v1/purchase-orders", nil), http.StatusForbidden, "forbidden")
+}

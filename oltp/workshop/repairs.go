@@ -75,6 +75,8 @@ var roTransitions = map[string][]string{
 }
 
 func registerRepairs(api *oltp.API) {
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/repair-orders", Summary: "List repair orders (?branch_id=, ?customer_id=, ?vehicle_id=, ?status=)",
+		Roles: workshopStaff, Response: oltp.Collection[RepairOrder]{}}, listRepairOrders)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/repair-orders/:id", Summary: "Read a repair order with jobs and lines",
 		Roles: workshopStaff, Response: RepairOrderDetail{}, Versioned: true}, getRepairOrder)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/repair-orders/:id/status", Summary: "Move a repair order to another status",
@@ -90,18 +92,37 @@ type StatusRequest struct {
 	Status string `json:"status"`
 }
 
+const selectRepairOrder = `SELECT id, branch_id, customer_id, vehicle_id, booking_id, status::text, opened_at, version FROM workshop.repair_order`
+
+func scanRepairOrder(row pgx.Row) (RepairOrder, error) {
+	var ro RepairOrder
+	err := row.Scan(&ro.ID, &ro.BranchID, &ro.CustomerID, &ro.VehicleID, &ro.BookingID, &ro.Status, &ro.OpenedAt, &ro.Version)
+	ro.OpenedAt = ro.OpenedAt.UTC()
+	return ro, err
+}
+
 func loadRepairOrder(ctx context.Context, tx pgx.Tx, id int64, lock bool) (RepairOrder, error) {
-	q := `SELECT id, branch_id, customer_id, vehicle_id, booking_id, status::text, opened_at, version FROM workshop.repair_order WHERE id = $1`
+	q := selectRepairOrder + ` WHERE id = $1`
 	if lock {
 		q += " FOR UPDATE"
 	}
-	var ro RepairOrder
-	err := tx.QueryRow(ctx, q, id).Scan(&ro.ID, &ro.BranchID, &ro.CustomerID, &ro.VehicleID, &ro.BookingID, &ro.Status, &ro.OpenedAt, &ro.Version)
+	ro, err := scanRepairOrder(tx.QueryRow(ctx, q, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ro, oltp.NotFound("repair order " + strconv.FormatInt(id, 10) + " does not exist")
 	}
-	ro.OpenedAt = ro.OpenedAt.UTC()
 	return ro, err
+}
+
+var roStatuses = []string{"estimate", "authorised", "in_progress", "awaiting_parts", "ready", "invoiced", "closed", "cancelled"}
+
+// listRepairOrders pages through the repair orders the caller may see
+// (row-level security limits them to the caller's branches), filtered by
+// branch, customer, vehicle and status.
+func listRepairOrders(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	col, err := oltp.ListRows(ctx, call, oltp.ListSpec{What: "repair orders", Base: selectRepairOrder,
+		IDs: []string{"branch_id", "customer_id", "vehicle_id"}, Enum: "status", EnumType: "workshop.repair_order_status", EnumValues: roStatuses},
+		scanRepairOrder, func(ro RepairOrder) int64 { return ro.ID })
+	return oltp.Result{Body: col}, err
 }
 
 func getRepairOrder(ctx context.Context, call *oltp.Call) (oltp.Result, error) {

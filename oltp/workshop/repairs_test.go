@@ -140,3 +140,40 @@ func TestPartLinesIssueStock(t *testing.T) {
 		t.Errorf("ledger unit cost = %q, want 4.20 (filled by the database)", cost)
 	}
 }
+
+func TestListRepairOrders(t *testing.T) {
+	e := oltptest.New(t, workshop.Register)
+	d := openRepairOrder(t, e)
+	list := func(role, query string) (int, oltp.Collection[workshop.RepairOrder]) {
+		t.Helper()
+		res := e.Do(t, role, "GET", "/v1/repair-orders"+query, nil)
+		var col oltp.Collection[workshop.RepairOrder]
+		if res.Status == http.StatusOK {
+			res.JSON(t, &col)
+		}
+		return res.Status, col
+	}
+	for _, role := range []string{"receptionist", "technician", "manager", "finance"} {
+		st, col := list(role, fmt.Sprintf("?branch_id=%d&customer_id=%d&vehicle_id=%d&status=%s", e.Fix.Branch, e.Fix.Customer, e.Fix.Vehicle, d.Status))
+		if st != http.StatusOK || len(col.Items) != 1 || col.Items[0].ID != d.ID || col.Items[0].BookingID == nil {
+			t.Errorf("%s: %d %+v", role, st, col)
+		}
+	}
+	if _, col := list("manager", "?status=closed"); len(col.Items) != 0 {
+		t.Errorf("closed repair orders: %+v", col.Items)
+	}
+	if _, col := list("manager", fmt.Sprintf("?cursor=%s", oltp.NewCollection([]workshop.RepairOrder{d.RepairOrder, d.RepairOrder}, 1,
+		func(ro workshop.RepairOrder) int64 { return ro.ID }).NextCursor)); len(col.Items) != 0 {
+		t.Errorf("page after the only repair order: %+v", col.Items)
+	}
+	for _, q := range []string{"?status=done", "?branch_id=x", "?vehicle_id=0", "?limit=201"} {
+		if st, _ := list("manager", q); st != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", q, st)
+		}
+	}
+	for _, role := range []string{"dispatcher", "chauffeur"} {
+		if st, _ := list(role, ""); st != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", role, st)
+		}
+	}
+}
