@@ -176,11 +176,18 @@ func scoreRow(method string, cutoff time.Time, y []float64, pred []bool, model s
 }
 
 // visitHistories reads every customer's visit days before To, once per
-// memo (WithMemo) for the same organisation, branches and To.
+// memo (WithMemo) for the same organisation, branches and To: from the
+// resident copy when there is one (resident.go), else from the mart.
 func visitHistories(ctx context.Context, q Querier, p Params) (*histories, error) {
+	read := func() (*histories, error) {
+		if h, ok := residentHistories(q, p); ok {
+			return h, nil
+		}
+		return readHistories(ctx, q, p)
+	}
 	m, _ := ctx.Value(memoKey{}).(*memo)
 	if m == nil {
-		return readHistories(ctx, q, p)
+		return read()
 	}
 	key := fmt.Sprint(p.OrganisationID, p.BranchIDs, p.To.Unix())
 	m.mu.Lock()
@@ -190,7 +197,7 @@ func visitHistories(ctx context.Context, q Querier, p Params) (*histories, error
 		m.entries[key] = e
 	}
 	m.mu.Unlock()
-	e.once.Do(func() { e.h, e.err = readHistories(ctx, q, p) })
+	e.once.Do(func() { e.h, e.err = read() })
 	return e.h, e.err
 }
 

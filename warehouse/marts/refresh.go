@@ -423,6 +423,7 @@ func (r *Refresher) Ready() <-chan struct{} { return r.ready }
 // views, brings every mart up to date, then refreshes on Notify until ctx
 // ends. A failed refresh is retried with backoff; its changes stay pending.
 func (r *Refresher) Run(ctx context.Context, snapshot <-chan struct{}) error {
+	defer residents.Delete(r.cfg.DB)
 	select {
 	case <-snapshot:
 	case <-ctx.Done():
@@ -549,12 +550,21 @@ func (r *Refresher) refreshOnce(ctx context.Context, ds []martDef, force map[str
 		lsn, err = readPosition(ctx, conn)
 		return err
 	})
+	// The resident visit histories are reloaded with customer_visits, in
+	// its refresh transaction (see resident.go).
+	var res *residentSet
+	reload := r.residentDB() == nil || slices.Contains(names, residentMart)
 	if err == nil && len(names) > 0 {
 		err = rebuild(ctx, conn, ds, names, lsn)
+		if err == nil && reload {
+			res, err = loadResident(ctx, conn)
+		}
 		if err == nil {
 			_, err = conn.ExecContext(ctx, "COMMIT")
 			inTx = err != nil
 		}
+	} else if err == nil && reload {
+		res, err = loadResident(ctx, conn)
 	}
 	if err != nil {
 		if inTx {
@@ -567,6 +577,9 @@ func (r *Refresher) refreshOnce(ctx context.Context, ds []martDef, force map[str
 		}
 		r.mu.Unlock()
 		return err
+	}
+	if res != nil {
+		residents.Store(r.cfg.DB, res)
 	}
 	if lsn > r.lsn.Load() {
 		r.lsn.Store(lsn)

@@ -1,0 +1,119 @@
+package marts
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Resident visit histories.
+//
+// The customer analytics (churn_risk, rfm, rfm_segments, churn_model) all
+// start from every customer's visit days, mart.customer_visits. A running
+// Refresher keeps them in memory as well, reloaded inside the refresh
+// transaction that rebuilds customer_visits and published with that
+// refresh's position — materialised like the mart tables, only in memory
+// (a few MiB for 24 months of a 4-branch group). An analytic run on the
+// refresher's *sql.DB for all branches reads them from there (cut at its
+// `to`) instead of scanning the table; any other scope or Querier (a
+// branch-scoped caller, an analyst's transaction, marts.Install without a
+// Refresher) reads the table. Both paths give the same histories, which
+// the tests check.
+
+// residentMart is the mart the resident histories are a copy of.
+const residentMart = "customer_visits"
+
+// residents maps a Refresher's *sql.DB to its *residentSet.
+var residents sync.Map
+
+// residentSet is every organisation's visit histories, without a `to`
+// bound.
+type residentSet struct {
+	byOrg map[int64]*histories
+}
+
+// loadResident reads every organisation's visit histories on conn (inside
+// the refresh transaction, so it sees the customer_visits just rebuilt).
+func loadResident(ctx context.Context, conn *sql.Conn) (*residentSet, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT organisation_id FROM mart.customer_visits ORDER BY 1")
+	if err != nil {
+		return nil, fmt.Errorf("resident histories: %w", err)
+	}
+	var orgs []int64
+	for rows.Next() {
+		var org int64
+		if err := rows.Scan(&org); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("resident histories: %w", err)
+		}
+		orgs = append(orgs, org)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("resident histories: %w", err)
+	}
+	set := &residentSet{byOrg: make(map[int64]*histories, len(orgs))}
+	unbounded := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	for _, org := range orgs {
+		h, err := readHistories(ctx, conn, Params{OrganisationID: org, To: unbounded, BranchIDs: []int64{}})
+		if err != nil {
+			return nil, err
+		}
+		set.byOrg[org] = h
+	}
+	return set, nil
+}
+
+// Resident reports whether the refresher holds the visit histories in
+// memory (after its first refresh).
+func (r *Refresher) Resident() bool { return r.residentDB() != nil }
+
+// residentDB returns the set published for the refresher's database, or
+// nil before the first load.
+func (r *Refresher) residentDB() *residentSet {
+	v, _ := residents.Load(r.cfg.DB)
+	set, _ := v.(*residentSet)
+	return set
+}
+
+// residentHistories returns the histories p asks for from the resident
+// copy, when q is a Refresher's database, p covers all branches and the
+// copy has been loaded.
+func residentHistories(q Querier, p Params) (*histories, bool) {
+	db, ok := q.(*sql.DB)
+	if !ok || len(p.BranchIDs) != 0 {
+		return nil, false
+	}
+	v, ok := residents.Load(db)
+	if !ok {
+		return nil, false
+	}
+	h := v.(*residentSet).byOrg[p.OrganisationID]
+	if h == nil {
+		return &histories{start: []int32{0}}, true // no visits at all
+	}
+	// day < $to as the query compares them: DuckDB casts the bound
+	// timestamp to the DATE of the column, so a time of day is dropped.
+	return h.before(epochDay(p.To)), true
+}
+
+// before returns the visits before day cut; customers without one are
+// left out, as the query leaves them out.
+func (h *histories) before(cut int32) *histories {
+	out := &histories{ids: make([]int64, 0, len(h.ids)), start: make([]int32, 0, len(h.ids)+1),
+		days: make([]int32, 0, len(h.days)), revenue: make([]float64, 0, len(h.revenue))}
+	for i, id := range h.ids {
+		days, revs := h.visits(int32(i))
+		k, _ := slices.BinarySearch(days, cut)
+		if k == 0 {
+			continue
+		}
+		out.ids, out.start = append(out.ids, id), append(out.start, int32(len(out.days)))
+		out.days, out.revenue = append(out.days, days[:k]...), append(out.revenue, revs[:k]...)
+	}
+	out.start = append(out.start, int32(len(out.days)))
+	return out
+}
