@@ -205,7 +205,9 @@ func (c *tokenCache) put(id int64, hash []byte, p Principal, expires time.Time) 
 func (a *API) serve(c *gin.Context, r Route, readOnly bool, h HandlerFunc) {
 	p := c.MustGet(principalKey).(Principal)
 	if len(r.Roles) > 0 && !slices.Contains(r.Roles, p.Role) {
-		WriteError(c, Forbidden(fmt.Sprintf("the %s role may not %s", p.Role, strings.ToLower(r.Summary))))
+		// The summary without its note on query parameters, "(?status=)".
+		what, _, _ := strings.Cut(r.Summary, " (?")
+		WriteError(c, Forbidden(fmt.Sprintf("the %s role may not %s", p.Role, strings.ToLower(what))))
 		return
 	}
 	call := &Call{Gin: c, P: p}
