@@ -48,6 +48,10 @@ func Register(api *oltp.API) {
 		Roles: settlementRoles, Response: Settlement{}, Versioned: true}, getSettlement)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/settlements/:id/approve", Summary: "Approve a settlement",
 		Roles: settlementRoles, Response: Settlement{}, Versioned: true}, approveSettlement)
+	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/settlements/:id/pay", Summary: "Record the payment of an approved settlement",
+		Roles: settlementRoles, Request: PayRequest{}, Response: Settlement{}, Versioned: true}, paySettlement)
+	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/settlements/:id/reconcile", Summary: "Mark a paid settlement reconciled",
+		Roles: settlementRoles, Response: Settlement{}, Versioned: true}, reconcileSettlement)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/settlements/:id/export", Summary: "Export a settlement's lines as CSV rows",
 		Roles: settlementRoles, Response: Export{}}, exportSettlement)
 }

@@ -141,6 +141,41 @@ func settleAndApprove(t *testing.T, f *fleet, ride int64) {
 	if res := f.Do(t, "dispatcher", "GET", "/v1/settlements", nil); res.Status != http.StatusForbidden {
 		t.Errorf("dispatcher lists settlements: %d", res.Status)
 	}
+	// Approved → paid (with the transfer's reference) → reconciled; each
+	// needs the current ETag, and nothing skips a step.
+	res = f.Do(t, "finance", "GET", fmt.Sprintf("/v1/settlements/%d", s.ID), nil)
+	etag = res.Header.Get("ETag")
+	pay := fmt.Sprintf("/v1/settlements/%d/pay", s.ID)
+	reconcile := fmt.Sprintf("/v1/settlements/%d/reconcile", s.ID)
+	if res := f.Do(t, "finance", "POST", reconcile, nil, "If-Match", etag); res.Status != http.StatusConflict {
+		t.Errorf("reconcile an unpaid settlement: %d %s", res.Status, res.Body)
+	}
+	for _, bad := range []map[string]any{{}, {"payment_reference": "  "}, {"payment_reference": strings.Repeat("x", 101)}, {"payment_reference": "BACS 1", "amount": 1}} {
+		if res := f.Do(t, "finance", "POST", pay, bad, "If-Match", etag); res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusBadRequest {
+			t.Errorf("pay with %v: %d %s", bad, res.Status, res.Body)
+		}
+	}
+	if res := f.Do(t, "dispatcher", "POST", pay, map[string]any{"payment_reference": "BACS 1"}, "If-Match", etag); res.Status != http.StatusForbidden {
+		t.Errorf("dispatcher pays: %d", res.Status)
+	}
+	res = f.Do(t, "finance", "POST", pay, map[string]any{"payment_reference": "BACS 1"}, "If-Match", etag)
+	var paid chauffeur.Settlement
+	res.JSON(t, &paid)
+	if res.Status != http.StatusOK || paid.Status != "paid" || paid.PaidAt == nil || paid.PaymentReference == nil || *paid.PaymentReference != "BACS 1" {
+		t.Fatalf("pay: %d %s", res.Status, res.Body)
+	}
+	if res := f.Do(t, "finance", "POST", pay, map[string]any{"payment_reference": "BACS 2"}, "If-Match", etag); res.Status != http.StatusPreconditionFailed {
+		t.Errorf("pay with a stale ETag: %d", res.Status)
+	}
+	res = f.Do(t, "manager", "POST", reconcile, nil, "If-Match", res.Header.Get("ETag"))
+	var done chauffeur.Settlement
+	res.JSON(t, &done)
+	if res.Status != http.StatusOK || done.Status != "reconciled" || done.ReconciledAt == nil {
+		t.Fatalf("reconcile: %d %s", res.Status, res.Body)
+	}
+	if res := f.Do(t, "finance", "POST", pay, map[string]any{"payment_reference": "again"}, "If-Match", oltp.ETag(done.ID, done.Version)); res.Status != http.StatusConflict {
+		t.Errorf("pay a reconciled settlement: %d", res.Status)
+	}
 }
 
 // TestCancelRide: cancel needs If-Match; a stale one is 412; a cancelled

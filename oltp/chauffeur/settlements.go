@@ -30,6 +30,9 @@ type SettlementSummary struct {
 	TotalAmount       json.Number `json:"total_amount" doc:"decimal"`
 	ApprovedAt        *time.Time  `json:"approved_at"`
 	ApprovedByStaffID *int64      `json:"approved_by_staff_id"`
+	PaidAt            *time.Time  `json:"paid_at"`
+	PaymentReference  *string     `json:"payment_reference"`
+	ReconciledAt      *time.Time  `json:"reconciled_at"`
 	Version           int32       `json:"version"`
 	CreatedAt         time.Time   `json:"created_at"`
 }
@@ -144,13 +147,14 @@ func createSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error)
 }
 
 const selectSettlements = `SELECT id, branch_id, chauffeur_id, lower(period), upper(period), status::text, total_amount::text,
-	approved_at, approved_by_staff_id, version, created_at FROM chauffeur.settlement`
+	approved_at, approved_by_staff_id, paid_at, payment_reference, reconciled_at, version, created_at FROM chauffeur.settlement`
 
 func scanSettlement(row pgx.Row) (SettlementSummary, error) {
 	var s SettlementSummary
 	err := row.Scan(&s.ID, &s.BranchID, &s.ChauffeurID, &s.PeriodStart, &s.PeriodEnd, &s.Status,
-		&s.TotalAmount, &s.ApprovedAt, &s.ApprovedByStaffID, &s.Version, &s.CreatedAt)
+		&s.TotalAmount, &s.ApprovedAt, &s.ApprovedByStaffID, &s.PaidAt, &s.PaymentReference, &s.ReconciledAt, &s.Version, &s.CreatedAt)
 	s.PeriodStart, s.PeriodEnd, s.CreatedAt, s.ApprovedAt = s.PeriodStart.UTC(), s.PeriodEnd.UTC(), s.CreatedAt.UTC(), utcPtr(s.ApprovedAt)
+	s.PaidAt, s.ReconciledAt = utcPtr(s.PaidAt), utcPtr(s.ReconciledAt)
 	return s, err
 }
 
@@ -209,9 +213,47 @@ func getSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	return settlementResult(ctx, call.Tx, id)
 }
 
-// approveSettlement moves a draft to approved. If-Match must name the
-// version read; the row lock makes check and write one step.
+// approveSettlement moves a draft to approved.
 func approveSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	return moveSettlement(ctx, call, "draft", "approved",
+		`UPDATE chauffeur.settlement SET status = 'approved', approved_at = now(), approved_by_staff_id = $3 WHERE id = $1 AND version = $2`,
+		call.P.StaffID)
+}
+
+// PayRequest is the body of POST /v1/settlements/{id}/pay.
+type PayRequest struct {
+	PaymentReference string `json:"payment_reference" doc:"the transfer's reference, 1–100 characters"`
+}
+
+// Validate bounds the reference.
+func (r *PayRequest) Validate() error {
+	if n := len(strings.TrimSpace(r.PaymentReference)); n == 0 || len(r.PaymentReference) > 100 {
+		return oltp.Unprocessable("payment_reference must be 1 to 100 characters")
+	}
+	return nil
+}
+
+// paySettlement records the payment of an approved settlement.
+func paySettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	var req PayRequest
+	if err := call.Bind(&req); err != nil {
+		return oltp.Result{}, err
+	}
+	return moveSettlement(ctx, call, "approved", "paid",
+		`UPDATE chauffeur.settlement SET status = 'paid', paid_at = now(), payment_reference = $3 WHERE id = $1 AND version = $2`,
+		strings.TrimSpace(req.PaymentReference))
+}
+
+// reconcileSettlement marks a paid settlement reconciled with the bank.
+func reconcileSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
+	return moveSettlement(ctx, call, "paid", "reconciled",
+		`UPDATE chauffeur.settlement SET status = 'reconciled', reconciled_at = now() WHERE id = $1 AND version = $2`)
+}
+
+// moveSettlement moves the settlement named in the path from status from
+// to status to with update ($1 id, $2 version, then extra). If-Match must
+// name the version read; the row lock makes check and write one step.
+func moveSettlement(ctx context.Context, call *oltp.Call, from, to, update string, extra ...any) (oltp.Result, error) {
 	id, want, err := call.IDIfMatch()
 	if err != nil {
 		return oltp.Result{}, err
@@ -223,13 +265,11 @@ func approveSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error
 	if s.Version != want {
 		return oltp.Result{}, oltp.PreconditionFailed()
 	}
-	if s.Status != "draft" {
-		return oltp.Result{}, oltp.Conflict("illegal-transition", "a "+s.Status+" settlement cannot be approved")
+	if s.Status != from {
+		return oltp.Result{}, oltp.Conflict("illegal-transition", fmt.Sprintf("a %s settlement cannot be %s", s.Status, to))
 	}
-	_, err = call.Tx.Exec(ctx, `UPDATE chauffeur.settlement SET status = 'approved', approved_at = now(), approved_by_staff_id = $2
-		WHERE id = $1 AND version = $3`, id, call.P.StaffID, want)
-	if err != nil {
-		return oltp.Result{}, fmt.Errorf("approve settlement %d: %w", id, err)
+	if _, err := call.Tx.Exec(ctx, update, append([]any{id, want}, extra...)...); err != nil {
+		return oltp.Result{}, fmt.Errorf("settlement %d to %s: %w", id, to, err)
 	}
 	return settlementResult(ctx, call.Tx, id)
 }
