@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	aflight "github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -69,6 +72,59 @@ func testFlightSQL(t *testing.T, s *stack) {
 	}
 	if _, err := cl.Execute(tctx, query); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("technician: %v", err)
+	}
+
+	// The catalogue calls BI tools make first.
+	schemaPattern, tablePattern := "co%", "bran%"
+	info, err = cl.GetTables(actx, &flightsql.GetTablesOpts{DbSchemaFilterPattern: &schemaPattern, TableNameFilterPattern: &tablePattern, IncludeSchema: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdr, err := cl.DoGet(actx, info.Endpoint[0].Ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rdr.Next() {
+		rec := rdr.RecordBatch()
+		for i := 0; i < int(rec.NumRows()); i++ {
+			tables = append(tables, rec.Column(1).ValueStr(i)+"."+rec.Column(2).ValueStr(i)+" "+rec.Column(3).ValueStr(i))
+			ipc := rec.Column(4).(*array.Binary).Value(i)
+			sch, err := aflight.DeserializeSchema(ipc, memory.DefaultAllocator)
+			if err != nil || sch.NumFields() == 0 || sch.Field(0).Name != "id" {
+				t.Errorf("core.branch's schema in GetTables: %v (%v)", sch, err)
+			}
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rdr.Release()
+	if fmt.Sprint(tables) != "[core.branch BASE TABLE]" {
+		t.Errorf("GetTables(co%%, bran%%) = %v", tables)
+	}
+	info, err = cl.GetDBSchemas(actx, &flightsql.GetDBSchemasOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fetch(t, actx, cl, info)
+	for _, want := range []string{"core", "workshop", "mart"} {
+		if !strings.Contains(got, " "+want+"]") {
+			t.Errorf("GetDBSchemas lacks %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "_cch") {
+		t.Errorf("GetDBSchemas offers the internal schema: %s", got)
+	}
+	if info, err = cl.GetTableTypes(actx); err != nil || !strings.Contains(fetch(t, actx, cl, info), "BASE TABLE") {
+		t.Errorf("GetTableTypes: %v", err)
+	}
+	if info, err = cl.GetSqlInfo(actx, []flightsql.SqlInfo{flightsql.SqlInfoFlightSqlServerName, flightsql.SqlInfoFlightSqlServerReadOnly}); err != nil ||
+		!strings.Contains(fetch(t, actx, cl, info), "Car Care Hub") {
+		t.Errorf("GetSqlInfo: %v", err)
+	}
+	if _, err := cl.GetTables(tctx, &flightsql.GetTablesOpts{}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("technician GetTables: %v", err)
 	}
 }
 

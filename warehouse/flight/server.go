@@ -39,7 +39,8 @@ type Server struct {
 // New returns a Flight SQL server answering with q, authenticating with auth.
 func New(q Querier, auth Authenticator) *Server {
 	s := &Server{query: q, auth: auth}
-	s.Alloc = nil // batches come from DuckDB; the base allocator is unused
+	s.Alloc = nil // batches come from DuckDB (the catalogue calls use the default allocator)
+	s.registerSqlInfo()
 	return s
 }
 
