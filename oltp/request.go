@@ -188,33 +188,9 @@ func NewCollection[T any](items []T, limit int, idOf func(T) int64) Collection[T
 	return col
 }
 
-// listQuery builds a keyset-paged collection query from optional filters.
-// Each filter is a condition with one parameter written as '?'.
-type listQuery struct {
-	conds []string
-	args  []any
-}
-
-// Where adds a condition; '?' becomes its parameter.
-func (q *listQuery) Where(cond string, arg any) {
-	q.args = append(q.args, arg)
-	q.conds = append(q.conds, strings.Replace(cond, "?", "$"+strconv.Itoa(len(q.args)), 1))
-}
-
-// SQL completes base (a SELECT … FROM … without WHERE) with the
-// conditions, the rows after the page's cursor by idCol, in idCol order,
-// and one row more than the page holds (see NewCollection).
-func (q listQuery) SQL(base, idCol string, page Page) (string, []any) {
-	q.conds = slices.Clone(q.conds)
-	q.args = slices.Clone(q.args)
-	q.Where(idCol+" > ?", page.After)
-	args := append(q.args, page.Limit+1)
-	return base + " WHERE " + strings.Join(q.conds, " AND ") + " ORDER BY " + idCol + " LIMIT $" + strconv.Itoa(len(args)), args
-}
-
-// QueryID reads an optional positive integer query parameter (0 when
+// queryID reads an optional positive integer query parameter (0 when
 // absent).
-func QueryID(c *gin.Context, name string) (int64, error) {
+func queryID(c *gin.Context, name string) (int64, error) {
 	s, ok := c.GetQuery(name)
 	if !ok {
 		return 0, nil
@@ -226,9 +202,9 @@ func QueryID(c *gin.Context, name string) (int64, error) {
 	return id, nil
 }
 
-// QueryEnum reads an optional query parameter that must be one of allowed
+// queryEnum reads an optional query parameter that must be one of allowed
 // ("" when absent).
-func QueryEnum(c *gin.Context, name string, allowed []string) (string, error) {
+func queryEnum(c *gin.Context, name string, allowed []string) (string, error) {
 	s, ok := c.GetQuery(name)
 	if !ok {
 		return "", nil
@@ -262,26 +238,35 @@ func ListRows[T any](ctx context.Context, call *Call, spec ListSpec, scan func(p
 	if err != nil {
 		return Collection[T]{}, err
 	}
-	var q listQuery
+	// Conditions with positional parameters, then the keyset and the limit
+	// (one row more than the page holds, see NewCollection).
+	var conds []string
+	var args []any
+	where := func(cond string, arg any) {
+		args = append(args, arg)
+		conds = append(conds, strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1))
+	}
 	for _, name := range spec.IDs {
-		id, err := QueryID(call.Gin, name)
+		id, err := queryID(call.Gin, name)
 		if err != nil {
 			return Collection[T]{}, err
 		}
 		if id != 0 {
-			q.Where(spec.Alias+name+" = ?", id)
+			where(spec.Alias+name+" = ?", id)
 		}
 	}
 	if spec.Enum != "" {
-		v, err := QueryEnum(call.Gin, spec.Enum, spec.EnumValues)
+		v, err := queryEnum(call.Gin, spec.Enum, spec.EnumValues)
 		if err != nil {
 			return Collection[T]{}, err
 		}
 		if v != "" {
-			q.Where(spec.Alias+spec.Enum+" = ?::"+spec.EnumType, v)
+			where(spec.Alias+spec.Enum+" = ?::"+spec.EnumType, v)
 		}
 	}
-	sql, args := q.SQL(spec.Base, spec.Alias+"id", page)
+	where(spec.Alias+"id > ?", page.After)
+	args = append(args, page.Limit+1)
+	sql := spec.Base + " WHERE " + strings.Join(conds, " AND ") + " ORDER BY " + spec.Alias + "id LIMIT $" + strconv.Itoa(len(args))
 	rows, err := call.Tx.Query(ctx, sql, args...)
 	if err != nil {
 		return Collection[T]{}, fmt.Errorf("list %s: %w", spec.What, err)

@@ -101,8 +101,13 @@ func residentHistories(q Querier, p Params) (*histories, bool) {
 }
 
 // before returns the visits before day cut; customers without one are
-// left out, as the query leaves them out.
+// left out, as the query leaves them out. When every visit is before cut
+// (a `to` of today or later, the dashboards' default) it is h itself: the
+// histories are read-only once loaded.
 func (h *histories) before(cut int32) *histories {
+	if !slices.ContainsFunc(h.days, func(d int32) bool { return d >= cut }) {
+		return h
+	}
 	out := &histories{ids: make([]int64, 0, len(h.ids)), start: make([]int32, 0, len(h.ids)+1),
 		days: make([]int32, 0, len(h.days)), revenue: make([]float64, 0, len(h.revenue))}
 	for i, id := range h.ids {
