@@ -16,7 +16,7 @@ FROM pg_publication_tables pt
 JOIN pg_namespace n ON n.nspname = pt.schemaname
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
 JOIN pg_attribute a ON a.attrelid = c.oid
-WHERE pt.pubname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''`
+WHERE pt.pubname = $1 AND a.attname = ANY (pt.attnames) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''`
 
 // errBinaryRelation ends a binary-mode session whose stream announced a
 // column DecodeBinary cannot read (a table or column added since the

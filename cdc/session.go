@@ -75,6 +75,9 @@ func (s *Stream) session(ctx context.Context) error {
 		return err
 	}
 	s.applied.Store(uint64(pos.LSN))
+	if err := s.forgetWithheld(ctx, conn); err != nil {
+		return err
+	}
 	binary, err := s.chooseBinary(ctx, conn)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pglogrepl"
@@ -58,15 +59,17 @@ func (s *Stream) snapshot(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Co
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 const relationsSQL = `
-SELECT c.oid, n.nspname, c.relname, c.relreplident::text
+SELECT c.oid, n.nspname, c.relname, c.relreplident::text, pt.attnames::text[]
 FROM pg_publication_tables pt
 JOIN pg_namespace n ON n.nspname = pt.schemaname
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
 WHERE pt.pubname = $1
 ORDER BY 2, 3`
 
-// columnsSQL lists the columns pgoutput sends (not dropped, not generated)
-// and which of them form the replica identity, as pgoutput flags them.
+// columnsSQL lists the columns of a table that pgoutput can send (not
+// dropped, not generated) and which of them form the replica identity, as
+// pgoutput flags them; publishedRelations keeps those in the publication's
+// column list.
 const columnsSQL = `
 SELECT a.attname, a.atttypid, a.atttypmod,
   CASE c.relreplident
@@ -85,14 +88,17 @@ func publishedRelations(ctx context.Context, tx pgx.Tx, pub string) ([]*Relation
 		return nil, fmt.Errorf("list published tables: %w", err)
 	}
 	var rels []*Relation
+	attnames := map[*Relation][]string{}
 	for rows.Next() {
 		r := &Relation{}
 		var ident string
-		if err := rows.Scan(&r.ID, &r.Schema, &r.Name, &ident); err != nil {
+		var names []string
+		if err := rows.Scan(&r.ID, &r.Schema, &r.Name, &ident, &names); err != nil {
 			return nil, fmt.Errorf("list published tables: %w", err)
 		}
 		r.ReplicaIdentity = ident[0]
 		rels = append(rels, r)
+		attnames[r] = names
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list published tables: %w", err)
@@ -105,7 +111,7 @@ func publishedRelations(ctx context.Context, tx pgx.Tx, pub string) ([]*Relation
 		if err != nil {
 			return nil, fmt.Errorf("columns of %s.%s: %w", r.Schema, r.Name, err)
 		}
-		r.Columns = cols
+		r.Columns = slices.DeleteFunc(cols, func(c Column) bool { return !slices.Contains(attnames[r], c.Name) })
 	}
 	return rels, nil
 }
