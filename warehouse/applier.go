@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -45,6 +46,9 @@ type Applier struct {
 	// committed, when set, is called after each committed batch with the
 	// tables it changed, while the next batch waits (see Hold).
 	committed func(tables []string)
+	// scrubPending: a scrub after an erasure failed and is retried.
+	scrubPending bool
+	scrubs       atomic.Int64
 }
 
 // mirror is the shape of a mirror table as stored in _cch.mirrors.
@@ -161,11 +165,16 @@ func (a *Applier) Apply(ctx context.Context, b *cdc.Batch) error {
 		a.mirrors = nil // the cache may describe rolled-back DDL
 		return fmt.Errorf("apply batch up to %s: %w", b.Position.LSN, err)
 	}
+	a.scrubAfterErasure(ctx, b)
 	if a.committed != nil {
 		a.committed(batchTables(b))
 	}
 	return nil
 }
+
+// Scrubs counts the scrubs after erasures (see DB.Scrub) since the
+// Applier was created.
+func (a *Applier) Scrubs() int64 { return a.scrubs.Load() }
 
 // batchTables lists the tables ("schema.table") a batch changes.
 func batchTables(b *cdc.Batch) []string {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"syscall"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -48,7 +49,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("warehouse: empty path")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	privateFiles()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("warehouse directory: %w", err)
 	}
 	q := url.Values{}
@@ -67,8 +69,21 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		connector.Close()
 		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 	}
+	for _, f := range []string{path, path + ".wal"} { // files of an older release
+		if err := os.Chmod(f, 0o600); err != nil && !os.IsNotExist(err) && !opts.ReadOnly {
+			db.Close()
+			connector.Close()
+			return nil, fmt.Errorf("restrict %s: %w", f, err)
+		}
+	}
 	return &DB{DB: db, connector: connector, path: path}, nil
 }
+
+// privateFiles makes every file this process creates from now on
+// readable by its owner only (umask 077): DuckDB creates the database
+// file, its WAL, spill files and Parquet exports itself, with no mode of
+// ours, and they hold customer data.
+func privateFiles() { syscall.Umask(0o077) }
 
 // Path is the DuckDB file.
 func (db *DB) Path() string { return db.path }

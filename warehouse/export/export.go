@@ -73,14 +73,14 @@ func Parquet(ctx context.Context, db *sql.DB, source, dir string) (*Manifest, er
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o600); err != nil {
 		return nil, fmt.Errorf("write manifest: %w", err)
 	}
 	return m, nil
 }
 
 func emptyDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("output directory: %w", err)
 	}
 	entries, err := os.ReadDir(dir)
@@ -125,7 +125,7 @@ func exportRelation(ctx context.Context, db *sql.DB, dir string, r *Relation) er
 		return fmt.Errorf("columns of %s: %w", r.Name, err)
 	}
 	target := filepath.Join(dir, schema, name)
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 		return fmt.Errorf("export %s: %w", r.Name, err)
 	}
 	opts := "FORMAT parquet, COMPRESSION zstd"
@@ -133,7 +133,7 @@ func exportRelation(ctx context.Context, db *sql.DB, dir string, r *Relation) er
 		r.PartitionBy = "organisation_id"
 		opts += ", PARTITION_BY (organisation_id)"
 	} else {
-		if err := os.MkdirAll(target, 0o755); err != nil {
+		if err := os.MkdirAll(target, 0o700); err != nil {
 			return fmt.Errorf("export %s: %w", r.Name, err)
 		}
 		target = filepath.Join(target, "data.parquet")
