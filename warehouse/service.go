@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carcarehub/cch/cdc"
+	"github.com/carcarehub/cch/warehouse/export"
 	"github.com/carcarehub/cch/warehouse/marts"
 )
 
@@ -19,6 +20,7 @@ type Service struct {
 	applier *Applier
 	stream  *cdc.Stream
 	marts   *marts.Refresher
+	log     *slog.Logger
 	done    chan struct{}
 }
 
@@ -40,7 +42,7 @@ func NewService(ctx context.Context, db *DB, cfg cdc.Config, opts ...ServiceOpti
 	for _, x := range opts {
 		o = x
 	}
-	s := &Service{db: db, done: make(chan struct{})}
+	s := &Service{db: db, log: cfg.Logger, done: make(chan struct{})}
 	var err error
 	s.applier, err = NewApplier(ctx, db, cfg.Logger, WithCommitted(func(tables []string) { s.marts.Notify(tables) }))
 	if err != nil {
@@ -64,9 +66,17 @@ func (s *Service) Run(ctx context.Context) error {
 		defer close(done)
 		_ = s.marts.Run(mctx, s.stream.Ready())
 	}()
+	exported := make(chan struct{})
+	go func() { // exports beside the pipeline (see export.Serve)
+		defer close(exported)
+		if err := export.Serve(mctx, s.db.DB, export.SocketPath(s.db.Path()), s.db.Path()); err != nil {
+			s.log.Warn("export socket stopped", "err", err)
+		}
+	}()
 	err := s.stream.Run(ctx)
 	cancel()
 	<-done
+	<-exported
 	return err
 }
 

@@ -6,24 +6,31 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/export"
 )
 
 func init() {
-	register(command{name: "export", summary: "export the warehouse as Hive-partitioned Parquet with a manifest (export parquet)",
+	register(command{name: "export", summary: "Parquet export of one organisation with a manifest (export parquet); find or remove a data subject in past exports (export subject)",
 		new: func(stdout, stderr io.Writer) runner { return &exportCmd{stdout: stdout, stderr: stderr} }})
 }
 
-// exportConfig is the configuration of `cch export parquet`.
+// exportConfig is the configuration of `cch export parquet` and `cch
+// export subject`.
 type exportConfig struct {
-	DuckDB      string // --duckdb: warehouse file, opened read-only (stop the warehouse or use a copy). Default .cch/warehouse.duckdb.
-	Out         string // --out: output directory, created; must be empty. Required.
-	MemoryLimit string // --memory-limit: DuckDB memory_limit. Default 1GB.
+	DuckDB       string // --duckdb: warehouse file; a running warehouse on it does the export, else it is opened read-only. Default .cch/warehouse.duckdb.
+	Out          string // --out: output directory, created; must be empty. Required (parquet).
+	MemoryLimit  string // --memory-limit: DuckDB memory_limit. Default 1GB.
+	Organisation int    // --organisation: the organisation to export. Required unless --all-organisations.
+	AllOrgs      bool   // --all-organisations: export every organisation (an operator's explicit choice). Default false.
+	Dir          string // --dir: a past export (subject). Required (subject).
+	Customer     int    // --customer: the data subject's customer id (subject). Required (subject).
+	Rewrite      bool   // --rewrite: rewrite the files without the subject's rows (subject). Default false: list them.
 }
 
-func (c *exportConfig) validate() error {
+func (c *exportConfig) validateParquet() error {
 	var errs []error
 	if c.DuckDB == "" {
 		errs = append(errs, errors.New("--duckdb is required"))
@@ -31,37 +38,73 @@ func (c *exportConfig) validate() error {
 	if c.Out == "" {
 		errs = append(errs, errors.New("--out is required"))
 	}
+	if (c.Organisation > 0) == c.AllOrgs {
+		errs = append(errs, errors.New("give --organisation ID, or --all-organisations to export every organisation"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *exportConfig) validateSubject() error {
+	var errs []error
+	if c.Dir == "" {
+		errs = append(errs, errors.New("--dir is required"))
+	}
+	if c.Customer <= 0 {
+		errs = append(errs, errors.New("--customer is required"))
+	}
 	return errors.Join(errs...)
 }
 
 type exportCmd struct {
 	stdout, stderr io.Writer
 	cfg            exportConfig
+	subject        bool
 	db             *warehouse.DB
 }
 
 func (c *exportCmd) Parse(args []string) error {
-	if len(args) == 0 || args[0] != "parquet" {
-		fmt.Fprintln(c.stderr, "Usage: cch export parquet --out DIR [--duckdb FILE]")
+	if len(args) == 0 || (args[0] != "parquet" && args[0] != "subject") {
+		fmt.Fprintln(c.stderr, "Usage: cch export parquet --out DIR (--organisation ID | --all-organisations) [--duckdb FILE]\n"+
+			"       cch export subject --dir DIR --customer ID [--rewrite]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			return flag.ErrHelp
 		}
-		return errors.New("want a format: parquet")
+		return errors.New("want parquet or subject")
 	}
-	f := newFlags("export parquet", c.stderr)
-	f.String(&c.cfg.DuckDB, "duckdb", ".cch/warehouse.duckdb", "DuckDB warehouse file (opened read-only)")
-	f.String(&c.cfg.Out, "out", "", "output directory (created; must be empty)")
+	f := newFlags("export "+args[0], c.stderr)
 	f.String(&c.cfg.MemoryLimit, "memory-limit", "1GB", "DuckDB memory_limit")
-	return f.Parse(args[1:], c.cfg.validate)
+	if c.subject = args[0] == "subject"; c.subject {
+		f.String(&c.cfg.Dir, "dir", "", "a past export (its manifest.json lists each relation's subject columns)")
+		f.Int(&c.cfg.Customer, "customer", 0, "the data subject's customer id")
+		f.Bool(&c.cfg.Rewrite, "rewrite", false, "rewrite the files without the subject's rows and update the manifest")
+		return f.Parse(args[1:], c.cfg.validateSubject)
+	}
+	f.String(&c.cfg.DuckDB, "duckdb", ".cch/warehouse.duckdb", "DuckDB warehouse file (a running warehouse on it does the export; else opened read-only)")
+	f.String(&c.cfg.Out, "out", "", "output directory (created; must be empty)")
+	f.Int(&c.cfg.Organisation, "organisation", 0, "the organisation to export (required unless --all-organisations)")
+	f.Bool(&c.cfg.AllOrgs, "all-organisations", false, "export every organisation (operators only)")
+	return f.Parse(args[1:], c.cfg.validateParquet)
 }
 
 func (c *exportCmd) Run(ctx context.Context) error {
-	db, err := warehouse.Open(ctx, c.cfg.DuckDB, warehouse.Options{ReadOnly: true, MemoryLimit: c.cfg.MemoryLimit})
+	if c.subject {
+		return c.runSubject(ctx)
+	}
+	out, err := filepath.Abs(c.cfg.Out)
 	if err != nil {
 		return err
 	}
-	c.db = db
-	m, err := export.Parquet(ctx, db.DB, c.cfg.DuckDB, c.cfg.Out)
+	opts := export.Options{Organisation: int64(c.cfg.Organisation), AllOrganisations: c.cfg.AllOrgs}
+	via := "the running warehouse"
+	m, err := export.Remote(ctx, export.SocketPath(c.cfg.DuckDB), export.Request{Out: out, Options: opts})
+	if errors.Is(err, export.ErrNoServer) {
+		via = "the file, read-only"
+		c.db, err = warehouse.Open(ctx, c.cfg.DuckDB, warehouse.Options{ReadOnly: true, MemoryLimit: c.cfg.MemoryLimit})
+		if err != nil {
+			return err
+		}
+		m, err = export.Parquet(ctx, c.db.DB, c.cfg.DuckDB, out, opts)
+	}
 	if err != nil {
 		return err
 	}
@@ -69,8 +112,34 @@ func (c *exportCmd) Run(ctx context.Context) error {
 	for _, r := range m.Relations {
 		files += len(r.Files)
 	}
-	fmt.Fprintf(c.stdout, "exported %d relations (%d files, applied LSN %s) to %s; manifest.json lists checksums\n",
-		len(m.Relations), files, m.AppliedLSN, c.cfg.Out)
+	fmt.Fprintf(c.stdout, "exported %d relations (%d files, applied LSN %s) to %s through %s; manifest.json lists checksums\n",
+		len(m.Relations), files, m.AppliedLSN, out, via)
+	return nil
+}
+
+// runSubject lists (or, with --rewrite, removes) the rows of one customer
+// in a past export.
+func (c *exportCmd) runSubject(ctx context.Context) error {
+	var err error
+	if c.db, err = warehouse.Open(ctx, ":memory:", warehouse.Options{MemoryLimit: c.cfg.MemoryLimit}); err != nil {
+		return err
+	}
+	find := export.FindSubject
+	if c.cfg.Rewrite {
+		find = export.RewriteSubject
+	}
+	files, err := find(ctx, c.db.DB, c.cfg.Dir, int64(c.cfg.Customer))
+	if err != nil {
+		return err
+	}
+	verb := "holds"
+	if c.cfg.Rewrite {
+		verb = "rewritten without"
+	}
+	for _, f := range files {
+		fmt.Fprintf(c.stdout, "%s\t%s\t%d rows\n", f.Relation, f.Path, f.Rows)
+	}
+	fmt.Fprintf(c.stdout, "%d files %s customer %d\n", len(files), verb, c.cfg.Customer)
 	return nil
 }
 

@@ -11,16 +11,31 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
 
 // Manifest is DIR/manifest.json.
 type Manifest struct {
-	CreatedAt  time.Time  `json:"created_at"`
-	Source     string     `json:"source"`
-	AppliedLSN string     `json:"applied_lsn,omitempty"`
-	Relations  []Relation `json:"relations"`
+	CreatedAt  time.Time `json:"created_at"`
+	Source     string    `json:"source"`
+	AppliedLSN string    `json:"applied_lsn,omitempty"`
+	// Organisation is the one organisation exported; 0 with
+	// AllOrganisations.
+	Organisation     int64      `json:"organisation_id,omitempty"`
+	AllOrganisations bool       `json:"all_organisations,omitempty"`
+	Relations        []Relation `json:"relations"`
+	// Rewrites records the erasures applied to this export afterwards
+	// (see RewriteSubject), by customer id.
+	Rewrites []Rewrite `json:"rewrites,omitempty"`
+}
+
+// Rewrite is one data subject's rows removed from an export's files.
+type Rewrite struct {
+	CustomerID int64     `json:"customer_id"`
+	At         time.Time `json:"at"`
+	Files      int       `json:"files"`
 }
 
 // Relation is one exported table or view.
@@ -29,7 +44,11 @@ type Relation struct {
 	Kind        string `json:"kind"` // table | view
 	Rows        int64  `json:"rows"`
 	PartitionBy string `json:"partition_by,omitempty"`
-	Files       []File `json:"files"`
+	// SubjectColumns are the columns naming a customer (core.customer.id,
+	// customer_id, *_customer_id): where a data subject's rows are found
+	// when an erasure must reach this export.
+	SubjectColumns []string `json:"subject_columns,omitempty"`
+	Files          []File   `json:"files"`
 }
 
 // File is one Parquet file, its path relative to the output directory.
@@ -48,35 +67,72 @@ UNION ALL
 SELECT schema_name, view_name, 'view' FROM duckdb_views() WHERE NOT internal AND NOT temporary AND schema_name = 'mart'
 ORDER BY 1, 2`
 
-// Parquet exports every relation of db into dir (created; must be empty
-// or missing) and writes the manifest. source names db in the manifest.
-func Parquet(ctx context.Context, db *sql.DB, source, dir string) (*Manifest, error) {
+// Parquet exports the relations of db that opts select into dir (created;
+// must be empty or missing) and writes the manifest. source names db in the
+// manifest. Everything is read in one DuckDB transaction, so the export is
+// consistent at one applied position even beside a running pipeline.
+func Parquet(ctx context.Context, db *sql.DB, source, dir string, opts Options) (*Manifest, error) {
+	sel, err := opts.selector()
+	if err != nil {
+		return nil, err
+	}
 	if err := emptyDir(dir); err != nil {
 		return nil, err
 	}
-	m := &Manifest{CreatedAt: time.Now().UTC(), Source: source, Relations: []Relation{}}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
+		return nil, fmt.Errorf("export transaction: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	m := &Manifest{CreatedAt: time.Now().UTC(), Source: source, Relations: []Relation{},
+		Organisation: opts.Organisation, AllOrganisations: opts.AllOrganisations}
 	var lsn sql.NullInt64
-	if err := db.QueryRowContext(ctx, "SELECT lsn FROM _cch.position WHERE id = 1").Scan(&lsn); err == nil && lsn.Valid {
+	if err := conn.QueryRowContext(ctx, "SELECT lsn FROM _cch.position WHERE id = 1").Scan(&lsn); err == nil && lsn.Valid {
 		m.AppliedLSN = fmt.Sprintf("%X/%X", uint32(uint64(lsn.Int64)>>32), uint32(lsn.Int64))
 	}
-	rels, err := relations(ctx, db)
+	rels, err := relations(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rels {
-		if err := exportRelation(ctx, db, dir, &r); err != nil {
+		ok, err := exportRelation(ctx, conn, dir, &r, sel)
+		if err != nil {
 			return nil, err
 		}
-		m.Relations = append(m.Relations, r)
+		if ok {
+			m.Relations = append(m.Relations, r)
+		}
 	}
+	return m, writeManifest(dir, m)
+}
+
+// writeManifest writes DIR/manifest.json (owner-only).
+func writeManifest(dir string, m *Manifest) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o600); err != nil {
-		return nil, fmt.Errorf("write manifest: %w", err)
+		return fmt.Errorf("write manifest: %w", err)
 	}
-	return m, nil
+	return nil
+}
+
+// ReadManifest reads DIR/manifest.json.
+func ReadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("read manifest %s: %w", dir, err)
+	}
+	return &m, nil
 }
 
 func emptyDir(dir string) error {
@@ -93,7 +149,7 @@ func emptyDir(dir string) error {
 	return nil
 }
 
-func relations(ctx context.Context, db *sql.DB) ([]Relation, error) {
+func relations(ctx context.Context, db *sql.Conn) ([]Relation, error) {
 	rows, err := db.QueryContext(ctx, relationsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("list relations: %w", err)
@@ -110,23 +166,28 @@ func relations(ctx context.Context, db *sql.DB) ([]Relation, error) {
 	return out, rows.Err()
 }
 
-// exportRelation copies one relation to dir/<schema>/<name>/, partitioned
-// by organisation_id when it has that column, and records its files.
-func exportRelation(ctx context.Context, db *sql.DB, dir string, r *Relation) error {
+// exportRelation copies what sel selects of one relation to
+// dir/<schema>/<name>/, partitioned by organisation_id when it has that
+// column, and records its files. It reports false when sel leaves the
+// relation out.
+func exportRelation(ctx context.Context, db *sql.Conn, dir string, r *Relation, sel Selector) (bool, error) {
 	schema, name, _ := strings.Cut(r.Name, ".")
-	rel := ident(schema) + "." + ident(name)
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+rel).Scan(&r.Rows); err != nil {
-		return fmt.Errorf("count %s: %w", r.Name, err)
-	}
-	var hasOrg bool
-	err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_columns()
-		WHERE schema_name = ? AND table_name = ? AND column_name = 'organisation_id'`, schema, name).Scan(&hasOrg)
+	cols, err := columns(ctx, db, schema, name)
 	if err != nil {
-		return fmt.Errorf("columns of %s: %w", r.Name, err)
+		return false, err
 	}
+	query, ok := sel(r.Name, cols)
+	if !ok {
+		return false, nil
+	}
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM ("+query+")").Scan(&r.Rows); err != nil {
+		return false, fmt.Errorf("count %s: %w", r.Name, err)
+	}
+	hasOrg := slices.Contains(cols, "organisation_id")
+	r.SubjectColumns = subjectColumns(r.Name, cols)
 	target := filepath.Join(dir, schema, name)
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return fmt.Errorf("export %s: %w", r.Name, err)
+		return false, fmt.Errorf("export %s: %w", r.Name, err)
 	}
 	opts := "FORMAT parquet, COMPRESSION zstd"
 	if hasOrg && r.Rows > 0 {
@@ -134,18 +195,37 @@ func exportRelation(ctx context.Context, db *sql.DB, dir string, r *Relation) er
 		opts += ", PARTITION_BY (organisation_id)"
 	} else {
 		if err := os.MkdirAll(target, 0o700); err != nil {
-			return fmt.Errorf("export %s: %w", r.Name, err)
+			return false, fmt.Errorf("export %s: %w", r.Name, err)
 		}
 		target = filepath.Join(target, "data.parquet")
 	}
 	// COPY takes no bind parameter for its target; the path is the
 	// operator's --out, quoted as a string literal.
-	q := fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", rel, literal(target), opts)
+	q := fmt.Sprintf("COPY (%s) TO %s (%s)", query, literal(target), opts)
 	if _, err := db.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("export %s: %w", r.Name, err)
+		return false, fmt.Errorf("export %s: %w", r.Name, err)
 	}
 	r.Files, err = checksums(dir, filepath.Join(dir, schema, name))
-	return err
+	return true, err
+}
+
+// columns lists a relation's columns in order.
+func columns(ctx context.Context, db *sql.Conn, schema, name string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
+		WHERE schema_name = ? AND table_name = ? ORDER BY column_index`, schema, name)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s.%s: %w", schema, name, err)
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("columns of %s.%s: %w", schema, name, err)
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
 }
 
 // checksums lists the Parquet files under root with sizes and SHA-256.

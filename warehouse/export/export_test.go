@@ -41,7 +41,7 @@ func TestParquet(t *testing.T) {
 	}
 	defer ro.Close()
 	out := filepath.Join(t.TempDir(), "out")
-	m, err := export.Parquet(ctx, ro.DB, path, out)
+	m, err := export.Parquet(ctx, ro.DB, path, out, export.Options{AllOrganisations: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestParquet(t *testing.T) {
 	if err := ro.QueryRow(q).Scan(&n, &orgs); err != nil || n != 10 || orgs != 2 {
 		t.Errorf("read back: %d rows, %d organisations, %v", n, orgs, err)
 	}
-	if _, err := export.Parquet(ctx, ro.DB, path, out); err == nil {
+	if _, err := export.Parquet(ctx, ro.DB, path, out, export.Options{AllOrganisations: true}); err == nil {
 		t.Error("exported into a non-empty directory")
 	}
 }

@@ -178,7 +178,7 @@ func TestGeneratedData(t *testing.T) {
 		}
 	})
 	t.Run("parquet export of mirrors and marts", func(t *testing.T) {
-		man, err := export.Parquet(context.Background(), m.duck.DB, "test", filepath.Join(t.TempDir(), "parquet"))
+		man, err := export.Parquet(context.Background(), m.duck.DB, "test", filepath.Join(t.TempDir(), "parquet"), export.Options{AllOrganisations: true})
 		if err != nil {
 			t.Fatal(err)
 		}
