@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"syscall"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -49,9 +48,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("warehouse: empty path")
 	}
-	privateFiles()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("warehouse directory: %w", err)
+	}
+	if !opts.ReadOnly && path != ":memory:" {
+		if err := privateWAL(path); err != nil {
+			return nil, err
+		}
 	}
 	q := url.Values{}
 	q.Set("memory_limit", opts.MemoryLimit)
@@ -79,11 +82,18 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return &DB{DB: db, connector: connector, path: path}, nil
 }
 
-// privateFiles makes every file this process creates from now on
-// readable by its owner only (umask 077): DuckDB creates the database
-// file, its WAL, spill files and Parquet exports itself, with no mode of
-// ours, and they hold customer data.
-func privateFiles() { syscall.Umask(0o077) }
+// privateWAL creates the WAL, when missing, owner-only before DuckDB
+// opens it: DuckDB creates it world-readable and keeps the file (it
+// truncates it at a checkpoint), so a file made by us keeps our mode. The
+// database file itself is restricted right after opening, before any
+// data is written to it.
+func privateWAL(path string) error {
+	f, err := os.OpenFile(path+".wal", os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("warehouse WAL: %w", err)
+	}
+	return f.Close()
+}
 
 // Path is the DuckDB file.
 func (db *DB) Path() string { return db.path }

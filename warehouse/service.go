@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -69,7 +70,14 @@ func (s *Service) Run(ctx context.Context) error {
 	exported := make(chan struct{})
 	go func() { // exports beside the pipeline (see export.Serve)
 		defer close(exported)
-		if err := export.Serve(mctx, s.db.DB, export.SocketPath(s.db.Path()), s.db.Path()); err != nil {
+		scratch := func(ctx context.Context) (*sql.DB, error) {
+			mem, err := Open(ctx, ":memory:", Options{MemoryLimit: "1GB", Threads: 2})
+			if err != nil {
+				return nil, err
+			}
+			return mem.DB, nil
+		}
+		if err := export.Serve(mctx, s.db.DB, export.SocketPath(s.db.Path()), s.db.Path(), scratch); err != nil {
 			s.log.Warn("export socket stopped", "err", err)
 		}
 	}()

@@ -29,8 +29,10 @@ type Request struct {
 
 // Serve answers export requests on a Unix socket at path (owner-only:
 // whoever may connect may make the warehouse write files) until ctx ends.
-// db is the warehouse; source names it in manifests.
-func Serve(ctx context.Context, db *sql.DB, path, source string) error {
+// db is the warehouse; source names it in manifests; scratch opens the
+// empty in-memory DuckDB each export is written through (see
+// ParquetThrough).
+func Serve(ctx context.Context, db *sql.DB, path, source string, scratch func(context.Context) (*sql.DB, error)) error {
 	_ = os.Remove(path) // a socket left by a killed process
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -49,7 +51,13 @@ func Serve(ctx context.Context, db *sql.DB, path, source string) error {
 			http.Error(w, "want {\"out\": absolute directory, \"organisation_id\" or \"all_organisations\"}", http.StatusBadRequest)
 			return
 		}
-		m, err := Parquet(r.Context(), db, source, req.Out, req.Options)
+		mem, err := scratch(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer mem.Close()
+		m, err := ParquetThrough(r.Context(), db, mem, source, req.Out, req.Options)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusUnprocessableEntity)
 			return
