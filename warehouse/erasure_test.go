@@ -1,6 +1,7 @@
 package warehouse_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,5 +59,39 @@ func TestErasureScrubsWarehouseFile(t *testing.T) {
 		if fi.Mode().Perm()&0o077 != 0 {
 			t.Errorf("%s is %v: readable by others", f, fi.Mode().Perm())
 		}
+	}
+}
+
+// TestScrubWaitsForOpenTransactions: a scrub while an analyst's read
+// transaction is open (DuckDB refuses a plain CHECKPOINT then) waits for
+// it and succeeds.
+func TestScrubWaitsForOpenTransactions(t *testing.T) {
+	ctx := context.Background()
+	db := openDuck(t, filepath.Join(t.TempDir(), "w.duckdb"))
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE t AS SELECT range AS i, 'v' || range AS s FROM range(10000)"); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	var n int
+	if _, err := reader.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
+		t.Fatal(err)
+	}
+	if err := reader.QueryRowContext(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE t SET s = NULL WHERE i < 100"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		reader.ExecContext(ctx, "COMMIT")
+	}()
+	if err := db.Scrub(ctx); err != nil {
+		t.Fatalf("scrub beside an open read transaction: %v", err)
 	}
 }

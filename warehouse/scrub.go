@@ -3,6 +3,8 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 )
 
 // Scrub makes dropped and overwritten values leave the DuckDB file: it
@@ -13,8 +15,8 @@ import (
 // without this an erased e-mail or a dropped secret column could be read
 // from the file's free space. Cost: one write of the free space.
 func (db *DB) Scrub(ctx context.Context) error {
-	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+	if err := db.checkpoint(ctx); err != nil {
+		return err
 	}
 	var free, blockSize int64
 	err := db.QueryRowContext(ctx, "SELECT free_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()").
@@ -32,9 +34,35 @@ func (db *DB) Scrub(ctx context.Context) error {
 		CAST(random() * 9e18 AS BIGINT) a, CAST(random() * 9e18 AS BIGINT) b,
 		CAST(random() * 9e18 AS BIGINT) c, CAST(random() * 9e18 AS BIGINT) d FROM range(%d)`, rows)
 	for _, s := range []string{q, "CHECKPOINT", "DROP TABLE _cch.scrub", "CHECKPOINT"} {
-		if _, err := db.ExecContext(ctx, s); err != nil {
+		var err error
+		if s == "CHECKPOINT" {
+			err = db.checkpoint(ctx)
+		} else {
+			_, err = db.ExecContext(ctx, s)
+		}
+		if err != nil {
 			return fmt.Errorf("scrub free blocks: %s: %w", s, err)
 		}
+	}
+	return nil
+}
+
+// forceWait bounds how long a checkpoint waits for other transactions
+// (analyst reads, a mart refresh) to finish.
+const forceWait = 10 * time.Second
+
+// checkpoint checkpoints the file. DuckDB refuses a CHECKPOINT while
+// another transaction is open; FORCE CHECKPOINT waits for them to finish,
+// here at most forceWait.
+func (db *DB) checkpoint(ctx context.Context) error {
+	_, err := db.ExecContext(ctx, "CHECKPOINT")
+	if err == nil || !strings.Contains(err.Error(), "other write transactions") {
+		return err
+	}
+	fctx, cancel := context.WithTimeout(ctx, forceWait)
+	defer cancel()
+	if _, err := db.ExecContext(fctx, "FORCE CHECKPOINT"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
 }
