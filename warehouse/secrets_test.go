@@ -238,3 +238,46 @@ func fileHolds(t *testing.T, path string, needles [][]byte) bool {
 	}
 	return false
 }
+
+// TestUnpublishedTableDropped: a table that leaves the publication while
+// the warehouse is down loses its mirror at the next start; the others
+// keep theirs.
+func TestUnpublishedTableDropped(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	conn := pgConnect(t, url)
+	const name = "unpublished_table"
+	pgExec(t, conn, `CREATE TABLE public.marker (id int PRIMARY KEY, v int);
+		CREATE TABLE public.kept (id int PRIMARY KEY, x text);
+		CREATE TABLE public.gone (id int PRIMARY KEY, secret text);
+		INSERT INTO public.kept VALUES (1, 'k'); INSERT INTO public.gone VALUES (1, 's');
+		CREATE PUBLICATION `+name+` FOR TABLE public.marker, public.kept, public.gone`)
+	dropSlot(t, url, name)
+	path := filepath.Join(t.TempDir(), "wh.duckdb")
+	db := openDuck(t, path)
+	p := startPipeline(t, db, testConfig(url, name))
+	waitMarker(t, conn, db, 1)
+	p.stop()
+	pgExec(t, conn, "ALTER PUBLICATION "+name+" DROP TABLE public.gone")
+	p = startPipeline(t, db, testConfig(url, name))
+	defer p.stop()
+	defer db.Close()
+	waitMarker(t, conn, db, 2)
+	var tables []string
+	rows, err := db.Query("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'public' ORDER BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if fmt.Sprint(tables) != "[kept marker]" {
+		t.Fatalf("mirrors after the table left the publication: %v", tables)
+	}
+	var mirrored int
+	if err := db.QueryRow("SELECT count(*) FROM _cch.mirrors WHERE table_name = 'gone'").Scan(&mirrored); err != nil || mirrored != 0 {
+		t.Fatalf("_cch.mirrors still lists it: %d, %v", mirrored, err)
+	}
+}
