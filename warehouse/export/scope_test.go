@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/carcarehub/cch/warehouse"
@@ -137,5 +138,20 @@ func TestSubjectInPastExport(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
 	if len(b) == 0 {
 		t.Fatal("empty manifest")
+	}
+}
+
+// TestSocketPath: the socket sits beside the file when the name fits a
+// Unix socket, else in the temporary directory; relative and absolute
+// names of one file agree.
+func TestSocketPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if got, want := export.SocketPath("w.duckdb"), export.SocketPath(filepath.Join(dir, "w.duckdb")); got != want {
+		t.Errorf("relative %s, absolute %s", got, want)
+	}
+	long := filepath.Join(dir, strings.Repeat("x", 120), "w.duckdb")
+	if p := export.SocketPath(long); len(p) > 100 || !strings.HasPrefix(p, os.TempDir()) {
+		t.Errorf("long file name: socket %s", p)
 	}
 }

@@ -3,6 +3,8 @@ package export
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -16,8 +18,23 @@ import (
 
 // SocketPath is where a running warehouse serves exports of the DuckDB
 // file at duckdb: DuckDB lets one process open a file for writing and no
-// other process read it meanwhile, so `cch export` asks that process.
-func SocketPath(duckdb string) string { return duckdb + ".export.sock" }
+// other process read it meanwhile, so `cch export` asks that process. It
+// is the absolute file name plus ".export.sock", or, when that is too long
+// for a Unix socket, a name derived from it in the temporary directory.
+func SocketPath(duckdb string) string {
+	abs, err := filepath.Abs(duckdb)
+	if err != nil {
+		abs = duckdb
+	}
+	if p := abs + ".export.sock"; len(p) <= maxSocketPath {
+		return p
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(os.TempDir(), "cch-export-"+hex.EncodeToString(sum[:8])+".sock")
+}
+
+// maxSocketPath is the longest Unix socket path every platform accepts.
+const maxSocketPath = 100
 
 // Request asks a running warehouse for a Parquet export.
 type Request struct {
