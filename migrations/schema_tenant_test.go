@@ -2,10 +2,15 @@ package migrations_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
+	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/carcarehub/cch/internal/datagen"
 	"github.com/carcarehub/cch/internal/pglocal/pgtest"
 	"github.com/carcarehub/cch/migrations"
 )
@@ -125,4 +130,119 @@ func TestTenantKeysMigrationRefusesCrossTenantData(t *testing.T) {
 	if n := queryInt(t, super, `SELECT count(*) FROM pg_constraint WHERE conname = 'booking_organisation_id_id_key'`); n != 0 {
 		t.Error("the failed migration left its unique key behind")
 	}
+}
+
+// TestEveryTenantKeyRefusesOtherOrganisation walks every foreign key
+// between tenant tables on a seeded database (two organisations): pointing
+// one of organisation 1's rows at a row of organisation 2 fails with 23503.
+func TestEveryTenantKeyRefusesOtherOrganisation(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t)
+	if _, err := migrations.Apply(ctx, url, testLogger(t)); err != nil {
+		t.Fatal(err)
+	}
+	o := datagen.Options{Seed: 3, Months: 1, Branches: 1, BookingsPerMonth: 60, FutureDays: 3, Audit: datagen.AuditSummary}
+	if _, err := datagen.Seed(ctx, url, o, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	super := connect(t, url)
+	keys := tenantKeys(t, super)
+	checked := 0
+	for _, k := range keys {
+		t.Run(k.name, func(t *testing.T) {
+			tx, err := super.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			var have bool
+			if err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE organisation_id = 1)
+				AND EXISTS (SELECT 1 FROM %s WHERE organisation_id = 2)`, k.table, k.ref)).Scan(&have); err != nil {
+				t.Fatal(err)
+			}
+			if !have {
+				t.Skipf("no organisation 1 row in %s or no organisation 2 row in %s", k.table, k.ref)
+			}
+			checked++
+			// Only the tenant key may refuse: other rules that would fire
+			// first (triggers such as APPEND or issued-invoice guards,
+			// unique keys checked on index insertion) are lifted inside this
+			// rolled-back transaction. Foreign keys are system triggers and
+			// stay on.
+			if _, err := tx.Exec(ctx, fmt.Sprintf("ALTER TABLE %s DISABLE TRIGGER USER", k.table)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec(ctx, fmt.Sprintf(dropUniqueKeys, k.table)); err != nil {
+				t.Fatal(err)
+			}
+			// Primary keys stay (replica identity): organisation 2's own rows
+			// of the table go where nothing references them (counters).
+			if k.table != k.ref {
+				tx.Exec(ctx, "SAVEPOINT s")
+				if _, err := tx.Exec(ctx, fmt.Sprintf("DELETE FROM %s WHERE organisation_id = 2", k.table)); err != nil {
+					tx.Exec(ctx, "ROLLBACK TO SAVEPOINT s")
+				}
+			}
+			sql := fmt.Sprintf(`UPDATE %[1]s SET %[2]s = (SELECT id FROM %[3]s WHERE organisation_id = 2 ORDER BY id LIMIT 1)
+				WHERE ctid = (SELECT ctid FROM %[1]s WHERE organisation_id = 1 ORDER BY %[2]s IS NULL LIMIT 1)`, k.table, k.column, k.ref)
+			_, err = tx.Exec(ctx, sql)
+			if got := sqlState(err); got != "23503" {
+				t.Fatalf("%s: error %v (SQLSTATE %q); want 23503", firstLine(sql), err, got)
+			}
+		})
+	}
+	if checked < len(keys)*3/4 {
+		t.Fatalf("checked %d of %d tenant keys; the seed should exercise at least three quarters", checked, len(keys))
+	}
+	t.Logf("checked %d of %d tenant keys", checked, len(keys))
+}
+
+// dropUniqueKeys drops the unique keys of a table (%s) that no foreign key
+// references.
+const dropUniqueKeys = `DO $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT i.indexrelid::regclass AS idx, c.conname FROM pg_index i
+    LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u')
+    WHERE i.indrelid = '%[1]s'::regclass AND i.indisunique AND NOT i.indisprimary
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+  LOOP
+    IF r.conname IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE %[1]s DROP CONSTRAINT %%I', r.conname);
+    ELSE
+      EXECUTE format('DROP INDEX %%s', r.idx);
+    END IF;
+  END LOOP;
+END
+$$`
+
+type tenantKey struct{ table, name, column, ref string }
+
+// tenantKeys lists the composite (organisation_id, x_id) foreign keys.
+func tenantKeys(t *testing.T, conn *pgx.Conn) []tenantKey {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT c.conrelid::regclass::text, c.conname,
+			(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = c.conkey[2])::text,
+			c.confrelid::regclass::text
+		FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace s ON s.oid = r.relnamespace
+		WHERE c.contype = 'f' AND cardinality(c.conkey) = 2 AND NOT r.relispartition
+		  AND s.nspname IN ('core', 'workshop', 'inventory', 'finance', 'chauffeur', 'audit')
+		ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var keys []tenantKey
+	for rows.Next() {
+		var k tenantKey
+		if err := rows.Scan(&k.table, &k.name, &k.column, &k.ref); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
