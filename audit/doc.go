@@ -13,7 +13,7 @@
 // than the newest checkpoint, or rewinding the head past it, is reported.
 // Entries written after the newest checkpoint are only as safe as the
 // database, so checkpoints should be taken often (cch audit checkpoint, or
-// a worker calling Take and AppendFile periodically).
+// a worker calling WriteCheckpoint periodically).
 //
 // Functions are safe for concurrent use; AppendFile serialises writers of
 // one file in a process and writes each batch with one write call.

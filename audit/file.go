@@ -3,6 +3,7 @@ package audit
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,4 +73,19 @@ func ReadLatest(path string, key []byte) (map[int64]Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint file %s: %w", path, err)
 	}
 	return latest, nil
+}
+
+// WriteCheckpoint is one checkpoint round, for `cch audit checkpoint` and
+// periodic workers: it loads the key at keyFile (creating it when missing;
+// createdKey reports that), signs the chain heads visible on db (of
+// organisation org when org > 0) and appends them to checkpointFile.
+func WriteCheckpoint(ctx context.Context, db DB, keyFile, checkpointFile string, org int64) (cps []Checkpoint, createdKey bool, err error) {
+	key, createdKey, err := LoadOrCreateKey(keyFile)
+	if err != nil {
+		return nil, false, err
+	}
+	if cps, err = Take(ctx, db, key, org); err != nil {
+		return nil, createdKey, err
+	}
+	return cps, createdKey, AppendFile(checkpointFile, cps)
 }

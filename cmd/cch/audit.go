@@ -113,18 +113,11 @@ func (a *auditCmd) setContext(ctx context.Context, tx pgx.Tx) error {
 
 // checkpoint signs the current chain heads and appends them to the file.
 func (a *auditCmd) checkpoint(ctx context.Context, tx pgx.Tx) error {
-	key, created, err := audit.LoadOrCreateKey(a.cfg.AuditKey)
-	if err != nil {
-		return err
-	}
+	cps, created, err := audit.WriteCheckpoint(ctx, tx, a.cfg.AuditKey, a.cfg.Checkpoints, int64(a.cfg.OrganisationID))
 	if created {
-		fmt.Fprintf(a.stderr, "created audit key %s (key id %s): keep it outside the database and back it up\n", a.cfg.AuditKey, audit.KeyID(key))
+		fmt.Fprintf(a.stderr, "created audit key %s: keep it outside the database and back it up\n", a.cfg.AuditKey)
 	}
-	cps, err := audit.Take(ctx, tx, key, int64(a.cfg.OrganisationID))
 	if err != nil {
-		return err
-	}
-	if err := audit.AppendFile(a.cfg.Checkpoints, cps); err != nil {
 		return err
 	}
 	for _, c := range cps {
