@@ -23,8 +23,9 @@
 -- ON DELETE SET NULL keys name the one column to clear (PostgreSQL 15:
 -- SET NULL (x_id)): clearing organisation_id too would break NOT NULL.
 -- Locks: the preflight only reads; each ADD CONSTRAINT UNIQUE builds its
--- index under an ACCESS EXCLUSIVE lock of that table (seconds per 10M rows
--- on this machine kind); the keys take SHARE ROW EXCLUSIVE briefly.
+-- index under an ACCESS EXCLUSIVE lock of that table (a full index build:
+-- plan a quiet moment on large tables); the keys take SHARE ROW EXCLUSIVE
+-- briefly.
 -- No key references INTO a partitioned table (they would need the
 -- partition key in the referenced unique key). api.idempotency_key is not
 -- a tenant table (its staff_id comes from the verified token) and is left
