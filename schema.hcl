@@ -6,6 +6,14 @@
 # constraints, functions, triggers, RLS, roles, grants, partition children,
 # the publication) lives in the hand-written files in migrations/.
 # Conventions and the table list: docs/schema.md and ../shared/DOMAIN.md.
+#
+# Tenant keys: every reference between two tenant tables is the pair
+# (organisation_id, x_id) referencing (organisation_id, id) of a unique
+# "<table>_organisation_id_id_key", so no row can point into another
+# organisation. Keys declared on_delete = SET_NULL are created in SQL as
+# ON DELETE SET NULL (x_id) (PostgreSQL 15), which clears only the
+# referencing column: Atlas HCL cannot say so, so hand-write such a key's
+# migration (see migrations/20261203150000_tenant_keys.sql).
 
 schema "core" {
   comment = "Tenants, branches, staff, customers, vehicles, time keeping, notifications, API tokens."
@@ -309,6 +317,10 @@ table "branch" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "branch_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "branch_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -411,6 +423,10 @@ table "staff" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "staff_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "staff_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -418,8 +434,8 @@ table "staff" {
     on_delete   = RESTRICT
   }
   foreign_key "staff_home_branch_id_fkey" {
-    columns     = [column.home_branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.home_branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -476,14 +492,14 @@ table "staff_role" {
     on_delete   = RESTRICT
   }
   foreign_key "staff_role_staff_id_fkey" {
-    columns     = [column.staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "staff_role_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -558,14 +574,14 @@ table "staff_shift" {
     on_delete   = RESTRICT
   }
   foreign_key "staff_shift_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "staff_shift_staff_id_fkey" {
-    columns     = [column.staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -654,20 +670,20 @@ table "time_clock_entry" {
     on_delete   = RESTRICT
   }
   foreign_key "time_clock_entry_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "time_clock_entry_staff_id_fkey" {
-    columns     = [column.staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "time_clock_entry_repair_job_id_fkey" {
-    columns     = [column.repair_job_id]
-    ref_columns = [table.repair_job.column.id]
+    columns     = [column.organisation_id, column.repair_job_id]
+    ref_columns = [table.repair_job.column.organisation_id, table.repair_job.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -781,6 +797,10 @@ table "customer" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "customer_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "customer_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -788,14 +808,14 @@ table "customer" {
     on_delete   = RESTRICT
   }
   foreign_key "customer_home_branch_id_fkey" {
-    columns     = [column.home_branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.home_branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
   foreign_key "customer_parent_customer_id_fkey" {
-    columns     = [column.parent_customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.parent_customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -880,14 +900,14 @@ table "customer_consent" {
     on_delete   = RESTRICT
   }
   foreign_key "customer_consent_customer_id_fkey" {
-    columns     = [column.customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "customer_consent_recorded_by_staff_id_fkey" {
-    columns     = [column.recorded_by_staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.recorded_by_staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -955,6 +975,10 @@ table "vehicle" {
   }
   primary_key {
     columns = [column.id]
+  }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "vehicle_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
   }
   foreign_key "vehicle_organisation_id_fkey" {
     columns     = [column.organisation_id]
@@ -1026,14 +1050,14 @@ table "vehicle_ownership" {
     on_delete   = RESTRICT
   }
   foreign_key "vehicle_ownership_vehicle_id_fkey" {
-    columns     = [column.vehicle_id]
-    ref_columns = [table.vehicle.column.id]
+    columns     = [column.organisation_id, column.vehicle_id]
+    ref_columns = [table.vehicle.column.organisation_id, table.vehicle.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "vehicle_ownership_customer_id_fkey" {
-    columns     = [column.customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -1093,14 +1117,14 @@ table "odometer_reading" {
     on_delete   = RESTRICT
   }
   foreign_key "odometer_reading_vehicle_id_fkey" {
-    columns     = [column.vehicle_id]
-    ref_columns = [table.vehicle.column.id]
+    columns     = [column.organisation_id, column.vehicle_id]
+    ref_columns = [table.vehicle.column.organisation_id, table.vehicle.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "odometer_reading_repair_order_id_fkey" {
-    columns     = [column.repair_order_id]
-    ref_columns = [table.repair_order.column.id]
+    columns     = [column.organisation_id, column.repair_order_id]
+    ref_columns = [table.repair_order.column.organisation_id, table.repair_order.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -1171,26 +1195,26 @@ table "customer_feedback" {
     on_delete   = RESTRICT
   }
   foreign_key "customer_feedback_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
   foreign_key "customer_feedback_customer_id_fkey" {
-    columns     = [column.customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "customer_feedback_repair_order_id_fkey" {
-    columns     = [column.repair_order_id]
-    ref_columns = [table.repair_order.column.id]
+    columns     = [column.organisation_id, column.repair_order_id]
+    ref_columns = [table.repair_order.column.organisation_id, table.repair_order.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
   foreign_key "customer_feedback_ride_booking_id_fkey" {
-    columns     = [column.ride_booking_id]
-    ref_columns = [table.ride_booking.column.id]
+    columns     = [column.organisation_id, column.ride_booking_id]
+    ref_columns = [table.ride_booking.column.organisation_id, table.ride_booking.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -1292,20 +1316,20 @@ table "notification" {
     on_delete   = RESTRICT
   }
   foreign_key "notification_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "notification_recipient_customer_id_fkey" {
-    columns     = [column.recipient_customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.recipient_customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "notification_recipient_staff_id_fkey" {
-    columns     = [column.recipient_staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.recipient_staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -1384,8 +1408,8 @@ table "api_token" {
     on_delete   = RESTRICT
   }
   foreign_key "api_token_staff_id_fkey" {
-    columns     = [column.staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -1453,6 +1477,10 @@ table "service_bay" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "service_bay_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "service_bay_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -1460,8 +1488,8 @@ table "service_bay" {
     on_delete   = RESTRICT
   }
   foreign_key "service_bay_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -1525,6 +1553,10 @@ table "labour_operation" {
   }
   primary_key {
     columns = [column.id]
+  }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "labour_operation_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
   }
   foreign_key "labour_operation_organisation_id_fkey" {
     columns     = [column.organisation_id]
@@ -1648,6 +1680,10 @@ table "booking" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "booking_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "booking_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -1655,26 +1691,26 @@ table "booking" {
     on_delete   = RESTRICT
   }
   foreign_key "booking_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "booking_customer_id_fkey" {
-    columns     = [column.customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "booking_vehicle_id_fkey" {
-    columns     = [column.vehicle_id]
-    ref_columns = [table.vehicle.column.id]
+    columns     = [column.organisation_id, column.vehicle_id]
+    ref_columns = [table.vehicle.column.organisation_id, table.vehicle.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "booking_booked_by_staff_id_fkey" {
-    columns     = [column.booked_by_staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.booked_by_staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -1763,20 +1799,20 @@ table "bay_reservation" {
     on_delete   = RESTRICT
   }
   foreign_key "bay_reservation_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "bay_reservation_booking_id_fkey" {
-    columns     = [column.booking_id]
-    ref_columns = [table.booking.column.id]
+    columns     = [column.organisation_id, column.booking_id]
+    ref_columns = [table.booking.column.organisation_id, table.booking.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "bay_reservation_bay_id_fkey" {
-    columns     = [column.bay_id]
-    ref_columns = [table.service_bay.column.id]
+    columns     = [column.organisation_id, column.bay_id]
+    ref_columns = [table.service_bay.column.organisation_id, table.service_bay.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -1845,20 +1881,20 @@ table "technician_booking" {
     on_delete   = RESTRICT
   }
   foreign_key "technician_booking_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "technician_booking_booking_id_fkey" {
-    columns     = [column.booking_id]
-    ref_columns = [table.booking.column.id]
+    columns     = [column.organisation_id, column.booking_id]
+    ref_columns = [table.booking.column.organisation_id, table.booking.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "technician_booking_technician_id_fkey" {
-    columns     = [column.technician_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.technician_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -1960,6 +1996,10 @@ table "repair_order" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "repair_order_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "repair_order_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -1967,38 +2007,38 @@ table "repair_order" {
     on_delete   = RESTRICT
   }
   foreign_key "repair_order_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "repair_order_customer_id_fkey" {
-    columns     = [column.customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "repair_order_vehicle_id_fkey" {
-    columns     = [column.vehicle_id]
-    ref_columns = [table.vehicle.column.id]
+    columns     = [column.organisation_id, column.vehicle_id]
+    ref_columns = [table.vehicle.column.organisation_id, table.vehicle.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "repair_order_booking_id_fkey" {
-    columns     = [column.booking_id]
-    ref_columns = [table.booking.column.id]
+    columns     = [column.organisation_id, column.booking_id]
+    ref_columns = [table.booking.column.organisation_id, table.booking.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
   foreign_key "repair_order_advisor_staff_id_fkey" {
-    columns     = [column.advisor_staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.advisor_staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
   foreign_key "repair_order_comeback_of_repair_order_id_fkey" {
-    columns     = [column.comeback_of_repair_order_id]
-    ref_columns = [table.repair_order.column.id]
+    columns     = [column.organisation_id, column.comeback_of_repair_order_id]
+    ref_columns = [table.repair_order.column.organisation_id, table.repair_order.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -2121,6 +2161,10 @@ table "repair_job" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "repair_job_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "repair_job_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -2128,26 +2172,26 @@ table "repair_job" {
     on_delete   = RESTRICT
   }
   foreign_key "repair_job_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "repair_job_repair_order_id_fkey" {
-    columns     = [column.repair_order_id]
-    ref_columns = [table.repair_order.column.id]
+    columns     = [column.organisation_id, column.repair_order_id]
+    ref_columns = [table.repair_order.column.organisation_id, table.repair_order.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "repair_job_labour_operation_id_fkey" {
-    columns     = [column.labour_operation_id]
-    ref_columns = [table.labour_operation.column.id]
+    columns     = [column.organisation_id, column.labour_operation_id]
+    ref_columns = [table.labour_operation.column.organisation_id, table.labour_operation.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "repair_job_assigned_technician_id_fkey" {
-    columns     = [column.assigned_technician_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.assigned_technician_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -2245,6 +2289,10 @@ table "labour_line" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "labour_line_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "labour_line_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -2252,26 +2300,26 @@ table "labour_line" {
     on_delete   = RESTRICT
   }
   foreign_key "labour_line_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "labour_line_repair_job_id_fkey" {
-    columns     = [column.repair_job_id]
-    ref_columns = [table.repair_job.column.id]
+    columns     = [column.organisation_id, column.repair_job_id]
+    ref_columns = [table.repair_job.column.organisation_id, table.repair_job.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "labour_line_labour_operation_id_fkey" {
-    columns     = [column.labour_operation_id]
-    ref_columns = [table.labour_operation.column.id]
+    columns     = [column.organisation_id, column.labour_operation_id]
+    ref_columns = [table.labour_operation.column.organisation_id, table.labour_operation.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "labour_line_technician_id_fkey" {
-    columns     = [column.technician_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.technician_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -2350,6 +2398,10 @@ table "part_line" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "part_line_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "part_line_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -2357,20 +2409,20 @@ table "part_line" {
     on_delete   = RESTRICT
   }
   foreign_key "part_line_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "part_line_repair_job_id_fkey" {
-    columns     = [column.repair_job_id]
-    ref_columns = [table.repair_job.column.id]
+    columns     = [column.organisation_id, column.repair_job_id]
+    ref_columns = [table.repair_job.column.organisation_id, table.repair_job.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "part_line_part_id_fkey" {
-    columns     = [column.part_id]
-    ref_columns = [table.part.column.id]
+    columns     = [column.organisation_id, column.part_id]
+    ref_columns = [table.part.column.organisation_id, table.part.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -2442,6 +2494,10 @@ table "part" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "part_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "part_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -2502,6 +2558,10 @@ table "supplier" {
   }
   primary_key {
     columns = [column.id]
+  }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "supplier_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
   }
   foreign_key "supplier_organisation_id_fkey" {
     columns     = [column.organisation_id]
@@ -2577,14 +2637,14 @@ table "supplier_part" {
     on_delete   = RESTRICT
   }
   foreign_key "supplier_part_supplier_id_fkey" {
-    columns     = [column.supplier_id]
-    ref_columns = [table.supplier.column.id]
+    columns     = [column.organisation_id, column.supplier_id]
+    ref_columns = [table.supplier.column.organisation_id, table.supplier.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "supplier_part_part_id_fkey" {
-    columns     = [column.part_id]
-    ref_columns = [table.part.column.id]
+    columns     = [column.organisation_id, column.part_id]
+    ref_columns = [table.part.column.organisation_id, table.part.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -2680,14 +2740,14 @@ table "stock_level" {
     on_delete   = RESTRICT
   }
   foreign_key "stock_level_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "stock_level_part_id_fkey" {
-    columns     = [column.part_id]
-    ref_columns = [table.part.column.id]
+    columns     = [column.organisation_id, column.part_id]
+    ref_columns = [table.part.column.organisation_id, table.part.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -2787,38 +2847,38 @@ table "inventory_transaction" {
     on_delete   = RESTRICT
   }
   foreign_key "inventory_transaction_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "inventory_transaction_part_id_fkey" {
-    columns     = [column.part_id]
-    ref_columns = [table.part.column.id]
+    columns     = [column.organisation_id, column.part_id]
+    ref_columns = [table.part.column.organisation_id, table.part.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "inventory_transaction_part_line_id_fkey" {
-    columns     = [column.part_line_id]
-    ref_columns = [table.part_line.column.id]
+    columns     = [column.organisation_id, column.part_line_id]
+    ref_columns = [table.part_line.column.organisation_id, table.part_line.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "inventory_transaction_purchase_order_line_id_fkey" {
-    columns     = [column.purchase_order_line_id]
-    ref_columns = [table.purchase_order_line.column.id]
+    columns     = [column.organisation_id, column.purchase_order_line_id]
+    ref_columns = [table.purchase_order_line.column.organisation_id, table.purchase_order_line.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "inventory_transaction_transfer_branch_id_fkey" {
-    columns     = [column.transfer_branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.transfer_branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "inventory_transaction_staff_id_fkey" {
-    columns     = [column.staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -2916,6 +2976,10 @@ table "purchase_order" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "purchase_order_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "purchase_order_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -2923,20 +2987,20 @@ table "purchase_order" {
     on_delete   = RESTRICT
   }
   foreign_key "purchase_order_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "purchase_order_supplier_id_fkey" {
-    columns     = [column.supplier_id]
-    ref_columns = [table.supplier.column.id]
+    columns     = [column.organisation_id, column.supplier_id]
+    ref_columns = [table.supplier.column.organisation_id, table.supplier.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "purchase_order_created_by_staff_id_fkey" {
-    columns     = [column.created_by_staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.created_by_staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -2996,6 +3060,10 @@ table "purchase_order_line" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "purchase_order_line_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "purchase_order_line_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -3003,14 +3071,14 @@ table "purchase_order_line" {
     on_delete   = RESTRICT
   }
   foreign_key "purchase_order_line_purchase_order_id_fkey" {
-    columns     = [column.purchase_order_id]
-    ref_columns = [table.purchase_order.column.id]
+    columns     = [column.organisation_id, column.purchase_order_id]
+    ref_columns = [table.purchase_order.column.organisation_id, table.purchase_order.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "purchase_order_line_part_id_fkey" {
-    columns     = [column.part_id]
-    ref_columns = [table.part.column.id]
+    columns     = [column.organisation_id, column.part_id]
+    ref_columns = [table.part.column.organisation_id, table.part.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -3109,6 +3177,10 @@ table "invoice" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "invoice_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "invoice_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -3116,26 +3188,26 @@ table "invoice" {
     on_delete   = RESTRICT
   }
   foreign_key "invoice_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "invoice_customer_id_fkey" {
-    columns     = [column.customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "invoice_repair_order_id_fkey" {
-    columns     = [column.repair_order_id]
-    ref_columns = [table.repair_order.column.id]
+    columns     = [column.organisation_id, column.repair_order_id]
+    ref_columns = [table.repair_order.column.organisation_id, table.repair_order.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "invoice_ride_booking_id_fkey" {
-    columns     = [column.ride_booking_id]
-    ref_columns = [table.ride_booking.column.id]
+    columns     = [column.organisation_id, column.ride_booking_id]
+    ref_columns = [table.ride_booking.column.organisation_id, table.ride_booking.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -3208,8 +3280,8 @@ table "invoice_counter" {
     on_delete   = RESTRICT
   }
   foreign_key "invoice_counter_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -3314,32 +3386,32 @@ table "invoice_line" {
     on_delete   = RESTRICT
   }
   foreign_key "invoice_line_invoice_id_fkey" {
-    columns     = [column.invoice_id]
-    ref_columns = [table.invoice.column.id]
+    columns     = [column.organisation_id, column.invoice_id]
+    ref_columns = [table.invoice.column.organisation_id, table.invoice.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "invoice_line_repair_job_id_fkey" {
-    columns     = [column.repair_job_id]
-    ref_columns = [table.repair_job.column.id]
+    columns     = [column.organisation_id, column.repair_job_id]
+    ref_columns = [table.repair_job.column.organisation_id, table.repair_job.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "invoice_line_labour_line_id_fkey" {
-    columns     = [column.labour_line_id]
-    ref_columns = [table.labour_line.column.id]
+    columns     = [column.organisation_id, column.labour_line_id]
+    ref_columns = [table.labour_line.column.organisation_id, table.labour_line.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "invoice_line_part_line_id_fkey" {
-    columns     = [column.part_line_id]
-    ref_columns = [table.part_line.column.id]
+    columns     = [column.organisation_id, column.part_line_id]
+    ref_columns = [table.part_line.column.organisation_id, table.part_line.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "invoice_line_ride_charge_id_fkey" {
-    columns     = [column.ride_charge_id]
-    ref_columns = [table.ride_charge.column.id]
+    columns     = [column.organisation_id, column.ride_charge_id]
+    ref_columns = [table.ride_charge.column.organisation_id, table.ride_charge.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -3418,6 +3490,10 @@ table "payment" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "payment_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "payment_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -3425,14 +3501,14 @@ table "payment" {
     on_delete   = RESTRICT
   }
   foreign_key "payment_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "payment_customer_id_fkey" {
-    columns     = [column.customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -3493,14 +3569,14 @@ table "payment_allocation" {
     on_delete   = RESTRICT
   }
   foreign_key "payment_allocation_payment_id_fkey" {
-    columns     = [column.payment_id]
-    ref_columns = [table.payment.column.id]
+    columns     = [column.organisation_id, column.payment_id]
+    ref_columns = [table.payment.column.organisation_id, table.payment.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "payment_allocation_invoice_id_fkey" {
-    columns     = [column.invoice_id]
-    ref_columns = [table.invoice.column.id]
+    columns     = [column.organisation_id, column.invoice_id]
+    ref_columns = [table.invoice.column.organisation_id, table.invoice.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -3573,8 +3649,8 @@ table "operating_expense" {
     on_delete   = RESTRICT
   }
   foreign_key "operating_expense_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -3650,6 +3726,10 @@ table "fleet_vehicle" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "fleet_vehicle_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "fleet_vehicle_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -3657,14 +3737,14 @@ table "fleet_vehicle" {
     on_delete   = RESTRICT
   }
   foreign_key "fleet_vehicle_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "fleet_vehicle_id_fkey" {
-    columns     = [column.id]
-    ref_columns = [table.vehicle.column.id]
+    columns     = [column.organisation_id, column.id]
+    ref_columns = [table.vehicle.column.organisation_id, table.vehicle.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -3731,6 +3811,10 @@ table "chauffeur" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "chauffeur_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "chauffeur_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -3738,14 +3822,14 @@ table "chauffeur" {
     on_delete   = RESTRICT
   }
   foreign_key "chauffeur_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "chauffeur_id_fkey" {
-    columns     = [column.id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -3871,6 +3955,10 @@ table "ride_booking" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "ride_booking_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "ride_booking_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -3878,20 +3966,20 @@ table "ride_booking" {
     on_delete   = RESTRICT
   }
   foreign_key "ride_booking_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "ride_booking_booker_customer_id_fkey" {
-    columns     = [column.booker_customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.booker_customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "ride_booking_passenger_customer_id_fkey" {
-    columns     = [column.passenger_customer_id]
-    ref_columns = [table.customer.column.id]
+    columns     = [column.organisation_id, column.passenger_customer_id]
+    ref_columns = [table.customer.column.organisation_id, table.customer.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -3986,8 +4074,8 @@ table "ride_stop" {
     on_delete   = RESTRICT
   }
   foreign_key "ride_stop_ride_booking_id_fkey" {
-    columns     = [column.ride_booking_id]
-    ref_columns = [table.ride_booking.column.id]
+    columns     = [column.organisation_id, column.ride_booking_id]
+    ref_columns = [table.ride_booking.column.organisation_id, table.ride_booking.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -4074,32 +4162,32 @@ table "dispatch_assignment" {
     on_delete   = RESTRICT
   }
   foreign_key "dispatch_assignment_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "dispatch_assignment_ride_booking_id_fkey" {
-    columns     = [column.ride_booking_id]
-    ref_columns = [table.ride_booking.column.id]
+    columns     = [column.organisation_id, column.ride_booking_id]
+    ref_columns = [table.ride_booking.column.organisation_id, table.ride_booking.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "dispatch_assignment_chauffeur_id_fkey" {
-    columns     = [column.chauffeur_id]
-    ref_columns = [table.chauffeur.column.id]
+    columns     = [column.organisation_id, column.chauffeur_id]
+    ref_columns = [table.chauffeur.column.organisation_id, table.chauffeur.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "dispatch_assignment_fleet_vehicle_id_fkey" {
-    columns     = [column.fleet_vehicle_id]
-    ref_columns = [table.fleet_vehicle.column.id]
+    columns     = [column.organisation_id, column.fleet_vehicle_id]
+    ref_columns = [table.fleet_vehicle.column.organisation_id, table.fleet_vehicle.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "dispatch_assignment_dispatcher_staff_id_fkey" {
-    columns     = [column.dispatcher_staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.dispatcher_staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -4174,14 +4262,14 @@ table "ride_status_event" {
     on_delete   = RESTRICT
   }
   foreign_key "ride_status_event_ride_booking_id_fkey" {
-    columns     = [column.ride_booking_id]
-    ref_columns = [table.ride_booking.column.id]
+    columns     = [column.organisation_id, column.ride_booking_id]
+    ref_columns = [table.ride_booking.column.organisation_id, table.ride_booking.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "ride_status_event_actor_staff_id_fkey" {
-    columns     = [column.actor_staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.actor_staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -4267,6 +4355,10 @@ table "ride_charge" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "ride_charge_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "ride_charge_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -4274,8 +4366,8 @@ table "ride_charge" {
     on_delete   = RESTRICT
   }
   foreign_key "ride_charge_ride_booking_id_fkey" {
-    columns     = [column.ride_booking_id]
-    ref_columns = [table.ride_booking.column.id]
+    columns     = [column.organisation_id, column.ride_booking_id]
+    ref_columns = [table.ride_booking.column.organisation_id, table.ride_booking.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -4350,8 +4442,8 @@ table "chauffeur_pay_rule" {
     on_delete   = RESTRICT
   }
   foreign_key "chauffeur_pay_rule_chauffeur_id_fkey" {
-    columns     = [column.chauffeur_id]
-    ref_columns = [table.chauffeur.column.id]
+    columns     = [column.organisation_id, column.chauffeur_id]
+    ref_columns = [table.chauffeur.column.organisation_id, table.chauffeur.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
@@ -4440,6 +4532,10 @@ table "settlement" {
   primary_key {
     columns = [column.id]
   }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "settlement_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
   foreign_key "settlement_organisation_id_fkey" {
     columns     = [column.organisation_id]
     ref_columns = [table.organisation.column.id]
@@ -4447,20 +4543,20 @@ table "settlement" {
     on_delete   = RESTRICT
   }
   foreign_key "settlement_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "settlement_chauffeur_id_fkey" {
-    columns     = [column.chauffeur_id]
-    ref_columns = [table.chauffeur.column.id]
+    columns     = [column.organisation_id, column.chauffeur_id]
+    ref_columns = [table.chauffeur.column.organisation_id, table.chauffeur.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "settlement_approved_by_staff_id_fkey" {
-    columns     = [column.approved_by_staff_id]
-    ref_columns = [table.staff.column.id]
+    columns     = [column.organisation_id, column.approved_by_staff_id]
+    ref_columns = [table.staff.column.organisation_id, table.staff.column.id]
     on_update   = NO_ACTION
     on_delete   = SET_NULL
   }
@@ -4524,20 +4620,20 @@ table "settlement_line" {
     on_delete   = RESTRICT
   }
   foreign_key "settlement_line_settlement_id_fkey" {
-    columns     = [column.settlement_id]
-    ref_columns = [table.settlement.column.id]
+    columns     = [column.organisation_id, column.settlement_id]
+    ref_columns = [table.settlement.column.organisation_id, table.settlement.column.id]
     on_update   = NO_ACTION
     on_delete   = CASCADE
   }
   foreign_key "settlement_line_ride_booking_id_fkey" {
-    columns     = [column.ride_booking_id]
-    ref_columns = [table.ride_booking.column.id]
+    columns     = [column.organisation_id, column.ride_booking_id]
+    ref_columns = [table.ride_booking.column.organisation_id, table.ride_booking.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "settlement_line_ride_charge_id_fkey" {
-    columns     = [column.ride_charge_id]
-    ref_columns = [table.ride_charge.column.id]
+    columns     = [column.organisation_id, column.ride_charge_id]
+    ref_columns = [table.ride_charge.column.organisation_id, table.ride_charge.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
@@ -4762,14 +4858,14 @@ table "booking_history" {
     on_delete   = RESTRICT
   }
   foreign_key "booking_history_booking_id_fkey" {
-    columns     = [column.booking_id]
-    ref_columns = [table.booking.column.id]
+    columns     = [column.organisation_id, column.booking_id]
+    ref_columns = [table.booking.column.organisation_id, table.booking.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }
   foreign_key "booking_history_branch_id_fkey" {
-    columns     = [column.branch_id]
-    ref_columns = [table.branch.column.id]
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
     on_update   = NO_ACTION
     on_delete   = RESTRICT
   }

@@ -8,15 +8,23 @@ import (
 
 func TestAuditParse(t *testing.T) {
 	t.Setenv("CCH_DATABASE_URL", "")
+	t.Setenv("CCH_AUDIT_KEY", "")
+	t.Setenv("CCH_CHECKPOINTS", "")
 	tests := []struct {
 		name    string
 		args    []string
 		want    auditConfig
 		wantErr string
 	}{
-		{"verify", []string{"verify", "--database-url", "postgres://x/y"}, auditConfig{DatabaseURL: "postgres://x/y"}, ""},
+		{"verify", []string{"verify", "--database-url", "postgres://x/y"}, auditConfig{Verb: "verify", DatabaseURL: "postgres://x/y"}, ""},
 		{"verify one organisation as auditor", []string{"verify", "--database-url", "postgres://x/y", "--organisation-id", "7", "--role", "cch_auditor"},
-			auditConfig{DatabaseURL: "postgres://x/y", OrganisationID: 7, Role: "cch_auditor"}, ""},
+			auditConfig{Verb: "verify", DatabaseURL: "postgres://x/y", OrganisationID: 7, Role: "cch_auditor"}, ""},
+		{"verify against checkpoints", []string{"verify", "--database-url", "u", "--audit-key", "k", "--checkpoints", "c"},
+			auditConfig{Verb: "verify", DatabaseURL: "u", AuditKey: "k", Checkpoints: "c"}, ""},
+		{"checkpoint", []string{"checkpoint", "--database-url", "u", "--audit-key", "k", "--checkpoints", "c"},
+			auditConfig{Verb: "checkpoint", DatabaseURL: "u", AuditKey: "k", Checkpoints: "c"}, ""},
+		{"checkpoint needs key and file", []string{"checkpoint", "--database-url", "u"}, auditConfig{}, "checkpoint needs --audit-key"},
+		{"checkpoints need the key", []string{"verify", "--database-url", "u", "--checkpoints", "c"}, auditConfig{}, "go together"},
 		{"needs url", []string{"verify"}, auditConfig{}, "--database-url"},
 		{"negative organisation", []string{"verify", "--database-url", "u", "--organisation-id", "-1"}, auditConfig{}, "must not be negative"},
 		{"no verb", nil, auditConfig{}, "want a verb"},
