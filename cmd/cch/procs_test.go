@@ -221,5 +221,3 @@ func eventually(t *testing.T, within time.Duration, what string, fn func() error
 		time.Sleep(200 * time.Millisecond)
 	}
 }
-
-
