@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/carcarehub/cch/internal/pglocal"
 	"github.com/carcarehub/cch/bench/loadgen"
+	"github.com/carcarehub/cch/internal/pglocal"
 )
 
 // StartBouncer puts PgBouncer (transaction mode, poolSize server
