@@ -44,6 +44,7 @@ type devConfig struct {
 	Seed     bool   // --demo: load the ~3-month demo dataset into an empty database and write demo tokens. Default true.
 	Webhook  string // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
 	Secret   string // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
+	TLS      bool   // --tls: the local Postgres runs with TLS (own CA) and every connection verifies it. Default false.
 }
 
 func (c *devConfig) validate() error {
@@ -91,6 +92,7 @@ func (d *devCmd) Parse(args []string) error {
 	f.Bool(&d.cfg.Seed, "demo", true, "seed demo data into an empty database and write demo tokens to tokens.json")
 	f.String(&d.cfg.Webhook, "webhook-url", "", "webhook receiving notifications (booking reminders, inventory alerts); empty: queue only")
 	f.String(&d.cfg.Secret, "webhook-secret", "dev-secret", "HMAC-SHA256 key signing webhook deliveries")
+	f.Bool(&d.cfg.TLS, "tls", false, "run the local Postgres with TLS only (a CA and server certificate under DATA_DIR/pg/tls) and verify it on every connection (sslmode=verify-full)")
 	return f.Parse(args, d.cfg.validate)
 }
 
@@ -115,7 +117,7 @@ func (d *devCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.cluster, err = pglocal.Start(ctx, pglocal.Config{Dir: filepath.Join(dataDir, "pg"), Port: d.cfg.PGPort, BinDir: d.cfg.PGBin, Logger: d.log})
+	d.cluster, err = pglocal.Start(ctx, pglocal.Config{Dir: filepath.Join(dataDir, "pg"), Port: d.cfg.PGPort, BinDir: d.cfg.PGBin, Logger: d.log, TLS: d.cfg.TLS})
 	if err != nil {
 		return err
 	}

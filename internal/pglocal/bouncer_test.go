@@ -16,7 +16,7 @@ import (
 )
 
 // TestTLSAndBouncer: a cluster started with TLS accepts verify-full
-// connections against its own CA, and a PgBouncer in transaction mode in
+// connections against its own CA and refuses connections without TLS, and a PgBouncer in transaction mode in
 // front of it reaches it over TLS and serves clients over TLS, many
 // concurrent transactions of unnamed statements.
 func TestTLSAndBouncer(t *testing.T) {
@@ -44,6 +44,10 @@ func TestTLSAndBouncer(t *testing.T) {
 	other.RawQuery = q.Encode()
 	if _, err := pgx.Connect(ctx, other.String()); err == nil {
 		t.Fatal("connected with a root certificate that does not exist")
+	}
+	plain := strings.Replace(super, "sslmode=verify-full", "sslmode=disable", 1)
+	if _, err := pgx.Connect(ctx, plain); err == nil {
+		t.Fatal("connected without TLS to a cluster that runs with TLS")
 	}
 	b, err := pglocal.StartBouncer(ctx, pglocal.BouncerConfig{Dir: dir + "/bouncer", Server: c,
 		Users: map[string]string{pglocal.Superuser: c.Password()}, PoolSize: 4, TLS: true})
