@@ -33,7 +33,10 @@ var ErrNeedsBootstrap = errors.New("needs the superuser bootstrap step (cch migr
 // BootstrapSQL is the idempotent superuser part run after the bootstrap
 // migration files: the worker role, the owner's privileges on the
 // database, the migration history owned by the owner, and the CDC
-// publication. Parts whose roles or schemas do not exist yet are skipped.
+// publication. Parts whose roles or schemas do not exist yet are skipped;
+// nothing already in place is changed again (databases of one cluster
+// migrate concurrently in tests, and cluster-wide role rows must not be
+// updated by two of them at once).
 const BootstrapSQL = `
 DO $$
 BEGIN
@@ -60,10 +63,7 @@ BEGIN
   END IF;
 
   IF to_regrole('cch_owner') IS NOT NULL THEN
-    -- The owner logs in to migrate, creates schemas, owns the history.
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_owner' AND rolcanlogin) THEN
-      ALTER ROLE cch_owner LOGIN;
-    END IF;
+    -- The owner creates schemas and owns the migration history.
     IF NOT has_database_privilege('cch_owner', current_database(), 'CREATE') THEN
       EXECUTE format('GRANT CREATE, CONNECT, TEMPORARY ON DATABASE %I TO cch_owner', current_database());
     END IF;
@@ -156,6 +156,12 @@ func Bootstrap(ctx context.Context, superuserURL string, dir migrate.Dir, opts B
 	}
 	if err := runBootstrapSQL(ctx, conn); err != nil {
 		return applied, err
+	}
+	// The owner logs in to migrate (the bootstrap file creates it NOLOGIN).
+	if _, err := conn.Exec(ctx, `DO $$ BEGIN
+		IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_owner' AND rolcanlogin) THEN ALTER ROLE cch_owner LOGIN; END IF;
+		END $$`); err != nil {
+		return applied, fmt.Errorf("bootstrap: owner login: %w", err)
 	}
 	return applied, setPasswords(ctx, conn, opts.Passwords)
 }
