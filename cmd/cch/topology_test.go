@@ -66,6 +66,7 @@ func TestTopology(t *testing.T) {
 	s.chauffeurRide(t)
 	s.readAnalytics(t, lsn, ro)
 	s.reminderOnce(t)
+	s.partitionsAhead(t)
 	s.killUnderLoad(t)
 	for _, p := range append([]*proc{s.apis[0], s.apis[1], s.wh}, s.workers[:]...) {
 		p.stop(t)
@@ -190,7 +191,7 @@ func (s *stack) startAll(t *testing.T) {
 	for i := range s.workers {
 		workerAddr[i] = freeAddr(t)
 		s.workers[i] = startProc(t, s.dir, fmt.Sprintf("worker%d", i+1), "worker", "--database-url", s.workerURL, "--http", workerAddr[i],
-			"--webhook-url", s.hook.srv.URL, "--webhook-secret", "topology-secret", "--notify-interval", "300ms", "--dispatch-interval", "1s")
+			"--webhook-url", s.hook.srv.URL, "--webhook-secret", "topology-secret", "--notify-interval", "300ms", "--dispatch-interval", "1s", "--partitions-ahead", "6")
 	}
 	for i, p := range s.apis {
 		waitHTTPReady(t, p, "http://"+s.apiAddr[i], time.Minute)
@@ -358,4 +359,27 @@ func (s *stack) reminderOnce(t *testing.T) {
 	if n != 1 || queued != 1 {
 		t.Fatalf("reminder of booking %d: delivered %d times, %d sent notification rows; want 1 and 1", b.ID, n, queued)
 	}
+}
+
+// partitionsAhead: the workers keep six months of partitions ahead (the
+// migrations created three).
+func (s *stack) partitionsAhead(t *testing.T) {
+	t.Helper()
+	eventually(t, 30*time.Second, "partitions six months ahead", func() error {
+		var missing []string
+		rows, err := s.super.Query(context.Background(), `SELECT p.relname FROM pg_partitioned_table pt
+			JOIN pg_class p ON p.oid = pt.partrelid JOIN pg_namespace n ON n.oid = p.relnamespace
+			WHERE n.nspname IN ('core', 'workshop', 'inventory', 'finance', 'chauffeur', 'audit') AND pt.partstrat = 'r' AND NOT p.relispartition
+			  AND to_regclass(quote_ident(n.nspname) || '.' || quote_ident(p.relname || '_' || to_char(now() + interval '6 months', 'YYYYMM'))) IS NULL`)
+		if err != nil {
+			return err
+		}
+		if missing, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("no partition six months ahead for %v", missing)
+		}
+		return nil
+	})
 }
