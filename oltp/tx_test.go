@@ -24,7 +24,9 @@ import (
 const insertKey = `INSERT INTO api.idempotency_key (organisation_id, staff_id, key, request_hash)
 	VALUES ($1, $2, $3::text, sha256(convert_to($3::text, 'UTF8')))`
 
-func TestInTxFirstStatementRunsAsTheCaller(t *testing.T) { eachExecMode(t, inTxFirstStatementRunsAsTheCaller) }
+func TestInTxFirstStatementRunsAsTheCaller(t *testing.T) {
+	eachExecMode(t, inTxFirstStatementRunsAsTheCaller)
+}
 
 func inTxFirstStatementRunsAsTheCaller(t *testing.T, env *oltptest.Env) {
 	ctx := context.Background()
@@ -89,7 +91,9 @@ func inTxFirstStatementRunsAsTheCaller(t *testing.T, env *oltptest.Env) {
 	}
 }
 
-func TestInTxCommitReturnsAPositionPastTheCommit(t *testing.T) { eachExecMode(t, inTxCommitReturnsAPositionPastTheCommit) }
+func TestInTxCommitReturnsAPositionPastTheCommit(t *testing.T) {
+	eachExecMode(t, inTxCommitReturnsAPositionPastTheCommit)
+}
 
 func inTxCommitReturnsAPositionPastTheCommit(t *testing.T, env *oltptest.Env) {
 	ctx := context.Background()
@@ -115,7 +119,9 @@ func inTxCommitReturnsAPositionPastTheCommit(t *testing.T, env *oltptest.Env) {
 	}
 }
 
-func TestInTxErrorsKeepTheirStateAndWriteNothing(t *testing.T) { eachExecMode(t, inTxErrorsKeepTheirStateAndWriteNothing) }
+func TestInTxErrorsKeepTheirStateAndWriteNothing(t *testing.T) {
+	eachExecMode(t, inTxErrorsKeepTheirStateAndWriteNothing)
+}
 
 func inTxErrorsKeepTheirStateAndWriteNothing(t *testing.T, env *oltptest.Env) {
 	ctx := context.Background()
