@@ -138,3 +138,21 @@ func TestOwnerRefusesBootstrapFile(t *testing.T) {
 		t.Fatalf("apply = %v; want ErrNeedsBootstrap", err)
 	}
 }
+
+// TestBootstrapNeedsSuperuser: the owner cannot run the bootstrap.
+func TestBootstrapNeedsSuperuser(t *testing.T) {
+	ctx := context.Background()
+	super := pgtest.NewDatabase(t)
+	if _, err := migrations.Bootstrap(ctx, super, migrations.Embedded(),
+		migrations.BootstrapOptions{Passwords: map[string]string{"cch_owner": "owner-pw"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := migrations.Bootstrap(ctx, ownerURL(t, super, "owner-pw"), migrations.Embedded(), migrations.BootstrapOptions{})
+	if err == nil || !strings.Contains(err.Error(), "superuser") {
+		t.Fatalf("bootstrap as the owner: %v; want a refusal naming the superuser", err)
+	}
+	if _, err := migrations.Bootstrap(ctx, super, migrations.Embedded(),
+		migrations.BootstrapOptions{Passwords: map[string]string{"cch_nobody": "x"}}); err == nil {
+		t.Fatal("bootstrap set the password of a role that is not a login role")
+	}
+}
