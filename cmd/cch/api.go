@@ -65,7 +65,7 @@ func (a *apiCmd) Parse(args []string) error {
 	f.String(&a.cfg.DatabaseURL, "database-url", "", "PostgreSQL URL of the API's login role (cch_app)")
 	f.String(&a.cfg.HTTP, "http", "127.0.0.1:8080", "HTTP listen address")
 	f.Int(&a.cfg.MaxConns, "max-conns", 20, "maximum Postgres connections in the pool")
-	f.String(&a.cfg.Pooler, "pooler", "auto", "what sits in front of Postgres: none, transaction (PgBouncer transaction mode: no named prepared statements) or auto (transaction when the server's port is not the one dialled)")
+	f.String(&a.cfg.Pooler, "pooler", "auto", "what sits in front of Postgres: none, transaction (PgBouncer transaction mode: no named prepared statements) or auto (transaction when the server's port is not the one dialled); none behind PgBouncer >= 1.21 with max_prepared_statements")
 	f.String(&a.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return f.Parse(args, a.cfg.validate)
 }
