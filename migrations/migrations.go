@@ -77,13 +77,30 @@ func applyFiles(ctx context.Context, databaseURL string, files []migrate.File, l
 	if err != nil {
 		return nil, err
 	}
+	super, err := isSuperuser(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if super {
+		if err := runBootstrapSQL(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
 	for _, f := range pending {
+		if needsSuperuser(f) && !super {
+			return applied, fmt.Errorf("migration %s %w", f.Name(), ErrNeedsBootstrap)
+		}
 		start := time.Now()
 		if err := applyFile(ctx, conn, f); err != nil {
 			return applied, err
 		}
 		applied = append(applied, f.Name())
 		log.Info("migration applied", "file", f.Name(), "took", time.Since(start).Round(time.Millisecond))
+		if super && needsSuperuser(f) {
+			if err := runBootstrapSQL(ctx, conn); err != nil {
+				return applied, err
+			}
+		}
 	}
 	if len(pending) == 0 {
 		log.Debug("migrations current", "files", len(files))

@@ -52,7 +52,13 @@ func lock(ctx context.Context, conn *pgx.Conn) (func(context.Context) error, err
 
 func joinUnlock(err, unlockErr error) error { return errors.Join(err, unlockErr) }
 
+// ensureRevisionsTable creates the revisions table when it is missing (a
+// present one is left alone: the owner may not create schemas in a
+// database the bootstrap has not prepared, yet may use its own table).
 func ensureRevisionsTable(ctx context.Context, conn *pgx.Conn) error {
+	if ok, err := revisionsTableExists(ctx, conn); err != nil || ok {
+		return err
+	}
 	if _, err := conn.PgConn().Exec(ctx, revisionsDDL).ReadAll(); err != nil {
 		return fmt.Errorf("create revisions table: %w", err)
 	}

@@ -3,6 +3,7 @@ package oltp_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -24,7 +25,10 @@ const insertKey = `INSERT INTO api.idempotency_key (organisation_id, staff_id, k
 	VALUES ($1, $2, $3::text, sha256(convert_to($3::text, 'UTF8')))`
 
 func TestInTxFirstStatementRunsAsTheCaller(t *testing.T) {
-	env := oltptest.New(t)
+	eachExecMode(t, inTxFirstStatementRunsAsTheCaller)
+}
+
+func inTxFirstStatementRunsAsTheCaller(t *testing.T, env *oltptest.Env) {
 	ctx := context.Background()
 	p := receptionist(env)
 	const who = "SELECT current_user::text, current_setting('app.role'), current_setting('app.staff_id')::bigint, current_setting('app.request_id')"
@@ -88,7 +92,10 @@ func TestInTxFirstStatementRunsAsTheCaller(t *testing.T) {
 }
 
 func TestInTxCommitReturnsAPositionPastTheCommit(t *testing.T) {
-	env := oltptest.New(t)
+	eachExecMode(t, inTxCommitReturnsAPositionPastTheCommit)
+}
+
+func inTxCommitReturnsAPositionPastTheCommit(t *testing.T, env *oltptest.Env) {
 	ctx := context.Background()
 	p := receptionist(env)
 	var before string
@@ -113,7 +120,10 @@ func TestInTxCommitReturnsAPositionPastTheCommit(t *testing.T) {
 }
 
 func TestInTxErrorsKeepTheirStateAndWriteNothing(t *testing.T) {
-	env := oltptest.New(t)
+	eachExecMode(t, inTxErrorsKeepTheirStateAndWriteNothing)
+}
+
+func inTxErrorsKeepTheirStateAndWriteNothing(t *testing.T, env *oltptest.Env) {
 	ctx := context.Background()
 	p := receptionist(env)
 	cases := map[string]struct {
@@ -181,8 +191,9 @@ func TestInTxErrorsKeepTheirStateAndWriteNothing(t *testing.T) {
 	}
 }
 
-func TestInTxSavepoint(t *testing.T) {
-	env := oltptest.New(t)
+func TestInTxSavepoint(t *testing.T) { eachExecMode(t, inTxSavepoint) }
+
+func inTxSavepoint(t *testing.T, env *oltptest.Env) {
 	ctx := context.Background()
 	p := receptionist(env)
 	for _, firstIsSavepoint := range []bool{true, false} {
@@ -221,6 +232,32 @@ func TestInTxSavepoint(t *testing.T) {
 	if err != nil || len(keys) != 2 || keys[0] != "kept" || keys[1] != "kept-sp-first" {
 		t.Fatalf("rows after savepoint rollbacks: %v (%v)", keys, err)
 	}
+}
+
+// eachExecMode runs test on a fresh Env twice: with the pool preparing
+// and caching statements (a direct connection) and with the pool a
+// transaction pooler needs (oltp.PoolerTransaction: unnamed statements,
+// cached descriptions).
+func eachExecMode(t *testing.T, test func(*testing.T, *oltptest.Env)) {
+	t.Run("prepared", func(t *testing.T) { test(t, oltptest.New(t)) })
+	t.Run("pooler", func(t *testing.T) {
+		env := oltptest.New(t)
+		u, err := url.Parse(env.AdminURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.UserPassword("cch_app", oltptest.AppPassword)
+		pool, err := oltp.OpenPool(context.Background(), u.String(), oltp.PoolConfig{MaxConns: 4, Pooler: oltp.PoolerTransaction})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		if mode := pool.Config().ConnConfig.DefaultQueryExecMode; mode != pgx.QueryExecModeCacheDescribe {
+			t.Fatalf("exec mode %v", mode)
+		}
+		env.Pool = pool
+		test(t, env)
+	})
 }
 
 func receptionist(env *oltptest.Env) oltp.Principal {

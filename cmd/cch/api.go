@@ -30,6 +30,7 @@ type apiConfig struct {
 	DatabaseURL string // --database-url: the API's login (cch_app). Required.
 	HTTP        string // --http: listen address. Default 127.0.0.1:8080.
 	MaxConns    int    // --max-conns: pool size. Default 20.
+	Pooler      string // --pooler: auto|none|transaction (what sits in front of Postgres). Default auto.
 	LogLevel    string // --log-level: debug|info|warn|error. Default info.
 }
 
@@ -47,13 +48,16 @@ func (c *apiConfig) validate() error {
 	if !validLevel(c.LogLevel) {
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
 	}
+	if !oltp.ValidPooler(c.Pooler) {
+		errs = append(errs, fmt.Errorf("--pooler %q: want auto, none or transaction", c.Pooler))
+	}
 	return errors.Join(errs...)
 }
 
 type apiCmd struct {
 	stdout, stderr io.Writer
 	cfg            apiConfig
-	pool           *pgxpool.Pool
+	part           *apiPart
 }
 
 func (a *apiCmd) Parse(args []string) error {
@@ -61,6 +65,7 @@ func (a *apiCmd) Parse(args []string) error {
 	f.String(&a.cfg.DatabaseURL, "database-url", "", "PostgreSQL URL of the API's login role (cch_app)")
 	f.String(&a.cfg.HTTP, "http", "127.0.0.1:8080", "HTTP listen address")
 	f.Int(&a.cfg.MaxConns, "max-conns", 20, "maximum Postgres connections in the pool")
+	f.String(&a.cfg.Pooler, "pooler", "auto", "what sits in front of Postgres: none, transaction (PgBouncer transaction mode: no named prepared statements) or auto (transaction when the server's port is not the one dialled); none behind PgBouncer >= 1.21 with max_prepared_statements")
 	f.String(&a.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return f.Parse(args, a.cfg.validate)
 }
@@ -72,23 +77,18 @@ func (a *apiCmd) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.HTTP, errors.Unwrap(err))
 	}
 	defer ln.Close()
-	a.pool, err = oltp.OpenPool(ctx, a.cfg.DatabaseURL, oltp.PoolConfig{ApplicationName: "cch-api", MaxConns: int32(a.cfg.MaxConns)})
+	a.part, err = openAPIPart(ctx, a.cfg.DatabaseURL,
+		oltp.PoolConfig{ApplicationName: "cch-api", MaxConns: int32(a.cfg.MaxConns), Pooler: a.cfg.Pooler},
+		oltp.Options{Logger: log, Registry: newRegistry()})
 	if err != nil {
 		return err
 	}
-	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: newRegistry(), Checks: []oltp.Check{pingCheck(a.pool)}})
-	if err != nil {
-		return err
-	}
-	mountAPI(srv, a.pool, log)
 	log.Info("api listening", "url", "http://"+ln.Addr().String())
-	return srv.Serve(ctx, ln)
+	return a.part.srv.Serve(ctx, ln)
 }
 
 func (a *apiCmd) Close() error {
-	if a.pool != nil {
-		a.pool.Close()
-	}
+	a.part.Close()
 	return nil
 }
 

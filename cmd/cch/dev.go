@@ -12,25 +12,18 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/carcarehub/cch/cdc"
-	"github.com/carcarehub/cch/dashboards"
 	"github.com/carcarehub/cch/internal/pglocal"
 	"github.com/carcarehub/cch/migrations"
 	"github.com/carcarehub/cch/oltp"
-	"github.com/carcarehub/cch/oltp/chauffeur"
-	"github.com/carcarehub/cch/oltp/notify"
 	"github.com/carcarehub/cch/warehouse"
-	"github.com/carcarehub/cch/warehouse/analyst"
-	"github.com/carcarehub/cch/warehouse/flight"
 )
 
 func init() {
@@ -51,6 +44,7 @@ type devConfig struct {
 	Seed     bool   // --demo: load the ~3-month demo dataset into an empty database and write demo tokens. Default true.
 	Webhook  string // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
 	Secret   string // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
+	TLS      bool   // --tls: the local Postgres runs with TLS (own CA) and every connection verifies it. Default false.
 }
 
 func (c *devConfig) validate() error {
@@ -76,12 +70,13 @@ type devCmd struct {
 	devJSON        string // removed on a clean stop
 	log            *slog.Logger
 	cluster        *pglocal.Cluster
-	pool           *pgxpool.Pool // the API's (cch_app)
-	admin          *pgxpool.Pool // local superuser: workers across organisations
+	api            *apiPart      // the REST API as cch_app, with the warehouse readers and dashboards mounted
+	workerPool     *pgxpool.Pool // the jobs' (cch_worker)
+	workerURL      string
 	duck           *warehouse.DB
 	warehouse      *warehouse.Service
 	seeded         atomic.Bool // demo data and tokens are in place
-	flight         *flightPart // Flight SQL beside the HTTP port (issue 6)
+	flight         *flightPart // Flight SQL beside the HTTP port
 }
 
 // devMaxLag is how far the dev warehouse may trail Postgres and still be ready.
@@ -97,6 +92,7 @@ func (d *devCmd) Parse(args []string) error {
 	f.Bool(&d.cfg.Seed, "demo", true, "seed demo data into an empty database and write demo tokens to tokens.json")
 	f.String(&d.cfg.Webhook, "webhook-url", "", "webhook receiving notifications (booking reminders, inventory alerts); empty: queue only")
 	f.String(&d.cfg.Secret, "webhook-secret", "dev-secret", "HMAC-SHA256 key signing webhook deliveries")
+	f.Bool(&d.cfg.TLS, "tls", false, "run the local Postgres with TLS only (a CA and server certificate under DATA_DIR/pg/tls) and verify it on every connection (sslmode=verify-full)")
 	return f.Parse(args, d.cfg.validate)
 }
 
@@ -121,7 +117,7 @@ func (d *devCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.cluster, err = pglocal.Start(ctx, pglocal.Config{Dir: filepath.Join(dataDir, "pg"), Port: d.cfg.PGPort, BinDir: d.cfg.PGBin, Logger: d.log})
+	d.cluster, err = pglocal.Start(ctx, pglocal.Config{Dir: filepath.Join(dataDir, "pg"), Port: d.cfg.PGPort, BinDir: d.cfg.PGBin, Logger: d.log, TLS: d.cfg.TLS})
 	if err != nil {
 		return err
 	}
@@ -133,8 +129,7 @@ func (d *devCmd) Run(ctx context.Context) error {
 	if err := d.openWarehouse(ctx, dataDir, reg); err != nil {
 		return err
 	}
-	srv, err := d.server(ctx, info, reg)
-	if err != nil {
+	if err := d.openParts(ctx, info, reg); err != nil {
 		return err
 	}
 	info.HTTPURL = "http://" + ln.Addr().String()
@@ -146,61 +141,45 @@ func (d *devCmd) Run(ctx context.Context) error {
 	}
 	d.log.Info("car care hub is running", "url", info.HTTPURL, "dev_json", d.devJSON)
 	fmt.Fprintf(d.stderr, "\nCar Care Hub is running at %s  (Ctrl-C stops it)\n\n", info.HTTPURL)
-	return d.runParts(ctx, dataDir, srv, ln)
+	return d.runParts(ctx, dataDir, ln)
 }
 
-// runParts runs the long-lived parts side by side until ctx ends or one
-// fails: HTTP, the CDC pipeline, the one-off demo seeding, and a watch on
-// the local Postgres. Every goroutine ends before runParts returns.
-func (d *devCmd) runParts(ctx context.Context, dataDir string, srv *oltp.Server, ln net.Listener) error {
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	start := func(name string, fn func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := fn(runCtx); err != nil && runCtx.Err() == nil {
-				errs <- fmt.Errorf("%s: %w", name, err)
-				cancel()
-			}
-		}()
-	}
-	start("http", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
-	start("warehouse", d.warehouse.Run)
-	start("postgres", func(ctx context.Context) error {
-		select {
-		case <-d.cluster.Done():
-			return errors.New("local postgres exited unexpectedly; see " + filepath.Join(dataDir, "pg", "postgres.log"))
-		case <-ctx.Done():
-			return nil
-		}
-	})
-	if d.cfg.Seed {
-		start("demo data", func(ctx context.Context) error {
-			if err := d.seedDemo(ctx, dataDir); err != nil {
-				return err
-			}
-			return d.autoDispatch(ctx)
-		})
-	} else {
+// runParts runs the parts of `cch api`, `cch warehouse` and `cch worker`
+// side by side in this process, with the one-off demo seeding (the jobs
+// start once it is in) and a watch on the local Postgres, until ctx ends
+// or one fails.
+func (d *devCmd) runParts(ctx context.Context, dataDir string, ln net.Listener) error {
+	jobs := &jobs{Pool: d.workerPool, Webhook: d.cfg.Webhook, Secret: []byte(d.cfg.Secret), NotifyEvery: 2 * time.Second,
+		DispatchEvery: 30 * time.Second, PartitionsAhead: 3, PartitionsEvery: time.Hour, Log: d.log}
+	if !d.cfg.Seed {
 		d.seeded.Store(true)
 	}
-	start("notifications", d.notifier().Run)
-	start("flight sql", d.flight.serve)
-	<-runCtx.Done()
-	wg.Wait()
-	close(errs)
-	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
-	return errors.Join(all...)
+	return runAll(ctx, map[string]func(context.Context) error{
+		"http":       func(ctx context.Context) error { return d.api.srv.Serve(ctx, ln) },
+		"warehouse":  d.warehouse.Run,
+		"flight sql": d.flight.serve,
+		"postgres": func(ctx context.Context) error {
+			select {
+			case <-d.cluster.Done():
+				return errors.New("local postgres exited unexpectedly; see " + filepath.Join(dataDir, "pg", "postgres.log"))
+			case <-ctx.Done():
+				return nil
+			}
+		},
+		"jobs": func(ctx context.Context) error {
+			if d.cfg.Seed {
+				if err := d.seedDemo(ctx, dataDir); err != nil {
+					return fmt.Errorf("demo data: %w", err)
+				}
+			}
+			return jobs.Run(ctx)
+		},
+	})
 }
 
-// prepareDatabase creates the dev database, applies the migrations and
-// gives the login roles passwords kept in DATA_DIR/secrets.json.
+// prepareDatabase creates the dev database and migrates it as a
+// deployment does: the superuser bootstrap (roles, passwords kept in
+// DATA_DIR/secrets.json), then every other file applied as cch_owner.
 func (d *devCmd) prepareDatabase(ctx context.Context, dataDir string) (devInfo, error) {
 	if err := d.resetInterruptedDemo(ctx, dataDir); err != nil {
 		return devInfo{}, err
@@ -208,42 +187,31 @@ func (d *devCmd) prepareDatabase(ctx context.Context, dataDir string) (devInfo, 
 	if err := d.cluster.CreateDatabase(ctx, devDatabase); err != nil {
 		return devInfo{}, err
 	}
-	superURL := d.cluster.SuperuserURL(devDatabase)
-	applied, err := migrations.Apply(ctx, superURL, d.log)
-	if err != nil {
-		return devInfo{}, fmt.Errorf("apply migrations: %w", err)
-	}
-	d.log.Info("migrations current", "applied_now", len(applied))
 	secrets, err := loadSecrets(filepath.Join(dataDir, "secrets.json"))
 	if err != nil {
 		return devInfo{}, err
 	}
-	info := devInfo{DatabaseURL: superURL, AppDatabaseURL: superURL}
-	conn, err := pgx.Connect(ctx, superURL)
+	passwords := map[string]string{}
+	for _, role := range migrations.LoginRoles {
+		passwords[role] = secrets[role]
+	}
+	if _, err := migrations.Bootstrap(ctx, d.cluster.SuperuserURL(devDatabase), migrations.Embedded(),
+		migrations.BootstrapOptions{Passwords: passwords, Log: d.log}); err != nil {
+		return devInfo{}, fmt.Errorf("bootstrap: %w", err)
+	}
+	info := devInfo{DatabaseURL: d.url("cch_owner", secrets), AppDatabaseURL: d.url("cch_app", secrets)}
+	applied, err := migrations.Apply(ctx, info.DatabaseURL, d.log)
 	if err != nil {
-		return devInfo{}, fmt.Errorf("connect to local cluster: %w", err)
+		return devInfo{}, fmt.Errorf("apply migrations: %w", err)
 	}
-	defer conn.Close(ctx)
-	for _, role := range []string{"cch_owner", "cch_app", "cch_replicator"} {
-		var exists bool
-		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role).Scan(&exists); err != nil {
-			return devInfo{}, fmt.Errorf("look up role %s: %w", role, err)
-		}
-		if !exists {
-			continue // the schema that creates it has not landed yet
-		}
-		// ALTER ROLE takes no bind parameters; the password is hex we generated.
-		if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER ROLE %s LOGIN PASSWORD '%s'", pgx.Identifier{role}.Sanitize(), secrets[role])); err != nil {
-			return devInfo{}, fmt.Errorf("set password of %s: %w", role, err)
-		}
-		switch role {
-		case "cch_owner":
-			info.DatabaseURL = d.cluster.URL(role, secrets[role], devDatabase)
-		case "cch_app":
-			info.AppDatabaseURL = d.cluster.URL(role, secrets[role], devDatabase)
-		}
-	}
+	d.log.Info("migrations current", "applied_now", len(applied))
+	d.workerURL = d.url("cch_worker", secrets)
 	return info, nil
+}
+
+// url is the dev database's URL for a login role.
+func (d *devCmd) url(role string, secrets map[string]string) string {
+	return d.cluster.URL(role, secrets[role], devDatabase)
 }
 
 // openWarehouse opens the DuckDB file beside the cluster and the CDC
@@ -258,24 +226,18 @@ func (d *devCmd) openWarehouse(ctx context.Context, dataDir string, reg *prometh
 		return err
 	}
 	d.warehouse, err = warehouse.NewService(ctx, d.duck, cdc.Config{
-		URL:  d.cluster.URL("cch_replicator", secrets["cch_replicator"], devDatabase),
+		URL:  d.url("cch_replicator", secrets),
 		Slot: "cch_dev", Publication: "cch_pub", Logger: d.log, Registerer: reg,
 	})
 	return err
 }
 
-func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Registry) (*oltp.Server, error) {
-	var err error
-	d.pool, err = oltp.OpenPool(ctx, info.AppDatabaseURL, oltp.PoolConfig{ApplicationName: "cch-dev"})
-	if err != nil {
-		return nil, err
-	}
-	superURL := d.cluster.SuperuserURL(devDatabase)
-	if d.admin, err = oltp.OpenPool(ctx, superURL, oltp.PoolConfig{ApplicationName: "cch-dev-workers", MaxConns: 4}); err != nil {
-		return nil, err
-	}
-	checks := []oltp.Check{pingCheck(d.pool), {Name: "migrations", Fn: func(ctx context.Context) error {
-		st, err := migrations.StatusOf(ctx, superURL)
+// openParts opens the API (as cch_app) with the warehouse's readers and
+// the dashboards on the same server, the Flight SQL listener, and the
+// worker's pool (as cch_worker).
+func (d *devCmd) openParts(ctx context.Context, info devInfo, reg *prometheus.Registry) error {
+	checks := []oltp.Check{{Name: "migrations", Fn: func(ctx context.Context) error {
+		st, err := migrations.StatusOf(ctx, info.DatabaseURL)
 		if err != nil {
 			return err
 		}
@@ -283,91 +245,37 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 			return fmt.Errorf("%d pending migrations", len(st.Pending))
 		}
 		return nil
-	}}}
-	checks = append(checks,
-		oltp.Check{Name: "warehouse", Fn: func(context.Context) error { return d.warehouse.Check(devMaxLag) }},
-		oltp.Check{Name: "demo_data", Fn: func(context.Context) error {
+	}}, {Name: "warehouse", Fn: func(context.Context) error { return d.warehouse.Check(devMaxLag) }},
+		{Name: "demo_data", Fn: func(context.Context) error {
 			if !d.seeded.Load() {
 				return errors.New("demo data is still loading")
 			}
 			return nil
-		}})
-	srv, err := oltp.NewServer(oltp.Options{Logger: d.log, Registry: reg, Checks: checks, ShutdownTimeout: 3 * time.Second})
+		}}}
+	var err error
+	d.api, err = openAPIPart(ctx, info.AppDatabaseURL, oltp.PoolConfig{ApplicationName: "cch-dev"},
+		oltp.Options{Logger: d.log, Registry: reg, Checks: checks, ShutdownTimeout: 3 * time.Second})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	api := mountAPI(srv, d.pool, d.log)
-	if d.flight, err = mountAnalyst(srv, api, d.warehouse, d.cfg.HTTP, d.log); err != nil {
-		return nil, err
-	}
-	// Executive pages (issue 7) at /dashboards, over the same warehouse and tokens.
-	dash, err := dashboards.New(dashboards.Config{Authenticate: api.Authenticate, Logger: d.log,
-		Warehouse: dashboards.NewMarts(d.warehouse.DB().DB, d.warehouse.Marts().LSN, d.warehouse.Marts().Ready())})
+	h, err := mountWarehouse(d.api.srv, d.api.api, d.warehouse, d.log)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	dash.Mount(srv.Router())
-	return srv, nil
-}
-
-// --- warehouse analytics (issue 6) ---
-
-// mountAnalyst serves GET /v1/analytics[/{name}] and POST /v1/sql from the
-// warehouse w, authenticated by api's bearer tokens, and prepares the
-// Flight SQL server on a free port of httpAddr's host.
-func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, httpAddr string, log *slog.Logger) (*flightPart, error) {
-	h, err := analyst.New(analyst.Config{DB: w.DB().DB, Authenticate: api.Authenticate,
-		Applied: w.Marts().LSN, Ready: w.Marts().Ready(), Logger: log})
-	if err != nil {
-		return nil, err
+	host, _, _ := net.SplitHostPort(d.cfg.HTTP)
+	if d.flight, err = listenFlight(net.JoinHostPort(host, "0"), h, d.api.api); err != nil {
+		return err
 	}
-	h.Mount(srv.Router(), api)
-	host, _, _ := net.SplitHostPort(httpAddr)
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return nil, fmt.Errorf("flight sql listener: %w", err)
-	}
-	return &flightPart{ln: ln, srv: flight.New(h, api.PrincipalOf)}, nil
-}
-
-// flightPart is the Flight SQL server and its listener.
-type flightPart struct {
-	ln  net.Listener
-	srv *flight.Server
-}
-
-func (f *flightPart) serve(ctx context.Context) error { return f.srv.Serve(ctx, f.ln) }
-
-// notifier is the outbox worker; it works across organisations, so it uses
-// the local superuser (which bypasses row-level security).
-func (d *devCmd) notifier() *notify.Worker {
-	return &notify.Worker{Pool: d.admin, URL: d.cfg.Webhook, Secret: []byte(d.cfg.Secret), Log: d.log}
-}
-
-// autoDispatch runs the chauffeur auto-dispatch worker for the first
-// organisation, acting as its first dispatcher.
-func (d *devCmd) autoDispatch(ctx context.Context) error {
-	var p oltp.Principal
-	err := d.admin.QueryRow(ctx, `SELECT r.staff_id, r.organisation_id,
-		  (SELECT array_agg(b.id ORDER BY b.id) FROM core.branch b WHERE b.organisation_id = r.organisation_id)
-		FROM core.staff_role r WHERE r.role = 'dispatcher' ORDER BY r.organisation_id, r.staff_id LIMIT 1`).Scan(&p.StaffID, &p.OrganisationID, &p.BranchIDs)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("find a dispatcher: %w", err)
-	}
-	p.Role = "dispatcher"
-	return (&chauffeur.Worker{Pool: d.pool, Principal: p, Log: d.log}).Run(ctx)
+	d.workerPool, err = oltp.OpenPool(ctx, d.workerURL, oltp.PoolConfig{ApplicationName: "cch-dev-worker", MaxConns: 4})
+	return err
 }
 
 // Close stops what Run started: the pool, then Postgres (within 8 s, so the
 // whole stop stays under 10 s).
 func (d *devCmd) Close() error {
-	if d.pool != nil {
-		d.pool.Close()
-	}
-	if d.admin != nil {
-		d.admin.Close()
+	d.api.Close()
+	if d.workerPool != nil {
+		d.workerPool.Close()
 	}
 	var duckErr error
 	if d.duck != nil {
@@ -402,7 +310,7 @@ func loadSecrets(path string) (map[string]string, error) {
 		return nil, err
 	}
 	changed := false
-	for _, role := range []string{"cch_owner", "cch_app", "cch_replicator"} {
+	for _, role := range migrations.LoginRoles {
 		if secrets[role] == "" {
 			buf := make([]byte, 18)
 			_, _ = rand.Read(buf)

@@ -84,11 +84,11 @@ func waitReady(t *testing.T, base string, within time.Duration) {
 }
 
 // startDev runs `cch dev` in-process, the way main does.
-func startDev(t *testing.T, dataDir string, seed bool) (devInfo, *devCmd, context.CancelFunc, <-chan error) {
+func startDev(t *testing.T, dataDir string, seed bool, extra ...string) (devInfo, *devCmd, context.CancelFunc, <-chan error) {
 	t.Helper()
 	var out bytes.Buffer
 	d := &devCmd{stdout: &out, stderr: &out}
-	if err := d.Parse([]string{"--data-dir", dataDir, "--http", "127.0.0.1:0", "--demo=" + strconv.FormatBool(seed)}); err != nil {
+	if err := d.Parse(append([]string{"--data-dir", dataDir, "--http", "127.0.0.1:0", "--demo=" + strconv.FormatBool(seed)}, extra...)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -360,4 +360,36 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return os.WriteFile(to, b, 0o755)
+}
+
+// TestDevTLS: with --tls every URL in dev.json verifies the server
+// against the cluster's CA, the cluster refuses connections without TLS,
+// and the API's, the worker's and the replication connections all use it.
+func TestDevTLS(t *testing.T) {
+	dataDir := tempDataDir(t)
+	info, d, cancel, done := startDev(t, dataDir, false, "--tls")
+	defer func() { cancel(); <-done }()
+	waitReady(t, info.HTTPURL, time.Minute)
+	for _, u := range []string{info.DatabaseURL, info.AppDatabaseURL} {
+		if !strings.Contains(u, "sslmode=verify-full") || !strings.Contains(u, "sslrootcert=") {
+			t.Fatalf("dev.json URL %s does not verify the server", u)
+		}
+	}
+	ctx := context.Background()
+	if _, err := pgx.Connect(ctx, strings.Replace(info.DatabaseURL, "sslmode=verify-full", "sslmode=disable", 1)); err == nil {
+		t.Fatal("connected without TLS")
+	}
+	conn, err := pgx.Connect(ctx, d.cluster.SuperuserURL(devDatabase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var plain, walsenders int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE NOT s.ssl), count(*) FILTER (WHERE a.backend_type = 'walsender')
+		FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.client_port IS NOT NULL`).Scan(&plain, &walsenders); err != nil {
+		t.Fatal(err)
+	}
+	if plain != 0 || walsenders == 0 {
+		t.Fatalf("%d client connections without TLS, %d replication connections; want 0 and at least 1", plain, walsenders)
+	}
 }

@@ -17,11 +17,11 @@ import (
 )
 
 func init() {
-	register(command{name: "migrate", summary: "schema lifecycle: apply | status | diff NAME | lint | drift | hash",
+	register(command{name: "migrate", summary: "schema lifecycle: bootstrap | apply | status | diff NAME | lint | drift | hash",
 		new: func(stdout, stderr io.Writer) runner { return &migrateCmd{stdout: stdout, stderr: stderr} }})
 }
 
-var migrateVerbs = []string{"apply", "status", "diff", "lint", "drift", "hash"}
+var migrateVerbs = []string{"bootstrap", "apply", "status", "diff", "lint", "drift", "hash"}
 
 // migrateConfig is the configuration of `cch migrate VERB`.
 type migrateConfig struct {
@@ -33,6 +33,21 @@ type migrateConfig struct {
 	Name        string // --name or `diff NAME`: the new migration's name. Required for diff.
 	Latest      int    // --latest: lint the last N files. Default 1.
 	Base        string // --base: lint files with a version after this one (wins over --latest).
+	// Passwords of the login roles (bootstrap only; "" leaves a role's as it is):
+	// --owner-password, --app-password, --replicator-password, --worker-password.
+	OwnerPassword, AppPassword, ReplicatorPassword, WorkerPassword string
+}
+
+// passwords maps each login role to the password given for it.
+func (c *migrateConfig) passwords() map[string]string {
+	out := map[string]string{}
+	for role, p := range map[string]string{"cch_owner": c.OwnerPassword, "cch_app": c.AppPassword,
+		"cch_replicator": c.ReplicatorPassword, "cch_worker": c.WorkerPassword} {
+		if p != "" {
+			out[role] = p
+		}
+	}
+	return out
 }
 
 var migrationName = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
@@ -40,7 +55,7 @@ var migrationName = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
 func (c *migrateConfig) validate() error {
 	var errs []error
 	switch c.Verb {
-	case "apply", "status", "drift":
+	case "bootstrap", "apply", "status", "drift":
 		if c.DatabaseURL == "" {
 			errs = append(errs, errors.New("--database-url (CCH_DATABASE_URL) is required"))
 		}
@@ -80,12 +95,18 @@ func (m *migrateCmd) Parse(args []string) error {
 	f.String(&m.cfg.Name, "name", m.cfg.Name, "name of the new migration (diff; or cch migrate diff NAME)")
 	f.Int(&m.cfg.Latest, "latest", 1, "lint the last N migration files")
 	f.String(&m.cfg.Base, "base", "", "lint every file with a version after BASE (wins over --latest)")
+	f.String(&m.cfg.OwnerPassword, "owner-password", "", "bootstrap: set the login password of cch_owner (empty: leave it)")
+	f.String(&m.cfg.AppPassword, "app-password", "", "bootstrap: set the login password of cch_app (empty: leave it)")
+	f.String(&m.cfg.ReplicatorPassword, "replicator-password", "", "bootstrap: set the login password of cch_replicator (empty: leave it)")
+	f.String(&m.cfg.WorkerPassword, "worker-password", "", "bootstrap: set the login password of cch_worker (empty: leave it)")
 	return f.Parse(args, m.cfg.validate)
 }
 
 func (m *migrateCmd) Run(ctx context.Context) error {
 	log := slog.New(slog.NewTextHandler(m.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	switch m.cfg.Verb {
+	case "bootstrap":
+		return m.bootstrap(ctx, log)
 	case "apply":
 		return m.apply(ctx, log)
 	case "status":
@@ -145,6 +166,25 @@ func (m *migrateCmd) apply(ctx context.Context, log *slog.Logger) error {
 		return nil
 	}
 	fmt.Fprintf(m.stdout, "applied %d file(s); now at version %s\n", len(applied), orNone(st.Current))
+	return nil
+}
+
+// bootstrap runs the superuser step: bootstrap files, roles, the owner's
+// privileges, the publication, passwords.
+func (m *migrateCmd) bootstrap(ctx context.Context, log *slog.Logger) error {
+	dir, err := m.dir()
+	if err != nil {
+		return err
+	}
+	passwords := m.cfg.passwords()
+	applied, err := migrations.Bootstrap(ctx, m.cfg.DatabaseURL, dir, migrations.BootstrapOptions{Passwords: passwords, Log: log})
+	for _, name := range applied {
+		fmt.Fprintf(m.stdout, "applied %s\n", name)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.stdout, "bootstrap done (%d file(s) applied, %d password(s) set); now run cch migrate apply as cch_owner\n", len(applied), len(passwords))
 	return nil
 }
 

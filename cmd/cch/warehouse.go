@@ -15,8 +15,6 @@ import (
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/warehouse"
-	"github.com/carcarehub/cch/warehouse/analyst"
-	"github.com/carcarehub/cch/warehouse/flight"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -41,8 +39,8 @@ type warehouseConfig struct {
 	MartsInterval time.Duration // --marts-interval: least time between two mart refreshes. Default 1s.
 	MaxLag        time.Duration // --max-lag: /readyz fails beyond it. Default 30s.
 	HTTP          string        // --http: metrics and health. Default 127.0.0.1:8081.
-	// Analyst access (issue 6): both default "" (off).
-	APIDatabaseURL string // --api-database-url: the API's login (cch_app) to check bearer tokens; serves /v1/analytics and /v1/sql on --http.
+	// Analyst access: both default "" (off).
+	APIDatabaseURL string // --api-database-url: the API's login (cch_app) to check bearer tokens; serves /v1/analytics, /v1/sql and /dashboards on --http.
 	FlightSQL      string // --flight-sql: Flight SQL listen address (needs --api-database-url).
 }
 
@@ -92,7 +90,7 @@ func (c *warehouseCmd) Parse(args []string) error {
 	f.Duration(&cfg.MartsInterval, "marts-interval", time.Second, "least time between two refreshes of the analytic marts (changes arriving meanwhile are refreshed together)")
 	f.Duration(&cfg.MaxLag, "max-lag", 30*time.Second, "readiness fails when CDC lag exceeds this")
 	f.String(&cfg.HTTP, "http", "127.0.0.1:8081", "metrics and health listen address")
-	f.String(&cfg.APIDatabaseURL, "api-database-url", "", "PostgreSQL URL of the API login (cch_app) checking bearer tokens; enables /v1/analytics and /v1/sql")
+	f.String(&cfg.APIDatabaseURL, "api-database-url", "", "PostgreSQL URL of the API login (cch_app) checking bearer tokens; enables /v1/analytics, /v1/sql and /dashboards")
 	f.String(&cfg.FlightSQL, "flight-sql", "", "Flight SQL listen address (needs --api-database-url)")
 	return f.Parse(args, cfg.validate)
 }
@@ -146,10 +144,11 @@ func (c *warehouseCmd) Close() error {
 	return errors.Join(errs...)
 }
 
-// --- analyst access (issue 6) ---
+// --- analyst access ---
 
-// analystAccess serves /v1/analytics and /v1/sql beside health (the rest
-// of next) and, with --flight-sql, Flight SQL until ctx ends.
+// analystAccess serves /v1/analytics, /v1/sql and the dashboards beside
+// health (the rest of next) and, with --flight-sql, Flight SQL until ctx
+// ends.
 func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service, next http.Handler, log *slog.Logger) (http.Handler, error) {
 	var err error
 	if c.pool, err = oltp.OpenPool(ctx, c.cfg.APIDatabaseURL, oltp.PoolConfig{ApplicationName: "cch-warehouse", MaxConns: 4}); err != nil {
@@ -160,26 +159,26 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		return nil, err
 	}
 	api := oltp.NewAPI(srv, c.pool, log)
-	h, err := analyst.New(analyst.Config{DB: svc.DB().DB, Authenticate: api.Authenticate,
-		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Logger: log})
+	h, err := mountWarehouse(srv, api, svc, log)
 	if err != nil {
 		return nil, err
 	}
-	h.Mount(srv.Router(), api)
 	if c.cfg.FlightSQL != "" {
-		ln, err := net.Listen("tcp", c.cfg.FlightSQL)
+		fp, err := listenFlight(c.cfg.FlightSQL, h, api)
 		if err != nil {
-			return nil, fmt.Errorf("listen %s: %w", c.cfg.FlightSQL, err)
+			return nil, err
 		}
 		go func() { // ends with ctx, like svc.Run
-			if err := flight.New(h, api.PrincipalOf).Serve(ctx, ln); err != nil {
+			if err := fp.serve(ctx); err != nil {
 				log.Error("flight sql stopped", "err", err)
 			}
 		}()
-		fmt.Fprintf(c.stdout, "warehouse: Flight SQL on %s\n", ln.Addr())
+		fmt.Fprintf(c.stdout, "warehouse: Flight SQL on %s\n", fp.ln.Addr())
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", srv.Handler())
+	mux.Handle("/dashboards", srv.Handler())
+	mux.Handle("/dashboards/", srv.Handler())
 	mux.Handle("/", next)
 	return mux, nil
 }

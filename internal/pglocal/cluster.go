@@ -42,6 +42,9 @@ type Config struct {
 	StartTimeout time.Duration
 	// Logger receives progress messages. Default: discard.
 	Logger *slog.Logger
+	// TLS runs the server with ssl=on and a certificate from a CA it
+	// generates under Dir/tls (see CAFile); URLs verify it (verify-full).
+	TLS bool
 }
 
 // Superuser is the name of the cluster's bootstrap superuser.
@@ -93,6 +96,9 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err := c.initdb(ctx, owner); err != nil {
 		return nil, err
 	}
+	if err := c.ensureTLS(owner); err != nil {
+		return nil, err
+	}
 	if err := stopLeftover(ctx, c.dataDir, cfg.Logger); err != nil {
 		return nil, err
 	}
@@ -127,7 +133,7 @@ func (c *Cluster) URL(usr, password, db string) string {
 		User:     url.UserPassword(usr, password),
 		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)),
 		Path:     "/" + db,
-		RawQuery: "sslmode=disable",
+		RawQuery: c.sslQuery(),
 	}
 	return u.String()
 }
@@ -205,6 +211,7 @@ func (c *Cluster) start(ctx context.Context, owner *credential) error {
 	}
 	logStart, _ := logFile.Seek(0, io.SeekEnd)
 	args := []string{"-D", c.dataDir, "-c", "port=" + strconv.Itoa(c.port), "-c", "listen_addresses=127.0.0.1"}
+	args = append(args, c.tlsArgs()...)
 	if c.cfg.Fast {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}

@@ -24,7 +24,11 @@ func must(t *testing.T, res oltptest.Response, status int, what string) oltptest
 // TestWorkshopDay: book → check in → approve the job → clock on/off →
 // complete → labour and parts → invoice → issue → payment → feedback.
 func TestWorkshopDay(t *testing.T) {
-	e := oltptest.New(t, customers.Register, workshop.Register, inventory.Register, finance.Register)
+	workshopDay(t, oltptest.New(t, customers.Register, workshop.Register, inventory.Register, finance.Register))
+}
+
+// workshopDay drives the day through e's API.
+func workshopDay(t *testing.T, e *oltptest.Env) {
 	var part int64
 	if err := e.Admin.QueryRow(t.Context(), `INSERT INTO inventory.part (organisation_id, part_number, name) VALUES ($1, 'OF-1', 'Oil filter') RETURNING id`,
 		e.Fix.Org).Scan(&part); err != nil {

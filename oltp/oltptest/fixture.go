@@ -87,3 +87,8 @@ func addStaff(t testing.TB, db *pgx.Conn, f Fixture, role string) int64 {
 	}
 	return id
 }
+
+// LoadFixture loads the fixture business through db (a superuser
+// connection to a migrated database), for tests that run the API outside
+// this package's Env (separate processes).
+func LoadFixture(t testing.TB, db *pgx.Conn) Fixture { return loadFixture(t, db) }

@@ -111,7 +111,35 @@ func (d *driver) bookings(ctx context.Context) ([]bench.Figure, error) {
 		return nil, err
 	}
 	defer api.Close()
-	return bench.Bookings(ctx, db, fix, api, cfg, d.log.Info)
+	figs, err := bench.Bookings(ctx, db, fix, api, cfg, d.log.Info)
+	if err != nil {
+		return figs, err
+	}
+	pooled, err := d.bookingsPooled(ctx, db, fix, api, cfg, figs)
+	return append(figs, pooled...), err
+}
+
+// bookingsPooled runs the API behind PgBouncer (transaction mode) beside
+// the direct API at the largest client count.
+func (d *driver) bookingsPooled(ctx context.Context, db *bench.DB, fix bench.Fixture, direct *bench.API, cfg bench.BookingConfig, figs []bench.Figure) ([]bench.Figure, error) {
+	n := slices.Max(cfg.Clients)
+	bouncer, url, err := bench.StartBouncer(ctx, d.cluster, db, d.dir, n+4)
+	if err != nil {
+		return nil, err
+	}
+	defer bouncer.Stop(context.WithoutCancel(ctx))
+	pooled, err := bench.StartAPI(ctx, url, n+4)
+	if err != nil {
+		return nil, err
+	}
+	defer pooled.Close()
+	var pgbenchPeak float64
+	for _, f := range figs {
+		if f.Name == "peak throughput" {
+			pgbenchPeak = f.Baseline
+		}
+	}
+	return bench.BookingsThroughPooler(ctx, fix, direct, pooled, n, cfg.Duration, pgbenchPeak, d.log.Info)
 }
 
 func (d *driver) cdc(ctx context.Context) ([]bench.Figure, error) {

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/carcarehub/cch/dashboards"
+	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/warehouse"
+	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/flight"
+)
+
+// The parts every process is made of. `cch api`, `cch warehouse` and
+// `cch worker` each run some of them; `cch dev` runs all of them in one
+// process, through the same functions.
+
+// runAll runs the named parts side by side until ctx ends or one fails
+// (which stops the others); every part has returned when runAll returns.
+func runAll(ctx context.Context, parts map[string]func(context.Context) error) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	names := make([]string, 0, len(parts))
+	for name := range parts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(parts))
+	for _, name := range names {
+		fn := parts[name]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(runCtx); err != nil && runCtx.Err() == nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				cancel()
+			}
+		}()
+	}
+	<-runCtx.Done()
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
+}
+
+// apiPart is the REST API: its pool, the HTTP server and the /v1 routes.
+type apiPart struct {
+	pool *pgxpool.Pool
+	srv  *oltp.Server
+	api  *oltp.API
+}
+
+// openAPIPart opens the API's pool (pc) on url and mounts every /v1
+// workflow on a new server; opts.Checks gain the Postgres ping.
+func openAPIPart(ctx context.Context, url string, pc oltp.PoolConfig, opts oltp.Options) (*apiPart, error) {
+	pool, err := oltp.OpenPool(ctx, url, pc)
+	if err != nil {
+		return nil, err
+	}
+	opts.Checks = append([]oltp.Check{pingCheck(pool)}, opts.Checks...)
+	srv, err := oltp.NewServer(opts)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &apiPart{pool: pool, srv: srv, api: mountAPI(srv, pool, opts.Logger)}, nil
+}
+
+func (p *apiPart) Close() {
+	if p != nil && p.pool != nil {
+		p.pool.Close()
+	}
+}
+
+// mountWarehouse serves the warehouse's readers on srv, authenticated by
+// api's bearer tokens: GET /v1/analytics[/{name}], POST /v1/sql and the
+// executive pages under /dashboards. It returns the analyst handler the
+// Flight SQL server answers with.
+func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, log *slog.Logger) (*analyst.Handler, error) {
+	h, err := analyst.New(analyst.Config{DB: w.DB().DB, Authenticate: api.Authenticate,
+		Applied: w.Marts().LSN, Ready: w.Marts().Ready(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	h.Mount(srv.Router(), api)
+	dash, err := dashboards.New(dashboards.Config{Authenticate: api.Authenticate, Logger: log,
+		Warehouse: dashboards.NewMarts(w.DB().DB, w.Marts().LSN, w.Marts().Ready())})
+	if err != nil {
+		return nil, err
+	}
+	dash.Mount(srv.Router())
+	return h, nil
+}
+
+// flightPart is the Flight SQL server and its listener.
+type flightPart struct {
+	ln  net.Listener
+	srv *flight.Server
+}
+
+// listenFlight prepares the Flight SQL server on addr for h, with api's
+// bearer tokens.
+func listenFlight(addr string, h *analyst.Handler, api *oltp.API) (*flightPart, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("flight sql listener %s: %w", addr, err)
+	}
+	return &flightPart{ln: ln, srv: flight.New(h, api.PrincipalOf)}, nil
+}
+
+func (f *flightPart) serve(ctx context.Context) error { return f.srv.Serve(ctx, f.ln) }

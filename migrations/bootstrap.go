@@ -1,0 +1,219 @@
+package migrations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"ariga.io/atlas/sql/migrate"
+	"github.com/jackc/pgx/v5"
+)
+
+// The bootstrap is the one step of a deployment that needs a superuser:
+// cluster-wide roles and their attributes, the owner's privileges on the
+// database, and the schema-wide CDC publication (only a superuser may
+// create one). Everything else, every later migration file included, runs
+// as the owner role cch_owner (`cch migrate apply`).
+//
+// A migration file whose description is "bootstrap" or ends in
+// "_bootstrap" needs a superuser; Bootstrap applies such files while they
+// are next in line, and ApplyDir as a non-superuser refuses to run one.
+// BootstrapSQL is re-run by every Bootstrap and by every ApplyDir as a
+// superuser; each statement in it checks before it changes anything, so
+// it is idempotent and safe when several databases of one cluster run it
+// at once.
+
+// ErrNeedsBootstrap is wrapped by errors about work that needs the
+// superuser bootstrap step (`cch migrate bootstrap`) first.
+var ErrNeedsBootstrap = errors.New("needs the superuser bootstrap step (cch migrate bootstrap --database-url <superuser URL>)")
+
+// BootstrapSQL is the idempotent superuser part run after the bootstrap
+// migration files: the worker role, the owner's privileges on the
+// database, the migration history owned by the owner, and the CDC
+// publication. Parts whose roles or schemas do not exist yet are skipped;
+// nothing already in place is changed again (databases of one cluster
+// migrate concurrently in tests, and cluster-wide role rows must not be
+// updated by two of them at once).
+const BootstrapSQL = `
+DO $$
+BEGIN
+  -- cch_worker: the periodic jobs (notification outbox, reminders,
+  -- partition maintenance) work across organisations, so it bypasses
+  -- row-level security; NOINHERIT, it acts as a dispatcher only after
+  -- SET LOCAL ROLE (auto-dispatch, one organisation at a time).
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_worker') THEN
+    BEGIN
+      CREATE ROLE cch_worker LOGIN NOINHERIT BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL; -- created concurrently by another database's bootstrap
+    END;
+  ELSIF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_worker' AND rolcanlogin AND NOT rolinherit
+                      AND rolbypassrls AND NOT rolsuper AND NOT rolcreatedb AND NOT rolcreaterole) THEN
+    ALTER ROLE cch_worker LOGIN NOINHERIT BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE;
+  END IF;
+  IF to_regrole('cch_dispatcher') IS NOT NULL AND NOT pg_has_role('cch_worker', 'cch_dispatcher', 'MEMBER') THEN
+    BEGIN
+      GRANT cch_dispatcher TO cch_worker;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL;
+    END;
+  END IF;
+
+  IF to_regrole('cch_owner') IS NOT NULL THEN
+    -- The owner creates schemas and owns the migration history.
+    IF NOT has_database_privilege('cch_owner', current_database(), 'CREATE') THEN
+      EXECUTE format('GRANT CREATE, CONNECT, TEMPORARY ON DATABASE %I TO cch_owner', current_database());
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'cch_migrate' AND nspowner <> 'cch_owner'::regrole) THEN
+      ALTER SCHEMA cch_migrate OWNER TO cch_owner;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('cch_migrate.revisions') AND relowner <> 'cch_owner'::regrole) THEN
+      ALTER TABLE cch_migrate.revisions OWNER TO cch_owner;
+    END IF;
+    -- Every hand-written file ends with CALL core.claim_ownership().
+    IF to_regprocedure('core.claim_ownership()') IS NOT NULL
+       AND NOT has_function_privilege('cch_owner', 'core.claim_ownership()', 'EXECUTE') THEN
+      GRANT EXECUTE ON PROCEDURE core.claim_ownership() TO cch_owner;
+    END IF;
+  END IF;
+
+  -- A FOR TABLES IN SCHEMA publication can only be created by a superuser;
+  -- tables the owner creates later in these schemas join it by themselves.
+  IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'cch_pub')
+     AND (SELECT count(*) FROM pg_namespace
+          WHERE nspname IN ('core', 'workshop', 'inventory', 'finance', 'chauffeur', 'audit')) = 6 THEN
+    CREATE PUBLICATION cch_pub FOR TABLES IN SCHEMA core, workshop, inventory, finance, chauffeur, audit
+      WITH (publish_via_partition_root = true);
+  END IF;
+END
+$$`
+
+// LoginRoles are the roles that log in; Bootstrap sets the passwords it
+// is given for them.
+var LoginRoles = []string{"cch_owner", "cch_app", "cch_replicator", "cch_worker"}
+
+// BootstrapOptions are the optional parts of Bootstrap.
+type BootstrapOptions struct {
+	// Passwords sets the password of each named login role (LoginRoles);
+	// roles not named keep theirs.
+	Passwords map[string]string
+	// Log receives one line per applied file. Default: discard.
+	Log *slog.Logger
+}
+
+// Bootstrap runs the superuser step on the database at superuserURL: it
+// applies the pending bootstrap migration files that are next in line,
+// then BootstrapSQL, then sets the given passwords. It returns the names
+// of the files it applied. Run it before `ApplyDir` as the owner, on a
+// fresh database and after every upgrade; it is a no-op when nothing is
+// missing.
+func Bootstrap(ctx context.Context, superuserURL string, dir migrate.Dir, opts BootstrapOptions) (applied []string, err error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	files, err := verifiedFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := connect(ctx, superuserURL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if super, err := isSuperuser(ctx, conn); err != nil {
+		return nil, err
+	} else if !super {
+		return nil, errors.New("bootstrap: the database URL must name a superuser (it creates roles and the publication)")
+	}
+	unlock, err := lock(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = joinUnlock(err, unlock(context.WithoutCancel(ctx))) }()
+	if err := ensureRevisionsTable(ctx, conn); err != nil {
+		return nil, err
+	}
+	revs, err := readRevisions(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := pendingFiles(files, revs)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range pending {
+		if !needsSuperuser(f) {
+			break
+		}
+		if err := applyFile(ctx, conn, f); err != nil {
+			return applied, err
+		}
+		applied = append(applied, f.Name())
+		opts.Log.Info("migration applied", "file", f.Name())
+	}
+	if err := runBootstrapSQL(ctx, conn); err != nil {
+		return applied, err
+	}
+	// The owner logs in to migrate (the bootstrap file creates it NOLOGIN).
+	if _, err := conn.Exec(ctx, `DO $$ BEGIN
+		IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_owner' AND rolcanlogin) THEN ALTER ROLE cch_owner LOGIN; END IF;
+		END $$`); err != nil {
+		return applied, fmt.Errorf("bootstrap: owner login: %w", err)
+	}
+	return applied, setPasswords(ctx, conn, opts.Passwords)
+}
+
+// needsSuperuser reports whether f is a bootstrap file.
+func needsSuperuser(f migrate.File) bool {
+	return f.Desc() == "bootstrap" || strings.HasSuffix(f.Desc(), "_bootstrap")
+}
+
+func isSuperuser(ctx context.Context, conn *pgx.Conn) (bool, error) {
+	var super bool
+	if err := conn.QueryRow(ctx, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").Scan(&super); err != nil {
+		return false, fmt.Errorf("look up the migrating role: %w", err)
+	}
+	return super, nil
+}
+
+func runBootstrapSQL(ctx context.Context, conn *pgx.Conn) error {
+	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL).ReadAll(); err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	return nil
+}
+
+// setPasswords sets each role's password (quoted by the server's format
+// %L: ALTER ROLE takes no bind parameters).
+func setPasswords(ctx context.Context, conn *pgx.Conn, passwords map[string]string) error {
+	roles := make([]string, 0, len(passwords))
+	for role := range passwords {
+		roles = append(roles, role)
+	}
+	sort.Strings(roles)
+	for _, role := range roles {
+		if !isLoginRole(role) {
+			return fmt.Errorf("bootstrap: %q is not a login role (%s)", role, strings.Join(LoginRoles, ", "))
+		}
+		var stmt string
+		if err := conn.QueryRow(ctx, "SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', $1::text, $2::text)", role, passwords[role]).Scan(&stmt); err != nil {
+			return fmt.Errorf("bootstrap: password of %s: %w", role, err)
+		}
+		if _, err := conn.Exec(ctx, stmt, pgx.QueryExecModeSimpleProtocol); err != nil {
+			return fmt.Errorf("bootstrap: password of %s: %w", role, err)
+		}
+	}
+	return nil
+}
+
+func isLoginRole(role string) bool {
+	for _, r := range LoginRoles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
