@@ -14,8 +14,8 @@ import (
 
 // The bootstrap is the one step of a deployment that needs a superuser:
 // cluster-wide roles and their attributes, the owner's privileges on the
-// database, and the schema-wide CDC publication (only a superuser may
-// create one). Everything else, every later migration file included, runs
+// database, and converting an older schema-wide CDC publication into the
+// owner's table list (only a superuser may drop its schemas). Everything else, every later migration file included, runs
 // as the owner role cch_owner (`cch migrate apply`).
 //
 // A migration file whose description is "bootstrap" or ends in
@@ -33,12 +33,15 @@ var ErrNeedsBootstrap = errors.New("needs the superuser bootstrap step (cch migr
 // BootstrapSQL is the idempotent superuser part run after the bootstrap
 // migration files: the worker role, the owner's privileges on the
 // database, the migration history owned by the owner, and the CDC
-// publication. Parts whose roles or schemas do not exist yet are skipped;
+// publication handed to the owner (converted from an older schema-wide one). Parts whose roles or schemas do not exist yet are skipped;
 // nothing already in place is changed again (databases of one cluster
 // migrate concurrently in tests, and cluster-wide role rows must not be
 // updated by two of them at once).
 const BootstrapSQL = `
 DO $$
+DECLARE
+  pubschema name;
+  converted boolean := false;
 BEGIN
   -- cch_worker: the periodic jobs (notification outbox, reminders,
   -- partition maintenance) work across organisations, so it bypasses
@@ -80,16 +83,115 @@ BEGIN
     END IF;
   END IF;
 
-  -- A FOR TABLES IN SCHEMA publication can only be created by a superuser;
-  -- tables the owner creates later in these schemas join it by themselves.
+  -- cch_pub is an explicit table list with column lists that leave secrets
+  -- out (core.publish_tables(), called by the migrations as the owner), so
+  -- the owner must own it. An older schema-wide publication is converted
+  -- here: only a superuser may drop its schemas, and only then may the
+  -- owner, not a superuser, own it.
+  FOR pubschema IN
+    SELECT n.nspname FROM pg_publication_namespace pn
+    JOIN pg_publication p ON p.oid = pn.pnpubid JOIN pg_namespace n ON n.oid = pn.pnnspid
+    WHERE p.pubname = 'cch_pub'
+  LOOP
+    EXECUTE format('ALTER PUBLICATION cch_pub DROP TABLES IN SCHEMA %I', pubschema);
+    converted := true;
+  END LOOP;
+  IF converted AND to_regprocedure('core.publish_tables()') IS NOT NULL THEN
+    CALL core.publish_tables();
+  END IF;
+  -- On a fresh database it starts empty; the migrations fill it.
   IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'cch_pub')
      AND (SELECT count(*) FROM pg_namespace
           WHERE nspname IN ('core', 'workshop', 'inventory', 'finance', 'chauffeur', 'audit')) = 6 THEN
-    CREATE PUBLICATION cch_pub FOR TABLES IN SCHEMA core, workshop, inventory, finance, chauffeur, audit
-      WITH (publish_via_partition_root = true);
+    CREATE PUBLICATION cch_pub WITH (publish_via_partition_root = true);
+  END IF;
+  IF to_regrole('cch_owner') IS NOT NULL
+     AND EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'cch_pub' AND pubowner <> to_regrole('cch_owner')) THEN
+    ALTER PUBLICATION cch_pub OWNER TO cch_owner;
   END IF;
 END
 $$`
+
+// partitionMoverSQL makes the only way rows leave an append-only table: the
+// memberless role cch_partition_mover and cch_partition.split_default_partition, a
+// SECURITY DEFINER function it owns that moves one month out of a DEFAULT
+// partition (the APPEND trigger lets a DELETE through only while
+// current_user is that role). Only a superuser may create the role and give
+// it the function, so it lives here (in schema cch_partition, beside the
+// business schemas); the function is created once (a new version would need a new name or a
+// superuser step).
+const partitionMoverSQL = `
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_partition_mover') THEN
+    BEGIN
+      CREATE ROLE cch_partition_mover NOLOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL; -- created concurrently by another database's bootstrap
+    END;
+  END IF;
+  -- Owner rights (create partitions, move rows) while running the function.
+  IF to_regrole('cch_owner') IS NOT NULL AND NOT pg_has_role('cch_partition_mover', 'cch_owner', 'MEMBER') THEN
+    BEGIN
+      GRANT cch_owner TO cch_partition_mover;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL;
+    END;
+  END IF;
+END
+$$;
+DO $do$
+BEGIN
+  IF to_regrole('cch_owner') IS NOT NULL
+     AND to_regprocedure('cch_partition.split_default_partition(regclass, text, timestamptz, timestamptz)') IS NULL THEN
+    -- Its own schema: the migrations' claim_ownership (every business
+    -- schema's objects to cch_owner) never reaches it.
+    CREATE SCHEMA IF NOT EXISTS cch_partition AUTHORIZATION cch_partition_mover;
+    GRANT USAGE ON SCHEMA cch_partition TO cch_owner;
+    -- Moves the rows of [p_lo, p_hi) out of p_parent's DEFAULT partition into a
+    -- new partition p_parent_YYYYMM... named p_child, created for that range.
+    CREATE FUNCTION cch_partition.split_default_partition(p_parent regclass, p_child text, p_lo timestamptz, p_hi timestamptz)
+    RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+    DECLARE
+      nsp text;
+      rel text;
+      key text;
+      moved bigint;
+    BEGIN
+      SELECT n.nspname, c.relname, a.attname INTO nsp, rel, key
+      FROM pg_partitioned_table pt
+      JOIN pg_class c ON c.oid = pt.partrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0]
+      WHERE c.oid = p_parent AND pt.partstrat = 'r' AND NOT c.relispartition
+        AND n.nspname IN ('core', 'workshop', 'inventory', 'finance', 'chauffeur', 'audit');
+      IF rel IS NULL OR p_lo IS NULL OR p_hi IS NULL OR p_lo >= p_hi
+         OR p_child IS DISTINCT FROM rel || '_' || to_char(p_lo AT TIME ZONE 'UTC', 'YYYYMM')
+         OR to_regclass(format('%I.%I', nsp, rel || '_default')) IS NULL THEN
+        RAISE EXCEPTION 'split_default_partition: % is not a range-partitioned business table with a DEFAULT partition, or % [%, %) is not its month',
+          p_parent, p_child, p_lo, p_hi USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      EXECUTE format('CREATE TEMP TABLE cch_partition_move (LIKE %s) ON COMMIT DROP', p_parent);
+      EXECUTE format('WITH moved AS (DELETE FROM %I.%I WHERE %I >= $1 AND %I < $2 RETURNING *) INSERT INTO pg_temp.cch_partition_move SELECT * FROM moved',
+                     nsp, rel || '_default', key, key) USING p_lo, p_hi;
+      GET DIAGNOSTICS moved = ROW_COUNT;
+      EXECUTE format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', nsp, p_child, p_parent, p_lo, p_hi);
+      EXECUTE format('INSERT INTO %I.%I OVERRIDING SYSTEM VALUE SELECT * FROM pg_temp.cch_partition_move', nsp, p_child);
+      DROP TABLE pg_temp.cch_partition_move;
+      -- As if cch_owner had created it (owner, and the CDC login's SELECT).
+      EXECUTE format('ALTER TABLE %I.%I OWNER TO cch_owner', nsp, p_child);
+      EXECUTE format('GRANT SELECT ON %I.%I TO cch_replicator', nsp, p_child);
+      RETURN moved;
+    END
+    $fn$;
+    ALTER FUNCTION cch_partition.split_default_partition(regclass, text, timestamptz, timestamptz) OWNER TO cch_partition_mover;
+    REVOKE ALL ON FUNCTION cch_partition.split_default_partition(regclass, text, timestamptz, timestamptz) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION cch_partition.split_default_partition(regclass, text, timestamptz, timestamptz) TO cch_owner;
+  END IF;
+END
+$do$;
+`
 
 // LoginRoles are the roles that log in; Bootstrap sets the passwords it
 // is given for them.
@@ -180,7 +282,7 @@ func isSuperuser(ctx context.Context, conn *pgx.Conn) (bool, error) {
 }
 
 func runBootstrapSQL(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL).ReadAll(); err != nil {
+	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL+";"+partitionMoverSQL).ReadAll(); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	return nil

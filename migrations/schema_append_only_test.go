@@ -7,7 +7,7 @@ import (
 )
 
 // TestAppendOnlyHasNoSessionBypass: no session setting lets the owner
-// delete audit entries; only core.split_default_partition (running as the
+// delete audit entries; only cch_partition.split_default_partition (running as the
 // memberless cch_partition_mover) moves rows, and only out of a DEFAULT
 // partition into that month's new partition.
 func TestAppendOnlyHasNoSessionBypass(t *testing.T) {
@@ -40,8 +40,8 @@ func TestAppendOnlyHasNoSessionBypass(t *testing.T) {
 		{"owner deletes from a DEFAULT partition", "DELETE FROM chauffeur.ride_status_event_default", "42501"},
 		{"owner updates an entry", fmt.Sprintf("UPDATE audit.staff_audit_log SET action = 'x' WHERE id = %d", newest), "42501"},
 		{"owner truncates", "TRUNCATE audit.staff_audit_log", "42501"},
-		{"split refuses a table that is not partitioned", "SELECT core.split_default_partition('core.customer', 'customer_202601', '2026-01-01Z', '2026-02-01Z')", "22023"},
-		{"split refuses a name that is not the month", "SELECT core.split_default_partition('audit.staff_audit_log', 'staff_audit_log_x', '2040-01-01Z', '2040-02-01Z')", "22023"},
+		{"split refuses a table that is not partitioned", "SELECT cch_partition.split_default_partition('core.customer', 'customer_202601', '2026-01-01Z', '2026-02-01Z')", "22023"},
+		{"split refuses a name that is not the month", "SELECT cch_partition.split_default_partition('audit.staff_audit_log', 'staff_audit_log_x', '2040-01-01Z', '2040-02-01Z')", "22023"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
