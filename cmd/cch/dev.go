@@ -51,6 +51,7 @@ type devConfig struct {
 	Seed     bool   // --demo: load the ~3-month demo dataset into an empty database and write demo tokens. Default true.
 	Webhook  string // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
 	Secret   string // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
+	Bounds   boundsConfig
 }
 
 func (c *devConfig) validate() error {
@@ -67,6 +68,9 @@ func (c *devConfig) validate() error {
 	if !validLevel(c.LogLevel) {
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
 	}
+	if err := c.Bounds.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -82,6 +86,7 @@ type devCmd struct {
 	warehouse      *warehouse.Service
 	seeded         atomic.Bool // demo data and tokens are in place
 	flight         *flightPart // Flight SQL beside the HTTP port (issue 6)
+	audit          *analyst.AuditLog
 }
 
 // devMaxLag is how far the dev warehouse may trail Postgres and still be ready.
@@ -97,6 +102,7 @@ func (d *devCmd) Parse(args []string) error {
 	f.Bool(&d.cfg.Seed, "demo", true, "seed demo data into an empty database and write demo tokens to tokens.json")
 	f.String(&d.cfg.Webhook, "webhook-url", "", "webhook receiving notifications (booking reminders, inventory alerts); empty: queue only")
 	f.String(&d.cfg.Secret, "webhook-secret", "dev-secret", "HMAC-SHA256 key signing webhook deliveries")
+	d.cfg.Bounds.register(f)
 	return f.Parse(args, d.cfg.validate)
 }
 
@@ -189,6 +195,7 @@ func (d *devCmd) runParts(ctx context.Context, dataDir string, srv *oltp.Server,
 	}
 	start("notifications", d.notifier().Run)
 	start("flight sql", d.flight.serve)
+	start("analyst audit log", d.audit.Run)
 	<-runCtx.Done()
 	wg.Wait()
 	close(errs)
@@ -253,7 +260,7 @@ func (d *devCmd) openWarehouse(ctx context.Context, dataDir string, reg *prometh
 	if err != nil {
 		return err
 	}
-	d.duck, err = warehouse.Open(ctx, filepath.Join(dataDir, "warehouse.duckdb"), warehouse.Options{})
+	d.duck, err = warehouse.Open(ctx, filepath.Join(dataDir, "warehouse.duckdb"), d.cfg.Bounds.options(warehouse.Options{}))
 	if err != nil {
 		return err
 	}
@@ -297,7 +304,11 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 		return nil, err
 	}
 	api := mountAPI(srv, d.pool, d.log)
-	if d.flight, err = mountAnalyst(srv, api, d.warehouse, d.cfg.HTTP, d.log); err != nil {
+	if d.audit, err = openAuditLog(ctx, info.AppDatabaseURL, d.log); err != nil {
+		return nil, err
+	}
+	acfg := d.cfg.Bounds.analystConfig(analyst.Config{}, d.duck, d.audit)
+	if d.flight, err = mountAnalyst(srv, api, d.warehouse, d.cfg.HTTP, d.log, acfg); err != nil {
 		return nil, err
 	}
 	// Executive pages (issue 7) at /dashboards, over the same warehouse and tokens.
@@ -313,11 +324,12 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 // --- warehouse analytics (issue 6) ---
 
 // mountAnalyst serves GET /v1/analytics[/{name}] and POST /v1/sql from the
-// warehouse w, authenticated by api's bearer tokens, and prepares the
-// Flight SQL server on a free port of httpAddr's host.
-func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, httpAddr string, log *slog.Logger) (*flightPart, error) {
-	h, err := analyst.New(analyst.Config{DB: w.DB().DB, Authenticate: api.Authenticate,
-		Applied: w.Marts().LSN, Ready: w.Marts().Ready(), Logger: log})
+// warehouse w, authenticated by api's bearer tokens, with cfg's bounds and
+// audit log, and prepares the Flight SQL server on a free port of
+// httpAddr's host.
+func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, httpAddr string, log *slog.Logger, cfg analyst.Config) (*flightPart, error) {
+	cfg.DB, cfg.Authenticate, cfg.Applied, cfg.Ready, cfg.Logger = w.DB().DB, api.Authenticate, w.Marts().LSN, w.Marts().Ready(), log
+	h, err := analyst.New(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,9 @@ type warehouseConfig struct {
 	// Analyst access (issue 6): both default "" (off).
 	APIDatabaseURL string // --api-database-url: the API's login (cch_app) to check bearer tokens; serves /v1/analytics and /v1/sql on --http.
 	FlightSQL      string // --flight-sql: Flight SQL listen address (needs --api-database-url).
+	FlightTLSCert  string // --flight-tls-cert: PEM certificate; with --flight-tls-key Flight SQL serves TLS. Default "".
+	FlightTLSKey   string // --flight-tls-key: PEM private key. Default "".
+	Bounds         boundsConfig
 }
 
 func (c *warehouseConfig) validate() error {
@@ -66,6 +69,12 @@ func (c *warehouseConfig) validate() error {
 	if c.FlightSQL != "" && c.APIDatabaseURL == "" {
 		errs = append(errs, errors.New("--flight-sql needs --api-database-url (to check bearer tokens)"))
 	}
+	if (c.FlightTLSCert == "") != (c.FlightTLSKey == "") || c.FlightTLSCert != "" && c.FlightSQL == "" {
+		errs = append(errs, errors.New("--flight-tls-cert and --flight-tls-key go together, with --flight-sql"))
+	}
+	if err := c.Bounds.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -75,6 +84,7 @@ type warehouseCmd struct {
 	db             *warehouse.DB
 	srv            *http.Server
 	pool           *pgxpool.Pool // token lookup for analyst access
+	auditDone      chan struct{} // closed once the analyst audit log has written its last entries
 }
 
 func (c *warehouseCmd) Parse(args []string) error {
@@ -94,12 +104,15 @@ func (c *warehouseCmd) Parse(args []string) error {
 	f.String(&cfg.HTTP, "http", "127.0.0.1:8081", "metrics and health listen address")
 	f.String(&cfg.APIDatabaseURL, "api-database-url", "", "PostgreSQL URL of the API login (cch_app) checking bearer tokens; enables /v1/analytics and /v1/sql")
 	f.String(&cfg.FlightSQL, "flight-sql", "", "Flight SQL listen address (needs --api-database-url)")
+	f.String(&cfg.FlightTLSCert, "flight-tls-cert", "", "PEM certificate: Flight SQL serves TLS (with --flight-tls-key)")
+	f.String(&cfg.FlightTLSKey, "flight-tls-key", "", "PEM private key of --flight-tls-cert")
+	cfg.Bounds.register(f)
 	return f.Parse(args, cfg.validate)
 }
 
 func (c *warehouseCmd) Run(ctx context.Context) error {
 	log := slog.New(slog.NewJSONHandler(c.stderr, nil)).With("cmd", "warehouse")
-	db, err := warehouse.Open(ctx, c.cfg.DuckDB, warehouse.Options{MemoryLimit: c.cfg.MemoryLimit})
+	db, err := warehouse.Open(ctx, c.cfg.DuckDB, c.cfg.Bounds.options(warehouse.Options{MemoryLimit: c.cfg.MemoryLimit}))
 	if err != nil {
 		return err
 	}
@@ -137,6 +150,9 @@ func (c *warehouseCmd) Close() error {
 		defer cancel()
 		errs = append(errs, c.srv.Shutdown(ctx))
 	}
+	if c.auditDone != nil {
+		<-c.auditDone // Run's context has ended: the final write is bounded
+	}
 	if c.db != nil {
 		errs = append(errs, c.db.Close())
 	}
@@ -160,19 +176,36 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		return nil, err
 	}
 	api := oltp.NewAPI(srv, c.pool, log)
-	h, err := analyst.New(analyst.Config{DB: svc.DB().DB, Authenticate: api.Authenticate,
-		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Logger: log})
+	audit, err := openAuditLog(ctx, c.cfg.APIDatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	c.auditDone = make(chan struct{})
+	go func() { // ends with ctx, after a last write
+		defer close(c.auditDone)
+		_ = audit.Run(ctx)
+	}()
+	h, err := analyst.New(c.cfg.Bounds.analystConfig(analyst.Config{DB: svc.DB().DB, Authenticate: api.Authenticate,
+		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Logger: log}, svc.DB(), audit))
 	if err != nil {
 		return nil, err
 	}
 	h.Mount(srv.Router(), api)
 	if c.cfg.FlightSQL != "" {
+		tlsCfg, err := flightTLS(c.cfg.FlightTLSCert, c.cfg.FlightTLSKey)
+		if err != nil {
+			return nil, err
+		}
+		var opts []flight.Option
+		if tlsCfg != nil {
+			opts = append(opts, flight.WithTLS(tlsCfg))
+		}
 		ln, err := net.Listen("tcp", c.cfg.FlightSQL)
 		if err != nil {
 			return nil, fmt.Errorf("listen %s: %w", c.cfg.FlightSQL, err)
 		}
 		go func() { // ends with ctx, like svc.Run
-			if err := flight.New(h, api.PrincipalOf).Serve(ctx, ln); err != nil {
+			if err := flight.New(h, api.PrincipalOf, opts...).Serve(ctx, ln); err != nil {
 				log.Error("flight sql stopped", "err", err)
 			}
 		}()

@@ -12,8 +12,10 @@ import (
 )
 
 // readDriverRows reads at most limit rows (0: no limit) of a raw driver
-// result into a Table.
-func readDriverRows(rows driver.Rows, limit int) (*marts.Table, error) {
+// result into a Table, refusing an answer whose values hold more than
+// maxBytes (answer-too-large).
+func readDriverRows(rows driver.Rows, limit int, maxBytes int64) (*marts.Table, error) {
+	var size int64
 	names := rows.Columns()
 	t := &marts.Table{Columns: make([]marts.Column, len(names)), Rows: [][]any{}}
 	typed, _ := rows.(driver.RowsColumnTypeDatabaseTypeName)
@@ -36,6 +38,12 @@ func readDriverRows(rows driver.Rows, limit int) (*marts.Table, error) {
 			return t, nil
 		}
 		row := make([]any, len(dest))
+		for _, v := range dest {
+			size += valueSize(v)
+		}
+		if size > maxBytes {
+			return nil, errAnswerTooLarge(maxBytes)
+		}
 		for i, v := range dest {
 			row[i] = marts.JSONValue(v, t.Columns[i].Type)
 		}
