@@ -23,7 +23,7 @@ import (
 // format, both when the values alone exceed it and when only their JSON
 // encoding does; Flight SQL says RESOURCE_EXHAUSTED; the server serves on.
 func testAnswerBytes(t *testing.T, s *stack) {
-	big := "SELECT repeat(chr(34), 300000) AS q FROM range(20)"     // 6 MB of values
+	big := "SELECT repeat(chr(34), 300000) AS q FROM range(20)"    // 6 MB of values
 	escaped := "SELECT repeat(chr(34), 400000) AS q FROM range(2)" // 0.8 MB of values, 1.6 MB of JSON
 	for _, c := range []struct{ name, query, accept string }{
 		{"json", big, "application/json"}, {"csv", big, "text/csv"}, {"arrow", big, analyst.MIMEArrowStream},
