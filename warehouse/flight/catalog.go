@@ -157,7 +157,7 @@ func (s *Server) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arr
 		fields := res.Schema.Fields()
 		for j, f := range fields {
 			if c, ok := cols[r[1]+"."+r[2]+"."+f.Name]; ok {
-				fields[j] = xdbcField(f, c)
+				fields[j] = describeColumn(f, c)
 			}
 		}
 		res.Release()
@@ -182,9 +182,8 @@ func (s *Server) DoGetTableTypes(ctx context.Context) (*arrow.Schema, <-chan afl
 // selects, keyed by schema.table.column.
 func (s *Server) columns(ctx context.Context, tablesQuery string) (map[string]catalogColumn, error) {
 	rows, err := s.stringRows(ctx, `SELECT c.table_catalog, c.table_schema, c.table_name, c.column_name,
-		c.ordinal_position::VARCHAR, c.data_type, c.is_nullable, coalesce(c.numeric_precision::VARCHAR, ''),
-		coalesce(c.numeric_precision_radix::VARCHAR, ''), coalesce(c.numeric_scale::VARCHAR, ''),
-		coalesce(c.character_maximum_length::VARCHAR, ''), coalesce(c.column_default, ''), coalesce(c.column_comment, '')
+		c.data_type, c.is_nullable, coalesce(c.numeric_precision::VARCHAR, ''), coalesce(c.numeric_scale::VARCHAR, ''),
+		coalesce(c.character_maximum_length::VARCHAR, ''), coalesce(c.column_comment, '')
 		FROM information_schema.columns c JOIN (`+tablesQuery+`) t USING (table_catalog, table_schema, table_name)`)
 	if err != nil {
 		return nil, err
@@ -192,8 +191,7 @@ func (s *Server) columns(ctx context.Context, tablesQuery string) (map[string]ca
 	out := make(map[string]catalogColumn, len(rows))
 	for _, r := range rows {
 		out[r[1]+"."+r[2]+"."+r[3]] = catalogColumn{catalog: r[0], schema: r[1], table: r[2], name: r[3],
-			position: r[4], dataType: r[5], nullable: r[6], precision: r[7], radix: r[8], scale: r[9],
-			charLength: r[10], def: r[11], comment: r[12]}
+			dataType: r[4], nullable: r[5], precision: r[6], scale: r[7], charLength: r[8], comment: r[9]}
 	}
 	return out, nil
 }

@@ -10,9 +10,9 @@ import (
 )
 
 // Column metadata for drivers: the Flight SQL keys (ARROW:FLIGHT:SQL:*,
-// which JDBC's ResultSetMetaData and ADBC read) on every answer's fields,
-// and in GetTables' schemas also the XDBC_* keys ADBC's GetObjects turns
-// into its xdbc_* columns.
+// which JDBC's ResultSetMetaData and ADBC read) on every answer's fields
+// (type name, precision, scale) and, from the catalogue, on GetTables'
+// table schemas (which ADBC's GetObjects turns into xdbc_* columns).
 
 // withColumnMetadata adds each field's SQL type name (and precision and
 // scale for decimals) to schema.
@@ -80,115 +80,36 @@ var typeNames = map[arrow.Type]string{
 	arrow.FIXED_SIZE_BINARY: "BLOB",
 }
 
-// JDBC type codes (java.sql.Types), the xdbc_data_type values.
-const (
-	xdbcBit, xdbcTinyInt, xdbcSmallInt, xdbcInteger, xdbcBigInt = -7, -6, 5, 4, -5
-	xdbcReal, xdbcDouble, xdbcDecimal, xdbcVarchar, xdbcBinary  = 7, 8, 3, 12, -3
-	xdbcDate, xdbcTime, xdbcTimestamp, xdbcTimestampTZ          = 91, 92, 93, 2014
-	xdbcArray, xdbcStruct, xdbcOther, xdbcBoolean               = 2003, 2002, 1111, 16
-)
-
-// xdbcType is the JDBC type code of t.
-func xdbcType(t arrow.DataType) int {
-	switch t.ID() {
-	case arrow.BOOL:
-		return xdbcBoolean
-	case arrow.INT8, arrow.UINT8:
-		return xdbcTinyInt
-	case arrow.INT16, arrow.UINT16:
-		return xdbcSmallInt
-	case arrow.INT32, arrow.UINT32:
-		return xdbcInteger
-	case arrow.INT64, arrow.UINT64:
-		return xdbcBigInt
-	case arrow.FLOAT32:
-		return xdbcReal
-	case arrow.FLOAT64:
-		return xdbcDouble
-	case arrow.DECIMAL128, arrow.DECIMAL256:
-		return xdbcDecimal
-	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW, arrow.DICTIONARY:
-		return xdbcVarchar
-	case arrow.BINARY, arrow.LARGE_BINARY, arrow.BINARY_VIEW, arrow.FIXED_SIZE_BINARY:
-		return xdbcBinary
-	case arrow.DATE32, arrow.DATE64:
-		return xdbcDate
-	case arrow.TIME32, arrow.TIME64:
-		return xdbcTime
-	case arrow.TIMESTAMP:
-		if t.(*arrow.TimestampType).TimeZone != "" {
-			return xdbcTimestampTZ
-		}
-		return xdbcTimestamp
-	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST:
-		return xdbcArray
-	case arrow.STRUCT:
-		return xdbcStruct
-	}
-	return xdbcOther
-}
-
 // catalogColumn is one row of information_schema.columns.
 type catalogColumn struct {
-	catalog, schema, table, name        string
-	position, dataType, nullable        string
-	precision, radix, scale, charLength string // "" when NULL
-	def, comment                        string // "" when NULL
+	catalog, schema, table, name string
+	dataType, nullable           string
+	precision, scale, charLength string // "" when NULL
+	comment                      string // "" when NULL
 }
 
-// xdbcField describes f (a column of col's table) for drivers: Flight SQL
-// column metadata and the XDBC_* keys.
-func xdbcField(f arrow.Field, col catalogColumn) arrow.Field {
-	code := xdbcType(f.Type)
+// describeColumn describes f, a column of col's table, for drivers in
+// Flight SQL's column metadata (ADBC's GetObjects reads the type name,
+// the scope catalog, schema and table and auto-increment from it, and the
+// xdbc data types from the Arrow type; JDBC's DatabaseMetaData and
+// ResultSetMetaData read the rest) and in the field's nullability.
+func describeColumn(f arrow.Field, col catalogColumn) arrow.Field {
 	b := flightsql.NewColumnMetadataBuilder().TypeName(col.dataType).
 		CatalogName(col.catalog).SchemaName(col.schema).TableName(col.table).
 		IsAutoIncrement(false).IsReadOnly(true).IsSearchable(true).
-		IsCaseSensitive(code == xdbcVarchar)
-	md := *b.Build().Data
-	nullable, isNullable := "0", "NO"
-	if col.nullable == "YES" {
-		nullable, isNullable = "1", "YES"
+		IsCaseSensitive(col.dataType == "VARCHAR")
+	if p, err := strconv.Atoi(col.precision); err == nil {
+		b.Precision(int32(p))
+	} else if n, err := strconv.Atoi(col.charLength); err == nil {
+		b.Precision(int32(n))
 	}
-	sqlType, sub := strconv.Itoa(code), ""
-	switch code { // ODBC: datetime types are SQL_DATETIME (9) with a subcode
-	case xdbcDate:
-		sqlType, sub = "9", "1"
-	case xdbcTime:
-		sqlType, sub = "9", "2"
-	case xdbcTimestamp, xdbcTimestampTZ:
-		sqlType, sub = "9", "3"
+	if sc, err := strconv.Atoi(col.scale); err == nil {
+		b.Scale(int32(sc))
 	}
-	kv := [][2]string{
-		{"XDBC_TYPE_NAME", col.dataType}, {"XDBC_DATA_TYPE", strconv.Itoa(code)}, {"XDBC_SQL_DATA_TYPE", sqlType},
-		{"XDBC_NULLABLE", nullable}, {"XDBC_IS_NULLABLE", isNullable}, {"ORDINAL_POSITION", col.position},
-		{"XDBC_COLUMN_SIZE", columnSize(code, col)}, {"XDBC_DECIMAL_DIGITS", col.scale}, {"XDBC_NUM_PREC_RADIX", col.radix},
-		{"XDBC_DATETIME_SUB", sub}, {"XDBC_CHAR_OCTET_LENGTH", col.charLength},
-		{"XDBC_COLUMN_DEF", col.def}, {"REMARKS", col.comment},
+	if col.comment != "" {
+		b.Remarks(col.comment)
 	}
-	keys, vals := md.Keys(), md.Values()
-	for _, p := range kv {
-		if p[1] != "" {
-			keys, vals = append(keys, p[0]), append(vals, p[1])
-		}
-	}
-	f.Metadata = merge(f.Metadata, arrow.NewMetadata(keys, vals))
+	f.Metadata = merge(f.Metadata, *b.Build().Data)
+	f.Nullable = col.nullable == "YES"
 	return f
-}
-
-// columnSize is JDBC's COLUMN_SIZE: the precision of numbers, the
-// maximum length of strings, the characters of a date or time's text.
-func columnSize(code int, col catalogColumn) string {
-	switch code {
-	case xdbcDate:
-		return "10"
-	case xdbcTime:
-		return "15"
-	case xdbcTimestamp:
-		return "26"
-	case xdbcTimestampTZ:
-		return "32"
-	case xdbcVarchar, xdbcBinary:
-		return col.charLength
-	}
-	return col.precision
 }
