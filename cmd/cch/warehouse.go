@@ -83,8 +83,9 @@ type warehouseCmd struct {
 	cfg            warehouseConfig
 	db             *warehouse.DB
 	srv            *http.Server
-	pool           *pgxpool.Pool // token lookup for analyst access
-	auditDone      chan struct{} // closed once the analyst audit log has written its last entries
+	pool           *pgxpool.Pool      // token lookup for analyst access
+	auditStop      context.CancelFunc // ends the analyst audit log's writer
+	auditDone      chan struct{}      // closed once it has written its last entries
 }
 
 func (c *warehouseCmd) Parse(args []string) error {
@@ -151,7 +152,8 @@ func (c *warehouseCmd) Close() error {
 		errs = append(errs, c.srv.Shutdown(ctx))
 	}
 	if c.auditDone != nil {
-		<-c.auditDone // Run's context has ended: the final write is bounded
+		c.auditStop()
+		<-c.auditDone // the final write is bounded
 	}
 	if c.db != nil {
 		errs = append(errs, c.db.Close())
@@ -180,10 +182,11 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 	if err != nil {
 		return nil, err
 	}
-	c.auditDone = make(chan struct{})
-	go func() { // ends with ctx, after a last write
+	actx, stop := context.WithCancel(ctx)
+	c.auditStop, c.auditDone = stop, make(chan struct{})
+	go func() { // ends with ctx or Close, after a last write
 		defer close(c.auditDone)
-		_ = audit.Run(ctx)
+		_ = audit.Run(actx)
 	}()
 	h, err := analyst.New(c.cfg.Bounds.analystConfig(analyst.Config{DB: svc.DB().DB, Authenticate: api.Authenticate,
 		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Logger: log}, svc.DB(), audit))

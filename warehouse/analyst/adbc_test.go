@@ -128,7 +128,37 @@ func testADBC(t *testing.T, s *stack) {
 		}
 	})
 
-	t.Run("GetObjects fills xdbc column metadata", func(t *testing.T) { testXdbc(t, cn) })
+	t.Run("GetObjects fills xdbc column metadata", func(t *testing.T) {
+		cols := objectColumns(t, cn, "core", "branch")
+		if len(cols) < 3 {
+			t.Fatalf("GetObjects(core.branch) columns: %v", cols)
+		}
+		for name, got := range cols {
+			if strings.Contains(got, "(null)") || !strings.Contains(got, " xdbc_scope_schema=core xdbc_scope_table=branch xdbc_is_autoincrement=false") {
+				t.Errorf("column %s: %s", name, got)
+			}
+		}
+		for name, want := range map[string]string{"id": "xdbc_type_name=BIGINT xdbc_data_type=-5 xdbc_sql_data_type=-5 ordinal_position=1 ",
+			"name": "xdbc_type_name=VARCHAR xdbc_data_type=12 ", "opening_hours": "xdbc_type_name=JSON ",
+			"created_at": "xdbc_type_name=TIMESTAMP WITH TIME ZONE xdbc_data_type=93 "} {
+			if !strings.HasPrefix(cols[name], want) {
+				t.Errorf("%s: %s, want %s…", name, cols[name], want)
+			}
+		}
+		// A PostgreSQL text[] is a typed list, not text.
+		if got := objectColumns(t, cn, "workshop", "booking")["labour_operation_codes"]; !strings.HasPrefix(got, "xdbc_type_name=VARCHAR[] ") {
+			t.Errorf("workshop.booking.labour_operation_codes: %s", got)
+		}
+		schema := "workshop"
+		sch, err := cn.GetTableSchema(context.Background(), nil, &schema, "booking")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f, ok := sch.FieldsByName("labour_operation_codes"); !ok || f[0].Type.ID() != arrow.LIST ||
+			f[0].Type.(*arrow.ListType).Elem().ID() != arrow.STRING {
+			t.Errorf("labour_operation_codes arrives as %v", f)
+		}
+	})
 
 	t.Run("plain text is refused", func(t *testing.T) {
 		db, err := adbcflight.NewDriver(memory.DefaultAllocator).NewDatabase(map[string]string{
@@ -147,12 +177,12 @@ func testADBC(t *testing.T, s *stack) {
 	})
 }
 
-// testXdbc reads core.branch's columns through GetObjects: every column
-// has its DuckDB type name, JDBC type codes, position and scope. (The
-// driver fills xdbc_column_size, xdbc_nullable and the like from nothing
-// a server sends: they stay null with any Flight SQL server.)
-func testXdbc(t *testing.T, cn adbc.Connection) {
-	schema, table := "core", "branch"
+// objectColumns reads schema.table's columns through GetObjects, each as
+// its xdbc fields. (The driver fills xdbc_column_size, xdbc_nullable and
+// the like from nothing a server sends: they stay null with any Flight SQL
+// server.)
+func objectColumns(t *testing.T, cn adbc.Connection, schema, table string) map[string]string {
+	t.Helper()
 	rdr, err := cn.GetObjects(context.Background(), adbc.ObjectDepthAll, nil, &schema, &table, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -172,28 +202,13 @@ func testXdbc(t *testing.T, cn adbc.Connection) {
 				idx, _ := columns.DataType().(*arrow.StructType).FieldIdx(f)
 				parts = append(parts, f+"="+columns.Field(idx).ValueStr(i))
 			}
-			name := columns.Field(0).ValueStr(i)
-			cols[name] = strings.Join(parts, " ")
+			cols[columns.Field(0).ValueStr(i)] = strings.Join(parts, " ")
 		}
 	}
 	if err := rdr.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if len(cols) < 3 {
-		t.Fatalf("GetObjects(core.branch) columns: %v", cols)
-	}
-	for name, got := range cols {
-		if strings.Contains(got, "(null)") || !strings.Contains(got, " xdbc_scope_schema=core xdbc_scope_table=branch xdbc_is_autoincrement=false") {
-			t.Errorf("column %s: %s", name, got)
-		}
-	}
-	for name, want := range map[string]string{"id": "xdbc_type_name=BIGINT xdbc_data_type=-5 xdbc_sql_data_type=-5 ordinal_position=1 ",
-		"name": "xdbc_type_name=VARCHAR xdbc_data_type=12 ", "opening_hours": "xdbc_type_name=JSON ",
-		"created_at": "xdbc_type_name=TIMESTAMP WITH TIME ZONE xdbc_data_type=93 "} {
-		if !strings.HasPrefix(cols[name], want) {
-			t.Errorf("%s: %s, want %s…", name, cols[name], want)
-		}
-	}
+	return cols
 }
 
 func int64Param(v int64) arrow.RecordBatch {

@@ -47,6 +47,7 @@ func TestAnalystAPI(t *testing.T) {
 	t.Run("answer bytes bounded", func(t *testing.T) { testAnswerBytes(t, s) })
 	t.Run("concurrent queries bounded", func(t *testing.T) { testConcurrency(t, s) })
 	t.Run("analyst queries audited", func(t *testing.T) { testAudit(t, s) })
+	t.Run("no file path disclosed", func(t *testing.T) { testNoPathLeak(t, s) })
 	t.Run("adbc driver over tls", func(t *testing.T) { testADBC(t, s) })
 }
 

@@ -3,8 +3,10 @@ package analyst_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -116,4 +118,42 @@ func flightClient(t *testing.T, s *stack, role string) (*flightsql.Client, conte
 		t.Fatal(err)
 	}
 	return cl, actx, func() { cl.Close(); cancel(); <-done }
+}
+
+// testNoPathLeak: neither the server information nor the catalogue calls
+// nor an error message names the warehouse file or its directory.
+func testNoPathLeak(t *testing.T, s *stack) {
+	path := s.svc.DB().Path()
+	dir := filepath.Dir(path)
+	cl, actx, stop := flightClient(t, s, "auditor")
+	defer stop()
+	var seen []string
+	info, err := cl.GetSqlInfo(actx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen = append(seen, fetch(t, actx, cl, info))
+	if info, err = cl.GetCatalogs(actx); err != nil {
+		t.Fatal(err)
+	}
+	seen = append(seen, fetch(t, actx, cl, info))
+	if info, err = cl.GetDBSchemas(actx, &flightsql.GetDBSchemasOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	seen = append(seen, fetch(t, actx, cl, info))
+	// An error that would echo the path (here because the query names it).
+	leaky := `SELECT "` + path + `" FROM range(1)`
+	if info, err = cl.Execute(actx, leaky); err == nil {
+		_, err = cl.DoGet(actx, info.Endpoint[0].Ticket)
+	}
+	seen = append(seen, fmt.Sprint(err))
+	seen = append(seen, string(s.do(t, "auditor", "POST", "/v1/sql", map[string]string{"query": leaky}, "").body))
+	for _, text := range seen {
+		if strings.Contains(text, dir) {
+			t.Errorf("the warehouse's directory %s is disclosed: %.300s", dir, text)
+		}
+	}
+	if !strings.Contains(seen[len(seen)-2], "<warehouse>") || !strings.Contains(seen[len(seen)-1], `\u003cwarehouse\u003e`) {
+		t.Errorf("the errors were not redacted: %s; %s", seen[len(seen)-2], seen[len(seen)-1])
+	}
 }

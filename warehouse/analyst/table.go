@@ -3,6 +3,7 @@ package analyst
 import (
 	"database/sql/driver"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -83,6 +84,10 @@ func csvValue(v any) string {
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	case bool:
 		return strconv.FormatBool(v)
+	case []any, map[string]any: // lists and structs: as in the JSON answer
+		if b, err := json.Marshal(v); err == nil {
+			return string(b)
+		}
 	}
 	return fmt.Sprint(v)
 }

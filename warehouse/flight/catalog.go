@@ -67,8 +67,8 @@ func (s *Server) DoGetSqlInfo(ctx context.Context, cmd flightsql.GetSqlInfo) (*a
 			known = append(known, id)
 		}
 	}
-	if len(cmd.GetInfo()) > 0 && len(known) == 0 {
-		return s.BaseServer.DoGetSqlInfo(ctx, infoCodes{})
+	if len(cmd.GetInfo()) > 0 && len(known) == 0 { // nothing to answer (none would answer everything)
+		return stream(schema_ref.SqlInfo, nil)
 	}
 	return s.BaseServer.DoGetSqlInfo(ctx, known)
 }
