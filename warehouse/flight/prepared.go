@@ -12,6 +12,7 @@ import (
 	aflight "github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/duckdb/duckdb-go/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -43,12 +44,44 @@ func (h handle) encode() []byte {
 	return b
 }
 
-// CreatePreparedStatement returns a handle holding the query.
+// CreatePreparedStatement checks the query and returns a handle holding
+// it, with the schema of its parameters.
 func (s *Server) CreatePreparedStatement(ctx context.Context, req flightsql.ActionCreatePreparedStatementRequest) (flightsql.ActionCreatePreparedStatementResult, error) {
 	if err := authorise(ctx); err != nil {
 		return flightsql.ActionCreatePreparedStatementResult{}, err
 	}
-	return flightsql.ActionCreatePreparedStatementResult{Handle: handle{Query: req.GetQuery()}.encode()}, nil
+	types, err := s.query.ParamTypes(ctx, req.GetQuery())
+	if err != nil {
+		return flightsql.ActionCreatePreparedStatementResult{}, s.grpcError(err)
+	}
+	fields := make([]arrow.Field, len(types))
+	for i, t := range types {
+		fields[i] = arrow.Field{Name: fmt.Sprintf("$%d", i+1), Type: paramArrowType(t), Nullable: true}
+	}
+	return flightsql.ActionCreatePreparedStatementResult{Handle: handle{Query: req.GetQuery()}.encode(),
+		ParameterSchema: arrow.NewSchema(fields, nil)}, nil
+}
+
+// paramArrowType is the Arrow type a client binds for a DuckDB parameter
+// type; text for the rest (DuckDB casts it to the parameter's type).
+func paramArrowType(t duckdb.Type) arrow.DataType {
+	switch t {
+	case duckdb.TYPE_BOOLEAN:
+		return arrow.FixedWidthTypes.Boolean
+	case duckdb.TYPE_TINYINT, duckdb.TYPE_SMALLINT, duckdb.TYPE_INTEGER:
+		return arrow.PrimitiveTypes.Int32
+	case duckdb.TYPE_BIGINT:
+		return arrow.PrimitiveTypes.Int64
+	case duckdb.TYPE_FLOAT, duckdb.TYPE_DOUBLE:
+		return arrow.PrimitiveTypes.Float64
+	case duckdb.TYPE_DATE:
+		return arrow.FixedWidthTypes.Date32
+	case duckdb.TYPE_TIMESTAMP, duckdb.TYPE_TIMESTAMP_TZ:
+		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	case duckdb.TYPE_BLOB:
+		return arrow.BinaryTypes.Binary
+	}
+	return arrow.BinaryTypes.String
 }
 
 // ClosePreparedStatement has nothing to free.

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	aflight "github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/duckdb/duckdb-go/v2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -30,6 +31,7 @@ type Querier interface {
 	QueryArrow(ctx context.Context, query string, args ...any) (*analyst.ArrowResult, error)
 	Admit(c analyst.Caller, query string) (*analyst.Access, error)
 	Redact(err error) error
+	ParamTypes(ctx context.Context, query string) ([]duckdb.Type, error)
 }
 
 var _ Querier = (*analyst.Handler)(nil)
