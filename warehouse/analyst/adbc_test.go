@@ -104,6 +104,9 @@ func testADBC(t *testing.T, s *stack) {
 		if ps, err := st.GetParameterSchema(); err != nil || ps.NumFields() != 1 || ps.Field(0).Type.ID() != arrow.INT64 {
 			t.Errorf("parameter schema %v (%v), want one BIGINT", ps, err)
 		}
+		if _, _, err := st.ExecuteQuery(ctx); err == nil || !strings.Contains(err.Error(), "InvalidArgument") {
+			t.Errorf("executed without its parameter: %v", err)
+		}
 		for _, branch := range []int64{s.env.Fix.Branch, s.env.Fix.Branch} { // re-bound and run twice
 			if err := st.Bind(ctx, int64Param(branch)); err != nil {
 				t.Fatal(err)

@@ -138,6 +138,18 @@ func (s *Server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.Prepa
 	if err != nil {
 		return nil, nil, status.Errorf(codes.InvalidArgument, "parameters: %v", err)
 	}
+	types, err := s.query.ParamTypes(ctx, h.Query)
+	if err != nil {
+		return nil, nil, s.grpcError(err)
+	}
+	if len(types) > 0 && len(argSets) == 0 {
+		return nil, nil, status.Errorf(codes.InvalidArgument, "the statement has %d parameters: bind them before executing it", len(types))
+	}
+	for _, args := range argSets {
+		if len(args) != len(types) {
+			return nil, nil, status.Errorf(codes.InvalidArgument, "the statement has %d parameters, %d were bound", len(types), len(args))
+		}
+	}
 	return s.run(ctx, h.Query, argSets)
 }
 
