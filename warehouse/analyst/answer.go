@@ -55,6 +55,7 @@ func (h *Handler) answer(c *gin.Context, format, query string) (int64, error) {
 		}
 	}
 	if err != nil {
+		err = h.UnboundParams(c.Request.Context(), query, err)
 		oltp.WriteError(c, h.Redact(err))
 		return 0, err
 	}

@@ -51,6 +51,11 @@ func testAnswerBytes(t *testing.T, s *stack) {
 	cl, actx, stop := flightClient(t, s, "manager")
 	defer stop()
 	expectCode(t, actx, cl, big, codes.ResourceExhausted)
+	// A parameter without a value is the client's mistake, not the server's.
+	expectCode(t, actx, cl, "SELECT id FROM core.branch WHERE id = ?", codes.InvalidArgument)
+	if r := s.do(t, "manager", "POST", "/v1/sql", map[string]string{"query": "SELECT $1 AS x"}, ""); r.status != http.StatusBadRequest {
+		t.Errorf("unbound parameter: %d %s", r.status, r.body)
+	}
 	decode(t, s.do(t, "manager", "POST", "/v1/sql", map[string]string{"query": "SELECT 1 AS still_serving"}, ""))
 }
 

@@ -2,9 +2,13 @@ package analyst
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/carcarehub/cch/oltp"
 )
 
 // ParamTypes checks query like Query does (one SELECT, hardened
@@ -41,4 +45,21 @@ func (h *Handler) ParamTypes(ctx context.Context, query string) ([]duckdb.Type, 
 		return nil, h.Redact(h.sqlError(qctx, err))
 	}
 	return types, nil
+}
+
+// UnboundParams explains a failure of query that is not a problem yet:
+// when the query has parameters ($1, ?) and none were bound, the driver
+// fails outside DuckDB's own errors; that is the caller's mistake (400),
+// not the server's. Other errors are returned as they are. It prepares
+// the query again only when it has failed.
+func (h *Handler) UnboundParams(ctx context.Context, query string, err error) error {
+	var oe *oltp.Error
+	if err == nil || errors.As(err, &oe) {
+		return err
+	}
+	if types, perr := h.ParamTypes(ctx, query); perr == nil && len(types) > 0 {
+		return &oltp.Error{Kind: "bad-sql", Status: http.StatusBadRequest, Title: "Invalid SQL", Err: err,
+			Detail: fmt.Sprintf("the query has %d parameters and none are bound; write the values into the query", len(types))}
+	}
+	return err
 }

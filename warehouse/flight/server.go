@@ -32,6 +32,7 @@ type Querier interface {
 	Admit(c analyst.Caller, query string) (*analyst.Access, error)
 	Redact(err error) error
 	ParamTypes(ctx context.Context, query string) ([]duckdb.Type, error)
+	UnboundParams(ctx context.Context, query string, err error) error
 }
 
 var _ Querier = (*analyst.Handler)(nil)
@@ -127,6 +128,9 @@ func (s *Server) run(ctx context.Context, query string, argSets [][]any) (*arrow
 	)
 	for _, args := range argSets {
 		res, err := s.query.QueryArrow(ctx, query, args...)
+		if err != nil && args == nil {
+			err = s.query.UnboundParams(ctx, query, err)
+		}
 		if err != nil {
 			releaseAll(batches)
 			acc.End(0, err)
