@@ -170,16 +170,17 @@ func (l *AuditLog) write(ctx context.Context, entries []AuditEntry) error {
 	b := &pgx.Batch{}
 	for _, e := range entries {
 		role := e.Principal.DBRole()
-		if role == "" {
-			return fmt.Errorf("audit entry for unknown role %q", e.Principal.Role)
-		}
 		details, err := json.Marshal(e.details())
-		if err != nil {
-			return err
+		if role == "" || err != nil { // cannot happen for an authenticated caller; never block the rest
+			l.log.Error("analyst audit entry dropped", "role", e.Principal.Role, "staff_id", e.Principal.StaffID, "err", err)
+			continue
 		}
 		b.Queue(auditSetupSQL, role, strconv.FormatInt(e.Principal.StaffID, 10),
 			strconv.FormatInt(e.Principal.OrganisationID, 10), joinIDs(e.Principal.BranchIDs), e.RequestID, e.Principal.Role)
 		b.Queue(auditEntrySQL, AuditAction, string(details))
+	}
+	if b.Len() == 0 {
+		return nil
 	}
 	return pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
