@@ -68,6 +68,9 @@ func decimalTypmod(duck string) (p, s int32, ok bool) {
 
 // castExpr converts a staged column expression to the mirror type.
 func castExpr(expr, duck string) string {
+	if isList(duck) {
+		return fromArrayText(expr, duck)
+	}
 	if arrowType(duck) == arrow.BinaryTypes.String && duck != "VARCHAR" {
 		return "CAST(" + expr + " AS " + duck + ")"
 	}

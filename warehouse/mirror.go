@@ -184,6 +184,8 @@ func alterStatements(have, want *mirror, rel *cdc.Relation) []stmt {
 			args = append(args, bindValue(rel.Columns[i].Missing, c.Type))
 		case !ok:
 			exprs = append(exprs, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, ident(c.Name)))
+		case from.Type == "VARCHAR" && isList(c.Type): // an array mirrored as text before lists
+			exprs = append(exprs, fmt.Sprintf("TRY_CAST(%s AS %s) AS %s", fromArrayText(ident(from.Name), "VARCHAR[]"), c.Type, ident(c.Name)))
 		case from.Type != c.Type:
 			exprs = append(exprs, fmt.Sprintf("TRY_CAST(%s AS %s) AS %s", ident(from.Name), c.Type, ident(c.Name)))
 		default:

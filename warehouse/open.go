@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -23,6 +24,12 @@ type Options struct {
 	// ReadOnly opens the file without write access (another process may
 	// not write it at the same time: DuckDB holds one writer per file).
 	ReadOnly bool
+	// TempDirectory is where DuckDB spills what does not fit in memory.
+	// Default: the file's path + ".tmp", beside it in the data directory.
+	TempDirectory string
+	// MaxTempSize bounds the spill (max_temp_directory_size), e.g. "8GB";
+	// a query needing more fails. Default "8GB".
+	MaxTempSize string
 }
 
 func (o *Options) defaults() {
@@ -31,6 +38,9 @@ func (o *Options) defaults() {
 	}
 	if o.Threads <= 0 {
 		o.Threads = runtime.NumCPU()
+	}
+	if o.MaxTempSize == "" {
+		o.MaxTempSize = "8GB"
 	}
 }
 
@@ -59,6 +69,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	q := url.Values{}
 	q.Set("memory_limit", opts.MemoryLimit)
 	q.Set("threads", strconv.Itoa(opts.Threads))
+	if opts.TempDirectory == "" {
+		opts.TempDirectory = path + ".tmp"
+	}
+	q.Set("temp_directory", opts.TempDirectory)
 	if opts.ReadOnly {
 		q.Set("access_mode", "READ_ONLY")
 	}
@@ -78,6 +92,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 			connector.Close()
 			return nil, fmt.Errorf("restrict %s: %w", f, err)
 		}
+	}
+	// Set after temp_directory has taken effect (as a connection option
+	// it is not enforced) and before analyst access locks the configuration.
+	if _, err := db.ExecContext(ctx, "SET GLOBAL max_temp_directory_size = '"+strings.ReplaceAll(opts.MaxTempSize, "'", "''")+"'"); err != nil {
+		db.Close()
+		connector.Close()
+		return nil, fmt.Errorf("duckdb max_temp_directory_size %q: %w", opts.MaxTempSize, err)
 	}
 	return &DB{DB: db, connector: connector, path: path}, nil
 }

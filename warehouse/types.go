@@ -19,9 +19,11 @@ import (
 //	bytea → BLOB; uuid → UUID; date → DATE; timestamp → TIMESTAMP;
 //	timestamptz → TIMESTAMPTZ (microseconds); interval → INTERVAL;
 //	time → TIME; timetz → TIMETZ;
-//	everything else — enums, ranges (tstzrange, daterange, …), arrays,
-//	inet, money, domains over those — → VARCHAR holding PostgreSQL's text
-//	form (e.g. '{1,2}', '["2024-01-01 10:00:00+00","2024-01-01 11:00:00+00")').
+//	arrays of bool, integers, floats, text, date, timestamps, uuid → lists
+//	of those (text[] → VARCHAR[]; see arraytypes.go);
+//	everything else — enums, ranges (tstzrange, daterange, …), other
+//	arrays, inet, money, domains over those — → VARCHAR holding
+//	PostgreSQL's text form (e.g. '["2024-01-01 10:00:00+00","2024-01-01 11:00:00+00")').
 //
 // ±infinity dates and timestamps become NULL.
 func DuckType(c cdc.Column) string {
@@ -61,6 +63,9 @@ func DuckType(c cdc.Column) string {
 		return "TIME"
 	case cdc.OIDTimetz:
 		return "TIMETZ"
+	}
+	if l := listType(c.TypeOID); l != "" {
+		return l
 	}
 	return "VARCHAR"
 }

@@ -1,6 +1,7 @@
 package warehouse_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -13,7 +14,7 @@ type typeCase struct {
 
 // textOnlyTypes have no binary decoder: a publication with them streams
 // in text mode.
-var textOnlyTypes = map[string]bool{"enum": true, "tstzrange": true, "int[]": true, "text[]": true, "time": true}
+var textOnlyTypes = map[string]bool{"enum": true, "tstzrange": true, "int[]": true, "text[]": true, "text[] quoting": true, "empty text[]": true, "timestamptz[]": true, "time": true}
 
 // TestTypeRoundTrip sends one value of every mapped type through real
 // PostgreSQL → pgoutput → DuckDB and checks the mirror type and value, for
@@ -41,8 +42,12 @@ func TestTypeRoundTrip(t *testing.T) {
 		{"json", "json", `'{"b":1}'`, "JSON", "CAST(c AS VARCHAR)", `{"b":1}`},
 		{"enum", "rt_mood", "'meh'", "VARCHAR", "c", "meh"},
 		{"tstzrange", "tstzrange", "'[2024-01-01 10:00+00,2024-01-01 11:00+00)'", "VARCHAR", "c", `["2024-01-01 10:00:00+00","2024-01-01 11:00:00+00")`},
-		{"int[]", "int[]", "'{1,2,NULL}'", "VARCHAR", "c", "{1,2,NULL}"},
-		{"text[]", "text[]", `'{"a b",c}'`, "VARCHAR", "c", `{"a b",c}`},
+		{"int[]", "int[]", "'{1,2,NULL}'", "INTEGER[]", "CAST(to_json(c) AS VARCHAR)", "[1,2,null]"},
+		{"text[]", "text[]", `'{"a b",c}'`, "VARCHAR[]", "CAST(to_json(c) AS VARCHAR)", `["a b","c"]`},
+		{"text[] quoting", "text[]", `E'{"x, y","q\\"r","s\\\\t",NULL,"NULL",it''s,"{}",""}'`, "VARCHAR[]", "CAST(to_json(c) AS VARCHAR)",
+			`["x, y","q\"r","s\\t",null,"NULL","it's","{}",""]`},
+		{"empty text[]", "text[]", `'{}'`, "VARCHAR[]", "CAST(to_json(c) AS VARCHAR)", `[]`},
+		{"timestamptz[]", "timestamptz[]", `'{"2024-02-29 23:59:59+02"}'`, "TIMESTAMP WITH TIME ZONE[]", "CAST(epoch(c[1]) AS VARCHAR)", "1709243999.0"},
 		{"interval", "interval", "'1 year 2 mons 3 days 04:05:06.789'", "INTERVAL", "CAST(c AS VARCHAR)", "1 year 2 months 3 days 04:05:06.789"},
 		{"time", "time", "'12:34:56.5'", "TIME", "CAST(c AS VARCHAR)", "12:34:56.5"},
 		{"null", "int", "NULL", "INTEGER", "coalesce(CAST(c AS VARCHAR), 'NULL')", "NULL"},
@@ -117,4 +122,4 @@ func roundTrip(t *testing.T, cases []typeCase, binary bool) {
 	}
 }
 
-func tname(i int) string { return "rt_" + string(rune('a'+i)) }
+func tname(i int) string { return fmt.Sprintf("rt_%02d", i) }

@@ -30,7 +30,7 @@ var kindsCols = []colExpr{
 	{"(extract(epoch from ts) * 1000000)::bigint", "epoch_us(ts)"},
 	{"(extract(epoch from tstz) * 1000000)::bigint", "epoch_us(tstz)"},
 	{"u", "u"}, {"j", "j"}, {"encode(bin, 'hex')", "lower(hex(bin))"},
-	{"m", "m"}, {"r", "r"}, {"arr", "arr"},
+	{"m", "m"}, {"r", "r"}, {"to_json(arr)::text", "CAST(to_json(arr) AS VARCHAR)"},
 }
 
 // kindsRow returns SQL for a random kinds row with id expression id.

@@ -24,6 +24,7 @@ import (
 	"github.com/carcarehub/cch/migrations"
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/warehouse"
+	"github.com/carcarehub/cch/warehouse/analyst"
 )
 
 func init() {
@@ -45,6 +46,7 @@ type devConfig struct {
 	Webhook  string // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
 	Secret   string // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
 	TLS      bool   // --tls: the local Postgres runs with TLS (own CA) and every connection verifies it. Default false.
+	Bounds   boundsConfig
 }
 
 func (c *devConfig) validate() error {
@@ -60,6 +62,9 @@ func (c *devConfig) validate() error {
 	}
 	if !validLevel(c.LogLevel) {
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if err := c.Bounds.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -77,6 +82,7 @@ type devCmd struct {
 	warehouse      *warehouse.Service
 	seeded         atomic.Bool // demo data and tokens are in place
 	flight         *flightPart // Flight SQL beside the HTTP port
+	audit          *analyst.AuditLog
 }
 
 // devMaxLag is how far the dev warehouse may trail Postgres and still be ready.
@@ -92,6 +98,7 @@ func (d *devCmd) Parse(args []string) error {
 	f.Bool(&d.cfg.Seed, "demo", true, "seed demo data into an empty database and write demo tokens to tokens.json")
 	f.String(&d.cfg.Webhook, "webhook-url", "", "webhook receiving notifications (booking reminders, inventory alerts); empty: queue only")
 	f.String(&d.cfg.Secret, "webhook-secret", "dev-secret", "HMAC-SHA256 key signing webhook deliveries")
+	d.cfg.Bounds.register(f)
 	f.Bool(&d.cfg.TLS, "tls", false, "run the local Postgres with TLS only (a CA and server certificate under DATA_DIR/pg/tls) and verify it on every connection (sslmode=verify-full)")
 	return f.Parse(args, d.cfg.validate)
 }
@@ -155,9 +162,10 @@ func (d *devCmd) runParts(ctx context.Context, dataDir string, ln net.Listener) 
 		d.seeded.Store(true)
 	}
 	return runAll(ctx, map[string]func(context.Context) error{
-		"http":       func(ctx context.Context) error { return d.api.srv.Serve(ctx, ln) },
-		"warehouse":  d.warehouse.Run,
-		"flight sql": d.flight.serve,
+		"http":              func(ctx context.Context) error { return d.api.srv.Serve(ctx, ln) },
+		"warehouse":         d.warehouse.Run,
+		"flight sql":        d.flight.serve,
+		"analyst audit log": d.audit.Run,
 		"postgres": func(ctx context.Context) error {
 			select {
 			case <-d.cluster.Done():
@@ -221,7 +229,7 @@ func (d *devCmd) openWarehouse(ctx context.Context, dataDir string, reg *prometh
 	if err != nil {
 		return err
 	}
-	d.duck, err = warehouse.Open(ctx, filepath.Join(dataDir, "warehouse.duckdb"), warehouse.Options{})
+	d.duck, err = warehouse.Open(ctx, filepath.Join(dataDir, "warehouse.duckdb"), d.cfg.Bounds.options(warehouse.Options{}))
 	if err != nil {
 		return err
 	}
@@ -258,7 +266,10 @@ func (d *devCmd) openParts(ctx context.Context, info devInfo, reg *prometheus.Re
 	if err != nil {
 		return err
 	}
-	h, err := mountWarehouse(d.api.srv, d.api.api, d.warehouse, d.log)
+	if d.audit, err = openAuditLog(ctx, info.AppDatabaseURL, d.log); err != nil {
+		return err
+	}
+	h, err := mountWarehouse(d.api.srv, d.api.api, d.warehouse, d.log, d.cfg.Bounds.analystConfig(analyst.Config{}, d.duck, d.audit))
 	if err != nil {
 		return err
 	}

@@ -86,11 +86,12 @@ func (p *apiPart) Close() {
 
 // mountWarehouse serves the warehouse's readers on srv, authenticated by
 // api's bearer tokens: GET /v1/analytics[/{name}], POST /v1/sql and the
-// executive pages under /dashboards. It returns the analyst handler the
+// executive pages under /dashboards, with cfg's bounds and audit log. It
+// returns the analyst handler the
 // Flight SQL server answers with.
-func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, log *slog.Logger) (*analyst.Handler, error) {
-	h, err := analyst.New(analyst.Config{DB: w.DB().DB, Authenticate: api.Authenticate,
-		Applied: w.Marts().LSN, Ready: w.Marts().Ready(), Logger: log})
+func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, log *slog.Logger, cfg analyst.Config) (*analyst.Handler, error) {
+	cfg.DB, cfg.Authenticate, cfg.Applied, cfg.Ready, cfg.Logger = w.DB().DB, api.Authenticate, w.Marts().LSN, w.Marts().Ready(), log
+	h, err := analyst.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -112,12 +113,12 @@ type flightPart struct {
 
 // listenFlight prepares the Flight SQL server on addr for h, with api's
 // bearer tokens.
-func listenFlight(addr string, h *analyst.Handler, api *oltp.API) (*flightPart, error) {
+func listenFlight(addr string, h *analyst.Handler, api *oltp.API, opts ...flight.Option) (*flightPart, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("flight sql listener %s: %w", addr, err)
 	}
-	return &flightPart{ln: ln, srv: flight.New(h, api.PrincipalOf)}, nil
+	return &flightPart{ln: ln, srv: flight.New(h, api.PrincipalOf, opts...)}, nil
 }
 
 func (f *flightPart) serve(ctx context.Context) error { return f.srv.Serve(ctx, f.ln) }

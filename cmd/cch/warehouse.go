@@ -12,12 +12,15 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/carcarehub/cch/cdc"
-	"github.com/carcarehub/cch/oltp"
-	"github.com/carcarehub/cch/warehouse"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/carcarehub/cch/cdc"
+	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/warehouse"
+	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/flight"
 )
 
 func init() {
@@ -42,6 +45,9 @@ type warehouseConfig struct {
 	// Analyst access: both default "" (off).
 	APIDatabaseURL string // --api-database-url: the API's login (cch_app) to check bearer tokens; serves /v1/analytics, /v1/sql and /dashboards on --http.
 	FlightSQL      string // --flight-sql: Flight SQL listen address (needs --api-database-url).
+	FlightTLSCert  string // --flight-tls-cert: PEM certificate; with --flight-tls-key Flight SQL serves TLS. Default "".
+	FlightTLSKey   string // --flight-tls-key: PEM private key. Default "".
+	Bounds         boundsConfig
 }
 
 func (c *warehouseConfig) validate() error {
@@ -64,6 +70,12 @@ func (c *warehouseConfig) validate() error {
 	if c.FlightSQL != "" && c.APIDatabaseURL == "" {
 		errs = append(errs, errors.New("--flight-sql needs --api-database-url (to check bearer tokens)"))
 	}
+	if (c.FlightTLSCert == "") != (c.FlightTLSKey == "") || c.FlightTLSCert != "" && c.FlightSQL == "" {
+		errs = append(errs, errors.New("--flight-tls-cert and --flight-tls-key go together, with --flight-sql"))
+	}
+	if err := c.Bounds.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -72,7 +84,9 @@ type warehouseCmd struct {
 	cfg            warehouseConfig
 	db             *warehouse.DB
 	srv            *http.Server
-	pool           *pgxpool.Pool // token lookup for analyst access
+	pool           *pgxpool.Pool      // token lookup for analyst access
+	auditStop      context.CancelFunc // ends the analyst audit log's writer
+	auditDone      chan struct{}      // closed once it has written its last entries
 }
 
 func (c *warehouseCmd) Parse(args []string) error {
@@ -92,12 +106,15 @@ func (c *warehouseCmd) Parse(args []string) error {
 	f.String(&cfg.HTTP, "http", "127.0.0.1:8081", "metrics and health listen address")
 	f.String(&cfg.APIDatabaseURL, "api-database-url", "", "PostgreSQL URL of the API login (cch_app) checking bearer tokens; enables /v1/analytics, /v1/sql and /dashboards")
 	f.String(&cfg.FlightSQL, "flight-sql", "", "Flight SQL listen address (needs --api-database-url)")
+	f.String(&cfg.FlightTLSCert, "flight-tls-cert", "", "PEM certificate: Flight SQL serves TLS (with --flight-tls-key)")
+	f.String(&cfg.FlightTLSKey, "flight-tls-key", "", "PEM private key of --flight-tls-cert")
+	cfg.Bounds.register(f)
 	return f.Parse(args, cfg.validate)
 }
 
 func (c *warehouseCmd) Run(ctx context.Context) error {
 	log := slog.New(slog.NewJSONHandler(c.stderr, nil)).With("cmd", "warehouse")
-	db, err := warehouse.Open(ctx, c.cfg.DuckDB, warehouse.Options{MemoryLimit: c.cfg.MemoryLimit})
+	db, err := warehouse.Open(ctx, c.cfg.DuckDB, c.cfg.Bounds.options(warehouse.Options{MemoryLimit: c.cfg.MemoryLimit}))
 	if err != nil {
 		return err
 	}
@@ -135,6 +152,10 @@ func (c *warehouseCmd) Close() error {
 		defer cancel()
 		errs = append(errs, c.srv.Shutdown(ctx))
 	}
+	if c.auditDone != nil {
+		c.auditStop()
+		<-c.auditDone // the final write is bounded
+	}
 	if c.db != nil {
 		errs = append(errs, c.db.Close())
 	}
@@ -159,12 +180,30 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		return nil, err
 	}
 	api := oltp.NewAPI(srv, c.pool, log)
-	h, err := mountWarehouse(srv, api, svc, log)
+	audit, err := openAuditLog(ctx, c.cfg.APIDatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	actx, stop := context.WithCancel(ctx)
+	c.auditStop, c.auditDone = stop, make(chan struct{})
+	go func() { // ends with ctx or Close, after a last write
+		defer close(c.auditDone)
+		_ = audit.Run(actx)
+	}()
+	h, err := mountWarehouse(srv, api, svc, log, c.cfg.Bounds.analystConfig(analyst.Config{}, svc.DB(), audit))
 	if err != nil {
 		return nil, err
 	}
 	if c.cfg.FlightSQL != "" {
-		fp, err := listenFlight(c.cfg.FlightSQL, h, api)
+		tlsCfg, err := flightTLS(c.cfg.FlightTLSCert, c.cfg.FlightTLSKey)
+		if err != nil {
+			return nil, err
+		}
+		var opts []flight.Option
+		if tlsCfg != nil {
+			opts = append(opts, flight.WithTLS(tlsCfg))
+		}
+		fp, err := listenFlight(c.cfg.FlightSQL, h, api, opts...)
 		if err != nil {
 			return nil, err
 		}

@@ -44,6 +44,11 @@ func TestAnalystAPI(t *testing.T) {
 	t.Run("analytics roles", func(t *testing.T) { testAnalyticRoles(t, s) })
 	t.Run("min_lsn read-your-writes", func(t *testing.T) { testReadYourWrites(t, s) })
 	t.Run("flight sql", func(t *testing.T) { testFlightSQL(t, s) })
+	t.Run("answer bytes bounded", func(t *testing.T) { testAnswerBytes(t, s) })
+	t.Run("concurrent queries bounded", func(t *testing.T) { testConcurrency(t, s) })
+	t.Run("analyst queries audited", func(t *testing.T) { testAudit(t, s) })
+	t.Run("no file path disclosed", func(t *testing.T) { testNoPathLeak(t, s) })
+	t.Run("adbc driver over tls", func(t *testing.T) { testADBC(t, s) })
 }
 
 func testRefusals(t *testing.T, s *stack) {

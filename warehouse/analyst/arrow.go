@@ -12,10 +12,11 @@ import (
 // arrowSupported reports whether this binary can answer in Arrow IPC.
 const arrowSupported = true
 
-// QueryArrow runs one read-only analyst SELECT (as Query does) and returns
-// its answer as Arrow record batches, at most RowLimit rows. The caller
-// must Release the result.
-func (h *Handler) QueryArrow(ctx context.Context, query string) (*ArrowResult, error) {
+// QueryArrow runs one read-only analyst SELECT (as Query does), binding
+// args to its parameters, and returns its answer as Arrow record batches,
+// at most RowLimit rows and MaxAnswerBytes. The caller must Release the
+// result.
+func (h *Handler) QueryArrow(ctx context.Context, query string, args ...any) (*ArrowResult, error) {
 	if err := h.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -24,7 +25,7 @@ func (h *Handler) QueryArrow(ctx context.Context, query string) (*ArrowResult, e
 	var res *ArrowResult
 	err := readOnly(qctx, h.cfg.DB, query, func(c *duckdb.Conn) error {
 		var err error
-		res, err = collectArrow(qctx, c, query, h.cfg.RowLimit)
+		res, err = collectArrow(qctx, c, query, h.cfg.RowLimit, h.cfg.MaxAnswerBytes, args)
 		return err
 	})
 	if err != nil {
@@ -33,20 +34,26 @@ func (h *Handler) QueryArrow(ctx context.Context, query string) (*ArrowResult, e
 	return res, nil
 }
 
-// collectArrow runs query on c and keeps at most limit rows (0: no limit).
-func collectArrow(ctx context.Context, c *duckdb.Conn, query string, limit int) (*ArrowResult, error) {
+// collectArrow runs query on c and keeps at most limit rows (0: no limit)
+// and maxBytes of batches.
+func collectArrow(ctx context.Context, c *duckdb.Conn, query string, limit int, maxBytes int64, args []any) (*ArrowResult, error) {
 	ar, err := duckdb.NewArrowFromConn(c)
 	if err != nil {
 		return nil, fmt.Errorf("arrow interface: %w", err)
 	}
-	rdr, err := ar.QueryContext(ctx, query)
+	rdr, err := ar.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rdr.Release()
 	res := &ArrowResult{Schema: rdr.Schema()}
+	var size int64
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
+		if size += recordSize(rec); size > maxBytes {
+			res.Release()
+			return nil, errAnswerTooLarge(maxBytes)
+		}
 		if limit > 0 && res.Rows+rec.NumRows() > int64(limit) {
 			res.Batches = append(res.Batches, rec.NewSlice(0, int64(limit)-res.Rows))
 			res.Rows, res.Truncated = int64(limit), true

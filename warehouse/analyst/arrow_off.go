@@ -12,6 +12,6 @@ import (
 const arrowSupported = false
 
 // QueryArrow needs the duckdb_arrow build tag.
-func (h *Handler) QueryArrow(context.Context, string) (*ArrowResult, error) {
+func (h *Handler) QueryArrow(context.Context, string, ...any) (*ArrowResult, error) {
 	return nil, errors.New("analyst: built without the duckdb_arrow tag")
 }

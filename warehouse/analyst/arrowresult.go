@@ -35,3 +35,29 @@ func (r *ArrowResult) WriteIPC(w io.Writer) error {
 	}
 	return iw.Close()
 }
+
+// recordSize is the bytes of rec's buffers (for a slice, of the whole
+// buffers it views).
+func recordSize(rec arrow.RecordBatch) int64 {
+	var n int64
+	for _, col := range rec.Columns() {
+		n += dataSize(col.Data())
+	}
+	return n
+}
+
+func dataSize(d arrow.ArrayData) int64 {
+	var n int64
+	for _, b := range d.Buffers() {
+		if b != nil {
+			n += int64(b.Len())
+		}
+	}
+	for _, c := range d.Children() {
+		n += dataSize(c)
+	}
+	if d.DataType().ID() == arrow.DICTIONARY {
+		n += dataSize(d.Dictionary())
+	}
+	return n
+}

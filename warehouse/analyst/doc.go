@@ -10,7 +10,16 @@
 // network or extension access) and lock_configuration = true (no SET or
 // PRAGMA can undo that). The CDC applier is unaffected: it only writes
 // the database's own tables. Every query has a timeout (the context is
-// cancelled and DuckDB interrupted) and a row limit.
+// cancelled and DuckDB interrupted), a row limit and a byte limit: an
+// answer is encoded whole into a bounded buffer and sent with its
+// Content-Length, or refused (422 answer-too-large), never cut off. At
+// most MaxQueriesPerCaller queries of one staff member and MaxQueries in
+// all run at once; more are refused (429), not queued.
+//
+// Every analyst query is recorded (Handler.Admit, Access.End) in
+// PostgreSQL's hash-chained audit log by an AuditLog, which batches the
+// entries and writes them at most once a second, so a query never waits
+// on PostgreSQL.
 //
 // Handlers authenticate through a caller-supplied function (the oltp API's
 // bearer tokens) and authorise per analytic: managers and finance read

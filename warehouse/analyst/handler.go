@@ -37,11 +37,23 @@ type Config struct {
 	RowLimit int
 	// Logger; default discards.
 	Logger *slog.Logger
+	// MaxAnswerBytes bounds one /v1/sql or Flight SQL answer. Default 64 MiB.
+	MaxAnswerBytes int64
+	// MaxQueries bounds the analyst queries running at once in the
+	// process; MaxQueriesPerCaller those of one staff member. Defaults 8
+	// and 2. Past either, queries are refused (429), not queued.
+	MaxQueries, MaxQueriesPerCaller int
+	// Audit records every analyst query; nil records nothing.
+	Audit *AuditLog
+	// Paths are file system paths (the warehouse file, its directory)
+	// never shown in error details.
+	Paths []string
 }
 
 // Handler serves the analyst endpoints.
 type Handler struct {
 	cfg Config
+	adm admission
 
 	mu        sync.Mutex
 	installed bool
@@ -67,6 +79,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.limitDefaults()
 	return &Handler{cfg: cfg}, nil
 }
 

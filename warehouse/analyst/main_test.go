@@ -33,6 +33,8 @@ type stack struct {
 	svc *warehouse.Service
 	h   *analyst.Handler
 	url string // analyst server
+	// requestID, when set, is sent as X-Request-ID.
+	requestID string
 }
 
 func newStack(t *testing.T, timeout time.Duration) *stack {
@@ -71,8 +73,22 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	case <-time.After(3 * time.Minute):
 		t.Fatal("marts not built")
 	}
+	audit, err := analyst.OpenAuditLog(ctx, env.Pool.Config(), analyst.AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditCtx, stopAudit := context.WithCancel(ctx)
+	auditDone := make(chan error, 1)
+	go func() { auditDone <- audit.Run(auditCtx) }()
+	t.Cleanup(func() {
+		stopAudit()
+		if err := <-auditDone; err != nil {
+			t.Errorf("audit log: %v", err)
+		}
+	})
 	h, err := analyst.New(analyst.Config{DB: duck.DB, Authenticate: env.API.Authenticate,
-		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Timeout: timeout, RowLimit: 1000})
+		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Timeout: timeout, RowLimit: 1000,
+		MaxAnswerBytes: testMaxAnswerBytes, MaxQueriesPerCaller: 1, Audit: audit, Paths: []string{duck.Path()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +98,9 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	t.Cleanup(hs.Close)
 	return &stack{env: env, svc: svc, h: h, url: hs.URL}
 }
+
+// testMaxAnswerBytes is the stack's answer bound.
+const testMaxAnswerBytes = 1 << 20
 
 type response struct {
 	status int
@@ -109,6 +128,9 @@ func (s *stack) do(t *testing.T, role, method, path string, body any, accept str
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)
+	}
+	if s.requestID != "" {
+		req.Header.Set("X-Request-ID", s.requestID)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -1,14 +1,11 @@
 package analyst
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/gin-gonic/gin"
@@ -51,16 +48,12 @@ func (h *Handler) sql(c *gin.Context, p oltp.Principal) {
 			Detail: "this build cannot answer in Arrow; ask for application/json or text/csv"})
 		return
 	}
-	if format == MIMEArrowStream {
-		h.sqlArrow(c, req.Query)
-		return
-	}
-	t, err := h.Query(ctx, req.Query)
+	acc, err := h.Admit(httpCaller(c, p, format), req.Query)
 	if err != nil {
 		oltp.WriteError(c, err)
 		return
 	}
-	h.writeTable(c, t)
+	acc.End(h.answer(c, format, req.Query))
 }
 
 // Query runs one read-only analyst SELECT with the timeout and row limit.
@@ -77,36 +70,13 @@ func (h *Handler) Query(ctx context.Context, query string) (*marts.Table, error)
 			return err
 		}
 		defer rows.Close()
-		t, err = readDriverRows(rows, h.cfg.RowLimit)
+		t, err = readDriverRows(rows, h.cfg.RowLimit, h.cfg.MaxAnswerBytes)
 		return err
 	})
 	if err != nil {
 		return nil, h.sqlError(qctx, err)
 	}
 	return t, nil
-}
-
-// sqlArrow buffers the Arrow stream so that a failure mid-way still gets
-// a problem response, not a truncated 200.
-func (h *Handler) sqlArrow(c *gin.Context, query string) {
-	res, err := h.QueryArrow(c.Request.Context(), query)
-	if err != nil {
-		oltp.WriteError(c, err)
-		return
-	}
-	defer res.Release()
-	var buf bytes.Buffer
-	if err := res.WriteIPC(&buf); err != nil {
-		oltp.WriteError(c, fmt.Errorf("encode arrow: %w", err))
-		return
-	}
-	if res.Truncated {
-		c.Header("X-CCH-Truncated", "true")
-	}
-	c.Header("Content-Length", strconv.Itoa(buf.Len()))
-	c.Header("Content-Type", MIMEArrowStream)
-	c.Status(http.StatusOK)
-	_, _ = io.Copy(c.Writer, &buf)
 }
 
 // sqlError maps an analyst query failure to a problem.

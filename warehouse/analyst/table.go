@@ -3,6 +3,7 @@ package analyst
 import (
 	"database/sql/driver"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +13,10 @@ import (
 )
 
 // readDriverRows reads at most limit rows (0: no limit) of a raw driver
-// result into a Table.
-func readDriverRows(rows driver.Rows, limit int) (*marts.Table, error) {
+// result into a Table, refusing an answer whose values hold more than
+// maxBytes (answer-too-large).
+func readDriverRows(rows driver.Rows, limit int, maxBytes int64) (*marts.Table, error) {
+	var size int64
 	names := rows.Columns()
 	t := &marts.Table{Columns: make([]marts.Column, len(names)), Rows: [][]any{}}
 	typed, _ := rows.(driver.RowsColumnTypeDatabaseTypeName)
@@ -36,6 +39,12 @@ func readDriverRows(rows driver.Rows, limit int) (*marts.Table, error) {
 			return t, nil
 		}
 		row := make([]any, len(dest))
+		for _, v := range dest {
+			size += valueSize(v)
+		}
+		if size > maxBytes {
+			return nil, errAnswerTooLarge(maxBytes)
+		}
 		for i, v := range dest {
 			row[i] = marts.JSONValue(v, t.Columns[i].Type)
 		}
@@ -75,6 +84,10 @@ func csvValue(v any) string {
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	case bool:
 		return strconv.FormatBool(v)
+	case []any, map[string]any: // lists and structs: as in the JSON answer
+		if b, err := json.Marshal(v); err == nil {
+			return string(b)
+		}
 	}
 	return fmt.Sprint(v)
 }

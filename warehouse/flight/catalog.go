@@ -22,20 +22,55 @@ import (
 // hiddenSchemas are not offered to clients.
 const hiddenSchemas = "('_cch', 'information_schema', 'pg_catalog')"
 
+// sqlInfo is what GetSqlInfo answers. It names no file or path.
+var sqlInfo = map[flightsql.SqlInfo]any{
+	flightsql.SqlInfoFlightSqlServerName:                "Car Care Hub warehouse (DuckDB)",
+	flightsql.SqlInfoFlightSqlServerVersion:             "1",
+	flightsql.SqlInfoFlightSqlServerArrowVersion:        "18.8.0",
+	flightsql.SqlInfoFlightSqlServerReadOnly:            true,
+	flightsql.SqlInfoFlightSqlServerSql:                 true,
+	flightsql.SqlInfoFlightSqlServerSubstrait:           false,
+	flightsql.SqlInfoFlightSqlServerSubstraitMinVersion: "",
+	flightsql.SqlInfoFlightSqlServerSubstraitMaxVersion: "",
+	flightsql.SqlInfoFlightSqlServerTransaction:         int32(0), // SQL_SUPPORTED_TRANSACTION_NONE
+	flightsql.SqlInfoFlightSqlServerCancel:              false,
+	flightsql.SqlInfoFlightSqlServerStatementTimeout:    int32(0),
+	flightsql.SqlInfoFlightSqlServerTransactionTimeout:  int32(0),
+	flightsql.SqlInfoIdentifierQuoteChar:                `"`,
+	flightsql.SqlInfoDDLCatalog:                         false,
+	flightsql.SqlInfoDDLSchema:                          false,
+	flightsql.SqlInfoDDLTable:                           false,
+}
+
 // registerSqlInfo fills in what GetSqlInfo answers.
 func (s *Server) registerSqlInfo() {
-	for id, v := range map[flightsql.SqlInfo]any{
-		flightsql.SqlInfoFlightSqlServerName:        "Car Care Hub warehouse (DuckDB)",
-		flightsql.SqlInfoFlightSqlServerVersion:     "1",
-		flightsql.SqlInfoFlightSqlServerReadOnly:    true,
-		flightsql.SqlInfoFlightSqlServerSql:         true,
-		flightsql.SqlInfoFlightSqlServerSubstrait:   false,
-		flightsql.SqlInfoFlightSqlServerTransaction: int32(0), // SQL_SUPPORTED_TRANSACTION_NONE
-		flightsql.SqlInfoFlightSqlServerCancel:      false,
-		flightsql.SqlInfoIdentifierQuoteChar:        `"`,
-	} {
+	for id, v := range sqlInfo {
 		_ = s.RegisterSqlInfo(id, v) // every value above has a type it accepts
 	}
+}
+
+// infoCodes are the requested codes this server knows: a code it does not
+// know is left out of the answer, not an error (drivers ask for every code
+// they understand).
+type infoCodes []uint32
+
+func (c infoCodes) GetInfo() []uint32 { return c }
+
+// DoGetSqlInfo answers the known codes of cmd (all when it names none).
+func (s *Server) DoGetSqlInfo(ctx context.Context, cmd flightsql.GetSqlInfo) (*arrow.Schema, <-chan aflight.StreamChunk, error) {
+	if err := authorise(ctx); err != nil {
+		return nil, nil, err
+	}
+	var known infoCodes
+	for _, id := range cmd.GetInfo() {
+		if _, ok := sqlInfo[flightsql.SqlInfo(id)]; ok {
+			known = append(known, id)
+		}
+	}
+	if len(cmd.GetInfo()) > 0 && len(known) == 0 { // nothing to answer (none would answer everything)
+		return stream(schema_ref.SqlInfo, nil)
+	}
+	return s.BaseServer.DoGetSqlInfo(ctx, known)
 }
 
 // GetFlightInfoSqlInfo checks the caller, then answers from the registry.
@@ -108,14 +143,25 @@ func (s *Server) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arr
 	if !cmd.GetIncludeSchema() {
 		return stream(schema_ref.Tables, rows)
 	}
-	// Each table's Arrow schema, as a query of it would return it.
+	// Each table's Arrow schema, as a query of it would return it, with
+	// the catalogue's description of each column.
+	cols, err := s.columns(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
 	for i, r := range rows {
 		res, err := s.query.QueryArrow(ctx, "SELECT * FROM "+ident(r[1])+"."+ident(r[2])+" LIMIT 0")
 		if err != nil {
-			return nil, nil, grpcError(err)
+			return nil, nil, s.grpcError(err)
 		}
-		rows[i] = append(r, string(aflight.SerializeSchema(res.Schema, memory.DefaultAllocator)))
+		fields := res.Schema.Fields()
+		for j, f := range fields {
+			if c, ok := cols[r[1]+"."+r[2]+"."+f.Name]; ok {
+				fields[j] = describeColumn(f, c)
+			}
+		}
 		res.Release()
+		rows[i] = append(r, string(aflight.SerializeSchema(arrow.NewSchema(fields, nil), memory.DefaultAllocator)))
 	}
 	return stream(schema_ref.TablesWithIncludedSchema, rows)
 }
@@ -132,6 +178,24 @@ func (s *Server) DoGetTableTypes(ctx context.Context) (*arrow.Schema, <-chan afl
 	return stream(schema_ref.TableTypes, rows)
 }
 
+// columns reads information_schema.columns of the tables tablesQuery
+// selects, keyed by schema.table.column.
+func (s *Server) columns(ctx context.Context, tablesQuery string) (map[string]catalogColumn, error) {
+	rows, err := s.stringRows(ctx, `SELECT c.table_catalog, c.table_schema, c.table_name, c.column_name,
+		c.data_type, c.is_nullable, coalesce(c.numeric_precision::VARCHAR, ''), coalesce(c.numeric_scale::VARCHAR, ''),
+		coalesce(c.character_maximum_length::VARCHAR, ''), coalesce(c.column_comment, '')
+		FROM information_schema.columns c JOIN (`+tablesQuery+`) t USING (table_catalog, table_schema, table_name)`)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]catalogColumn, len(rows))
+	for _, r := range rows {
+		out[r[1]+"."+r[2]+"."+r[3]] = catalogColumn{catalog: r[0], schema: r[1], table: r[2], name: r[3],
+			dataType: r[4], nullable: r[5], precision: r[6], scale: r[7], charLength: r[8], comment: r[9]}
+	}
+	return out, nil
+}
+
 // stringRows runs a catalogue query (string columns) through the analyst
 // path and returns its rows.
 func (s *Server) stringRows(ctx context.Context, query string) ([][]string, error) {
@@ -140,7 +204,7 @@ func (s *Server) stringRows(ctx context.Context, query string) ([][]string, erro
 	}
 	res, err := s.query.QueryArrow(ctx, query)
 	if err != nil {
-		return nil, grpcError(err)
+		return nil, s.grpcError(err)
 	}
 	defer res.Release()
 	var rows [][]string

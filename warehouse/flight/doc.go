@@ -9,6 +9,11 @@
 // so they get exactly the /v1/sql containment: one SELECT, READ ONLY
 // transaction, hardened instance, timeout and row limit.
 //
-// Statement handles and tickets carry the query text itself: the server
-// keeps no per-client state. Safe for concurrent use.
+// Statement handles and tickets carry the query text itself (a prepared
+// statement's handle also its bound parameter rows): the server keeps no
+// per-client state. Queries are admitted, bounded and audited like
+// POST /v1/sql (RESOURCE_EXHAUSTED past a bound). WithTLS serves TLS.
+// Answers carry Flight SQL column metadata (type names); GetSqlInfo
+// answers the codes it knows and leaves others out. Safe for concurrent
+// use.
 package flight

@@ -2,6 +2,7 @@ package flight
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -10,18 +11,28 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	aflight "github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/duckdb/duckdb-go/v2"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/warehouse/analyst"
 )
 
-// Querier runs one read-only analyst query into Arrow (analyst.Handler).
+// Querier runs one read-only analyst query into Arrow, admits and audits
+// queries, and redacts problems (analyst.Handler).
 type Querier interface {
-	QueryArrow(ctx context.Context, query string) (*analyst.ArrowResult, error)
+	QueryArrow(ctx context.Context, query string, args ...any) (*analyst.ArrowResult, error)
+	Admit(c analyst.Caller, query string) (*analyst.Access, error)
+	Redact(err error) error
+	ParamTypes(ctx context.Context, query string) ([]duckdb.Type, error)
+	UnboundParams(ctx context.Context, query string, err error) error
 }
 
 var _ Querier = (*analyst.Handler)(nil)
@@ -34,11 +45,22 @@ type Server struct {
 	flightsql.BaseServer
 	query Querier
 	auth  Authenticator
+	tls   *tls.Config
 }
 
+// Option configures a Server.
+type Option func(*Server)
+
+// WithTLS serves Flight SQL over TLS with cfg (clients connect with
+// grpc+tls://).
+func WithTLS(cfg *tls.Config) Option { return func(s *Server) { s.tls = cfg } }
+
 // New returns a Flight SQL server answering with q, authenticating with auth.
-func New(q Querier, auth Authenticator) *Server {
+func New(q Querier, auth Authenticator, opts ...Option) *Server {
 	s := &Server{query: q, auth: auth}
+	for _, o := range opts {
+		o(s)
+	}
 	s.Alloc = nil // batches come from DuckDB (the catalogue calls use the default allocator)
 	s.registerSqlInfo()
 	return s
@@ -46,9 +68,13 @@ func New(q Querier, auth Authenticator) *Server {
 
 // Serve serves Flight SQL on ln until ctx ends, then stops gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	var gopts []grpc.ServerOption
+	if s.tls != nil {
+		gopts = append(gopts, grpc.Creds(credentials.NewTLS(s.tls)))
+	}
 	srv := aflight.NewServerWithMiddleware([]aflight.ServerMiddleware{
 		aflight.CreateServerBasicAuthMiddleware(validator{s.auth}),
-	})
+	}, gopts...)
 	srv.RegisterFlightService(flightsql.NewFlightServer(s))
 	srv.InitListener(ln)
 	errc := make(chan error, 1)
@@ -78,52 +104,77 @@ func (s *Server) GetFlightInfoStatement(ctx context.Context, cmd flightsql.State
 
 // DoGetStatement runs the ticket's query and streams its batches.
 func (s *Server) DoGetStatement(ctx context.Context, tkt flightsql.StatementQueryTicket) (*arrow.Schema, <-chan aflight.StreamChunk, error) {
-	return s.run(ctx, string(tkt.GetStatementHandle()))
+	return s.run(ctx, string(tkt.GetStatementHandle()), nil)
 }
 
-// CreatePreparedStatement returns the query itself as the handle.
-func (s *Server) CreatePreparedStatement(ctx context.Context, req flightsql.ActionCreatePreparedStatementRequest) (flightsql.ActionCreatePreparedStatementResult, error) {
-	if err := authorise(ctx); err != nil {
-		return flightsql.ActionCreatePreparedStatementResult{}, err
-	}
-	return flightsql.ActionCreatePreparedStatementResult{Handle: []byte(req.GetQuery())}, nil
-}
-
-// ClosePreparedStatement has nothing to free.
-func (s *Server) ClosePreparedStatement(context.Context, flightsql.ActionClosePreparedStatementRequest) error {
-	return nil
-}
-
-// GetFlightInfoPreparedStatement answers with the command as the ticket.
-func (s *Server) GetFlightInfoPreparedStatement(ctx context.Context, _ flightsql.PreparedStatementQuery, desc *aflight.FlightDescriptor) (*aflight.FlightInfo, error) {
-	if err := authorise(ctx); err != nil {
-		return nil, err
-	}
-	return &aflight.FlightInfo{Endpoint: []*aflight.FlightEndpoint{{Ticket: &aflight.Ticket{Ticket: desc.Cmd}}},
-		FlightDescriptor: desc, TotalRecords: -1, TotalBytes: -1}, nil
-}
-
-// DoGetPreparedStatement runs the prepared query.
-func (s *Server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery) (*arrow.Schema, <-chan aflight.StreamChunk, error) {
-	return s.run(ctx, string(cmd.GetPreparedStatementHandle()))
-}
-
-func (s *Server) run(ctx context.Context, query string) (*arrow.Schema, <-chan aflight.StreamChunk, error) {
+// run runs query once per parameter row (once when argSets is nil) for
+// an admitted caller, records it in the audit log, and streams the
+// batches.
+func (s *Server) run(ctx context.Context, query string, argSets [][]any) (*arrow.Schema, <-chan aflight.StreamChunk, error) {
 	if err := authorise(ctx); err != nil {
 		return nil, nil, err
 	}
-	res, err := s.query.QueryArrow(ctx, query)
+	acc, err := s.query.Admit(caller(ctx), query)
 	if err != nil {
-		return nil, nil, grpcError(err)
+		return nil, nil, s.grpcError(err)
 	}
-	ch := make(chan aflight.StreamChunk, len(res.Batches))
-	for _, b := range res.Batches {
-		b.Retain() // the Flight writer releases each chunk it sends
-		ch <- aflight.StreamChunk{Data: b}
+	if argSets == nil {
+		argSets = [][]any{nil}
+	}
+	var (
+		schema  *arrow.Schema
+		batches []arrow.RecordBatch
+		rows    int64
+	)
+	for _, args := range argSets {
+		res, err := s.query.QueryArrow(ctx, query, args...)
+		if err != nil && args == nil {
+			err = s.query.UnboundParams(ctx, query, err)
+		}
+		if err != nil {
+			releaseAll(batches)
+			acc.End(0, err)
+			return nil, nil, s.grpcError(err)
+		}
+		schema, rows = res.Schema, rows+res.Rows
+		batches = append(batches, res.Batches...) // the Flight writer releases each chunk it sends
+		res.Batches = nil
+	}
+	acc.End(rows, nil)
+	schema = withColumnMetadata(schema)
+	ch := make(chan aflight.StreamChunk, len(batches))
+	for _, b := range batches {
+		// The same columns under the schema with metadata (the writer
+		// wants every batch's schema equal to the stream's).
+		ch <- aflight.StreamChunk{Data: array.NewRecordBatch(schema, b.Columns(), b.NumRows())}
+		b.Release()
 	}
 	close(ch)
-	res.Release()
-	return res.Schema, ch, nil
+	return schema, ch, nil
+}
+
+func releaseAll(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
+	}
+}
+
+// caller is the analyst.Caller of an authorised Flight SQL call; its
+// request id is the client's x-request-id (when well-formed) or a new one,
+// sent back in the response header.
+func caller(ctx context.Context) analyst.Caller {
+	p, _ := aflight.AuthFromContext(ctx).(oltp.Principal)
+	id := ""
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("x-request-id"); len(v) > 0 && analyst.ValidRequestID(v[0]) {
+			id = v[0]
+		}
+	}
+	if id == "" {
+		id = analyst.NewRequestID()
+	}
+	_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", id))
+	return analyst.Caller{Principal: p, RequestID: id, Channel: "flight-sql"}
 }
 
 // authorise admits the analyst SQL roles.
@@ -138,11 +189,16 @@ func authorise(ctx context.Context) error {
 	return nil
 }
 
-// grpcError maps an analyst problem to a gRPC status.
-func grpcError(err error) error {
+// grpcError maps an analyst problem to a gRPC status; resource bounds
+// (answer size, concurrent queries) are ResourceExhausted. The warehouse's
+// file paths are redacted.
+func (s *Server) grpcError(err error) error {
 	var e *oltp.Error
-	if !errors.As(err, &e) {
+	if !errors.As(s.query.Redact(err), &e) {
 		return status.Error(codes.Internal, "the query failed")
+	}
+	if analyst.IsResourceLimit(e) {
+		return status.Error(codes.ResourceExhausted, e.Detail)
 	}
 	code := map[int]codes.Code{http.StatusBadRequest: codes.InvalidArgument, http.StatusForbidden: codes.PermissionDenied,
 		http.StatusGatewayTimeout: codes.DeadlineExceeded, http.StatusServiceUnavailable: codes.Unavailable}[e.Status]
