@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -34,15 +35,27 @@ func (o *Options) defaults() {
 	}
 }
 
-// DB is an open DuckDB store. Safe for concurrent use.
+// DB is an open DuckDB store. Safe for concurrent use. Its *sql.DB stays
+// the same for the life of the DB; Replace moves it to another file (a
+// warehouse rebuilt after its replication slot was lost).
 type DB struct {
 	*sql.DB
-	connector *duckdb.Connector
-	path      string
+	r    *router
+	base string  // the path given to Open
+	opts Options // to open a replacement with the same limits
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
+// idleConns is database/sql's default, set explicitly: Replace drops the
+// idle connections and restores it.
+const idleConns = 2
+
 // Open opens (creating when missing) the DuckDB file at path with the given
-// limits. It is the only place the project opens DuckDB.
+// limits. When a rebuild has replaced the file (see Replace), path.current
+// names the file in use and Open opens that one. It is the only place the
+// project opens DuckDB.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	opts.defaults()
 	if path == "" {
@@ -51,6 +64,29 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("warehouse directory: %w", err)
 	}
+	file, err := currentFile(path)
+	if err != nil {
+		return nil, err
+	}
+	in, err := openInstance(file, opts)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{r: newRouter(in), base: path, opts: opts}
+	db.DB = sqlOpen(db.r)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open duckdb %s: %w", file, err), db.Close())
+	}
+	return db, nil
+}
+
+func sqlOpen(r *router) *sql.DB {
+	db := sql.OpenDB(r)
+	db.SetMaxIdleConns(idleConns)
+	return db
+}
+
+func openInstance(path string, opts Options) (*instance, error) {
 	q := url.Values{}
 	q.Set("memory_limit", opts.MemoryLimit)
 	q.Set("threads", strconv.Itoa(opts.Threads))
@@ -61,22 +97,19 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 	}
-	db := sql.OpenDB(connector)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		connector.Close()
-		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
-	}
-	return &DB{DB: db, connector: connector, path: path}, nil
+	return &instance{connector: connector, path: path}, nil
 }
 
-// Path is the DuckDB file.
-func (db *DB) Path() string { return db.path }
+// Path is the DuckDB file in use.
+func (db *DB) Path() string { return db.r.instance().path }
 
-// Connector exposes the underlying connector for Arrow and Appender access.
-func (db *DB) Connector() *duckdb.Connector { return db.connector }
+// Connector exposes the current instance's connector for Arrow and
+// Appender access.
+func (db *DB) Connector() *duckdb.Connector { return db.r.instance().connector }
 
-// Close closes every connection and the database file.
+// Close closes every connection of this DB and releases its file (closed
+// once no other DB shares it).
 func (db *DB) Close() error {
-	return errors.Join(db.DB.Close(), db.connector.Close())
+	db.closeOnce.Do(func() { db.closeErr = errors.Join(db.DB.Close(), db.r.instance().release()) })
+	return db.closeErr
 }

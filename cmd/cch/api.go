@@ -76,7 +76,9 @@ func (a *apiCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: newRegistry(), Checks: []oltp.Check{pingCheck(a.pool)}})
+	reg := newRegistry()
+	reg.MustRegister(oltp.NewPoolCollector(a.pool, "api"))
+	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: reg, Checks: []oltp.Check{pingCheck(a.pool)}})
 	if err != nil {
 		return err
 	}
@@ -93,10 +95,10 @@ func (a *apiCmd) Close() error {
 }
 
 // newRegistry is a fresh Prometheus registry with the Go and process
-// collectors; every part registers its metrics on it.
+// collectors and cch_build_info; every part registers its metrics on it.
 func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoGauge())
 	return reg
 }
 

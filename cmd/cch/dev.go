@@ -302,7 +302,7 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 	}
 	// Executive pages (issue 7) at /dashboards, over the same warehouse and tokens.
 	dash, err := dashboards.New(dashboards.Config{Authenticate: api.Authenticate, Logger: d.log,
-		Warehouse: dashboards.NewMarts(d.warehouse.DB().DB, d.warehouse.Marts().LSN, d.warehouse.Marts().Ready())})
+		Warehouse: dashboards.NewMarts(d.warehouse.DB().DB, d.warehouse.LSN, d.warehouse.Marts().Ready())})
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 // Flight SQL server on a free port of httpAddr's host.
 func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, httpAddr string, log *slog.Logger) (*flightPart, error) {
 	h, err := analyst.New(analyst.Config{DB: w.DB().DB, Authenticate: api.Authenticate,
-		Applied: w.Marts().LSN, Ready: w.Marts().Ready(), Logger: log})
+		Applied: w.LSN, Ready: w.Marts().Ready(), Logger: log})
 	if err != nil {
 		return nil, err
 	}

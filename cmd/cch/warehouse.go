@@ -161,7 +161,7 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 	}
 	api := oltp.NewAPI(srv, c.pool, log)
 	h, err := analyst.New(analyst.Config{DB: svc.DB().DB, Authenticate: api.Authenticate,
-		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Logger: log})
+		Applied: svc.LSN, Ready: svc.Marts().Ready(), Logger: log})
 	if err != nil {
 		return nil, err
 	}
