@@ -292,6 +292,7 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 			}
 			return nil
 		}})
+	reg.MustRegister(oltp.NewPoolCollector(d.pool, "api"))
 	srv, err := oltp.NewServer(oltp.Options{Logger: d.log, Registry: reg, Checks: checks, ShutdownTimeout: 3 * time.Second})
 	if err != nil {
 		return nil, err

@@ -18,7 +18,6 @@ import (
 	"github.com/carcarehub/cch/warehouse/analyst"
 	"github.com/carcarehub/cch/warehouse/flight"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -104,8 +103,7 @@ func (c *warehouseCmd) Run(ctx context.Context) error {
 		return err
 	}
 	c.db = db
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	svc, err := warehouse.NewService(ctx, db, cdc.Config{
 		URL: c.cfg.DatabaseURL, Slot: c.cfg.Slot, Publication: c.cfg.Publication, CreatePublication: c.cfg.CreatePub,
 		BatchRows: c.cfg.BatchRows, BatchBytes: c.cfg.BatchBytes, BatchInterval: c.cfg.BatchInterval,
@@ -120,7 +118,7 @@ func (c *warehouseCmd) Run(ctx context.Context) error {
 	}
 	handler := svc.Handler(c.cfg.MaxLag, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	if c.cfg.APIDatabaseURL != "" {
-		if handler, err = c.analystAccess(ctx, svc, handler, log); err != nil {
+		if handler, err = c.analystAccess(ctx, svc, handler, reg, log); err != nil {
 			return err
 		}
 	}
@@ -150,9 +148,14 @@ func (c *warehouseCmd) Close() error {
 
 // analystAccess serves /v1/analytics and /v1/sql beside health (the rest
 // of next) and, with --flight-sql, Flight SQL until ctx ends.
-func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service, next http.Handler, log *slog.Logger) (http.Handler, error) {
+func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service, next http.Handler, reg *prometheus.Registry, log *slog.Logger) (http.Handler, error) {
 	var err error
 	if c.pool, err = oltp.OpenPool(ctx, c.cfg.APIDatabaseURL, oltp.PoolConfig{ApplicationName: "cch-warehouse", MaxConns: 4}); err != nil {
+		return nil, err
+	}
+	reg.MustRegister(oltp.NewPoolCollector(c.pool, "warehouse"))
+	qm, err := analyst.NewMetrics(reg)
+	if err != nil {
 		return nil, err
 	}
 	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: prometheus.NewRegistry()})
@@ -161,7 +164,7 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 	}
 	api := oltp.NewAPI(srv, c.pool, log)
 	h, err := analyst.New(analyst.Config{DB: svc.DB().DB, Authenticate: api.Authenticate,
-		Applied: svc.LSN, Ready: svc.Marts().Ready(), Logger: log})
+		Applied: svc.LSN, Ready: svc.Marts().Ready(), Logger: log, Metrics: qm})
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +175,7 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 			return nil, fmt.Errorf("listen %s: %w", c.cfg.FlightSQL, err)
 		}
 		go func() { // ends with ctx, like svc.Run
-			if err := flight.New(h, api.PrincipalOf).Serve(ctx, ln); err != nil {
+			if err := flight.New(analyst.Measured{H: h, M: qm}, api.PrincipalOf).Serve(ctx, ln); err != nil {
 				log.Error("flight sql stopped", "err", err)
 			}
 		}()
