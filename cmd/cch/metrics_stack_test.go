@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/carcarehub/cch/internal/pglocal"
+	"github.com/carcarehub/cch/internal/pgstats"
+	"github.com/carcarehub/cch/migrations"
+	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/oltp/notify"
+)
+
+// lockedBuffer is a command's stdout, read while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitMatch waits until re matches the buffer and returns its first group.
+func waitMatch(t *testing.T, b *lockedBuffer, re *regexp.Regexp, done <-chan error) string {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(b.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("command ended early: %v\n%s", err, b.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no %s in output:\n%s", re, b.String())
+	return ""
+}
+
+// stackDatabase is a migrated database on a cluster of the test's own, with
+// login passwords for cch_app and cch_replicator and a manager's token.
+func stackDatabase(t *testing.T) (c *pglocal.Cluster, appURL, replURL, token string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := filepath.Dir(tempDataDir(t))
+	c, err := pglocal.Start(ctx, pglocal.Config{Dir: filepath.Join(dir, "pg"), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop(context.Background()) })
+	if err := c.CreateDatabase(ctx, "cch"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrations.Apply(ctx, c.SuperuserURL("cch"), slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, c.SuperuserURL("cch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var staff int64
+	err = admin.QueryRow(ctx, `WITH o AS (INSERT INTO core.organisation (name) VALUES ('Metrics Motors') RETURNING id),
+		b AS (INSERT INTO core.branch (organisation_id, code, name, timezone) SELECT id, 'MET', 'Metrics', 'UTC' FROM o RETURNING id, organisation_id),
+		s AS (INSERT INTO core.staff (organisation_id, home_branch_id, given_name, family_name, email, pay_basis, cost_rate, pay_rate)
+		      SELECT organisation_id, id, 'Mia', 'Manager', 'mia@metrics.test', 'hourly', 25, 20 FROM b RETURNING id, organisation_id, home_branch_id)
+		INSERT INTO core.staff_role (organisation_id, staff_id, role, branch_id) SELECT organisation_id, id, 'manager', home_branch_id FROM s RETURNING staff_id`).Scan(&staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token, _, err = oltp.IssueToken(ctx, admin, staff, "manager", time.Hour, "metrics test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"ALTER ROLE cch_app LOGIN PASSWORD 'app'", "ALTER ROLE cch_replicator LOGIN PASSWORD 'repl'",
+		"CREATE EXTENSION IF NOT EXISTS pg_stat_statements"} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return c, c.URL("cch_app", "app", "cch"), c.URL("cch_replicator", "repl", "cch"), token
+}
+
+// start parses and runs r until the test ends.
+func start(t *testing.T, r runner, args ...string) <-chan error {
+	t.Helper()
+	if err := r.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("command did not stop")
+		}
+		r.Close()
+	})
+	return done
+}
+
+func httpDo(t *testing.T, method, u, token, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// scrape returns the sample names a /metrics endpoint exposes.
+func scrape(t *testing.T, u string, into map[string]bool) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		into[strings.FieldsFunc(line, func(r rune) bool { return r == '{' || r == ' ' })[0]] = true
+	}
+}
+
+// Every metric a Prometheus rule or Grafana panel reads is exposed by the
+// running processes: cch api and cch warehouse as commands, and the
+// collectors cch worker registers.
+func TestDeployMetricsExistOnARunningStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL, the API and the warehouse")
+	}
+	c, appURL, replURL, token := stackDatabase(t)
+	var apiOut, whOut lockedBuffer
+	apiDone := start(t, &apiCmd{stdout: &apiOut, stderr: io.Discard}, "--database-url", appURL, "--http", "127.0.0.1:0")
+	whDone := start(t, &warehouseCmd{stdout: &whOut, stderr: io.Discard}, "--database-url", replURL,
+		"--duckdb", filepath.Join(t.TempDir(), "w.duckdb"), "--http", "127.0.0.1:0", "--api-database-url", appURL,
+		"--memory-limit", "512MB", "--marts-interval", "200ms")
+	apiURL := waitMatch(t, &apiOut, regexp.MustCompile(`"url":"(http://[^"]+)"`), apiDone)
+	whURL := waitMatch(t, &whOut, regexp.MustCompile(`metrics and health on (http://\S+)`), whDone)
+
+	deadline := time.Now().Add(2 * time.Minute)
+	for httpDo(t, "GET", whURL+"/readyz", "", "") != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("warehouse never ready")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if s := httpDo(t, "GET", apiURL+"/v1/customers", token, ""); s != http.StatusOK {
+		t.Fatalf("GET /v1/customers = %d", s)
+	}
+	if s := httpDo(t, "POST", whURL+"/v1/sql", token, `{"query": "SELECT count(*) FROM core.organisation"}`); s != http.StatusOK {
+		t.Fatalf("POST /v1/sql = %d", s)
+	}
+
+	// The worker's collectors, on the registry every command starts with.
+	pool, err := pgxpool.New(context.Background(), c.SuperuserURL("cch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	reg := newRegistry()
+	reg.MustRegister(&notify.OutboxCollector{Pool: pool}, &pgstats.Collector{Pool: pool}, oltp.NewPoolCollector(pool, "worker"))
+	worker := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	defer worker.Close()
+
+	exposed := map[string]bool{}
+	for _, u := range []string{apiURL + "/metrics", whURL + "/metrics", worker.URL} {
+		scrape(t, u, exposed)
+	}
+	exprs, recorded := deployExpressions(t)
+	checked := 0
+	for where, expr := range exprs {
+		for _, name := range metricNames(expr) {
+			checked++
+			switch {
+			case strings.Contains(name, ":"):
+				if !recorded[name] {
+					t.Errorf("%s reads %s, which no recording rule defines", where, name)
+				}
+			case name == "up": // Prometheus's own
+			case !exposed[name]:
+				t.Errorf("%s reads %s, which no running process exposes", where, name)
+			}
+		}
+	}
+	if checked < 40 {
+		t.Errorf("only %d metric references checked", checked)
+	}
+}
