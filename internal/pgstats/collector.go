@@ -9,9 +9,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Collector reads pg_stat_statements and pg_locks at scrape time. Its
-// pool's role needs pg_read_all_stats (or pg_monitor) to see every
-// role's statements and locks. Safe for concurrent use.
+// Collector reads pg_stat_statements and pg_locks at scrape time. Any
+// role sees the counters of every statement and every lock (only other
+// roles' statement texts need pg_read_all_stats, and they are not read).
+// Safe for concurrent use.
 //
 // pg_stat_statements may be absent (not in shared_preload_libraries, or
 // CREATE EXTENSION not run in the database): cch_pg_stat_statements_available
