@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -143,14 +144,16 @@ func httpDo(t *testing.T, method, u, token, body string) int {
 	return resp.StatusCode
 }
 
-// scrape returns the sample names a /metrics endpoint exposes.
-func scrape(t *testing.T, u string, into map[string]bool) {
+// scrape adds the sample names a /metrics endpoint exposes to into and
+// returns each series (name and labels as exposed) with its value.
+func scrape(t *testing.T, u string, into map[string]bool) map[string]float64 {
 	t.Helper()
 	resp, err := http.Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	series := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -159,7 +162,12 @@ func scrape(t *testing.T, u string, into map[string]bool) {
 			continue
 		}
 		into[strings.FieldsFunc(line, func(r rune) bool { return r == '{' || r == ' ' })[0]] = true
+		if i := strings.LastIndexByte(line, ' '); i > 0 {
+			v, _ := strconv.ParseFloat(line[i+1:], 64)
+			series[line[:i]] = v
+		}
 	}
+	return series
 }
 
 // Every metric a Prometheus rule or Grafana panel reads is exposed by the
@@ -191,6 +199,9 @@ func TestDeployMetricsExistOnARunningStack(t *testing.T) {
 	if s := httpDo(t, "POST", whURL+"/v1/sql", token, `{"query": "SELECT count(*) FROM core.organisation"}`); s != http.StatusOK {
 		t.Fatalf("POST /v1/sql = %d", s)
 	}
+	if s := httpDo(t, "POST", whURL+"/v1/sql", token, `{"query": "DELETE FROM core.organisation"}`); s != http.StatusForbidden {
+		t.Fatalf("POST /v1/sql DELETE = %d, want 403", s)
+	}
 
 	// The worker's collectors, on the registry every command starts with.
 	pool, err := pgxpool.New(context.Background(), c.SuperuserURL("cch"))
@@ -203,9 +214,30 @@ func TestDeployMetricsExistOnARunningStack(t *testing.T) {
 	worker := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	defer worker.Close()
 
-	exposed := map[string]bool{}
+	exposed, values := map[string]bool{}, map[string]float64{}
 	for _, u := range []string{apiURL + "/metrics", whURL + "/metrics", worker.URL} {
-		scrape(t, u, exposed)
+		for k, v := range scrape(t, u, exposed) {
+			values[k] = v
+		}
+	}
+	// The values say what happened.
+	for series, want := range map[string]float64{
+		`cch_analyst_queries_total{outcome="ok",path="sql"}`:       1,
+		`cch_analyst_queries_total{outcome="rejected",path="sql"}`: 1,
+		`cch_cdc_streaming`:                         1,
+		`cch_warehouse_rebuilding`:                  0,
+		`cch_pg_stat_statements_available`:          1,
+		`cch_outbox_notifications{status="failed"}`: 0,
+	} {
+		if got, ok := values[series]; !ok || got != want {
+			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)
+		}
+	}
+	for _, series := range []string{`cch_pg_pool_acquires_total{pool="api"}`, `cch_mart_refreshes_total{outcome="ok"}`,
+		`cch_http_request_duration_seconds_count{method="GET",route="/v1/customers",status="200"}`} {
+		if values[series] < 1 {
+			t.Errorf("%s = %v, want at least 1", series, values[series])
+		}
 	}
 	exprs, recorded := deployExpressions(t)
 	checked := 0
