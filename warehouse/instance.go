@@ -94,7 +94,7 @@ func (r *router) Connect(ctx context.Context) (driver.Conn, error) {
 }
 
 // Driver is required by driver.Connector.
-func (r *router) Driver() driver.Driver { return r.current.connector.Driver() }
+func (r *router) Driver() driver.Driver { return r.instance().connector.Driver() }
 
 // switchTo makes in the current instance and releases the previous one.
 func (r *router) switchTo(in *instance) error {
