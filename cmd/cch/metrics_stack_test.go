@@ -15,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/carcarehub/cch/internal/pglocal"
 	"github.com/carcarehub/cch/internal/pgstats"
@@ -182,9 +185,10 @@ func TestDeployMetricsExistOnARunningStack(t *testing.T) {
 	apiDone := start(t, &apiCmd{stdout: &apiOut, stderr: io.Discard}, "--database-url", appURL, "--http", "127.0.0.1:0")
 	whDone := start(t, &warehouseCmd{stdout: &whOut, stderr: io.Discard}, "--database-url", replURL,
 		"--duckdb", filepath.Join(t.TempDir(), "w.duckdb"), "--http", "127.0.0.1:0", "--api-database-url", appURL,
-		"--memory-limit", "512MB", "--marts-interval", "200ms")
+		"--memory-limit", "512MB", "--marts-interval", "200ms", "--flight-sql", "127.0.0.1:0")
 	apiURL := waitMatch(t, &apiOut, regexp.MustCompile(`"url":"(http://[^"]+)"`), apiDone)
 	whURL := waitMatch(t, &whOut, regexp.MustCompile(`metrics and health on (http://\S+)`), whDone)
+	flightAddr := waitMatch(t, &whOut, regexp.MustCompile(`Flight SQL on (\S+)`), whDone)
 
 	deadline := time.Now().Add(2 * time.Minute)
 	for httpDo(t, "GET", whURL+"/readyz", "", "") != http.StatusOK {
@@ -202,6 +206,8 @@ func TestDeployMetricsExistOnARunningStack(t *testing.T) {
 	if s := httpDo(t, "POST", whURL+"/v1/sql", token, `{"query": "DELETE FROM core.organisation"}`); s != http.StatusForbidden {
 		t.Fatalf("POST /v1/sql DELETE = %d, want 403", s)
 	}
+
+	flightQueries(t, flightAddr, token)
 
 	// The worker's collectors, on the registry every command starts with.
 	pool, err := pgxpool.New(context.Background(), c.SuperuserURL("cch"))
@@ -222,8 +228,9 @@ func TestDeployMetricsExistOnARunningStack(t *testing.T) {
 	}
 	// The values say what happened.
 	for series, want := range map[string]float64{
-		`cch_analyst_queries_total{outcome="ok",path="sql"}`:       1,
-		`cch_analyst_queries_total{outcome="rejected",path="sql"}`: 1,
+		`cch_analyst_queries_total{outcome="ok",path="sql"}`:          1,
+		`cch_analyst_queries_total{outcome="rejected",path="sql"}`:    1,
+		`cch_analyst_queries_total{outcome="rejected",path="flight"}`: 1,
 		`cch_cdc_streaming`:                         1,
 		`cch_warehouse_rebuilding`:                  0,
 		`cch_pg_stat_statements_available`:          1,
@@ -233,7 +240,7 @@ func TestDeployMetricsExistOnARunningStack(t *testing.T) {
 			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)
 		}
 	}
-	for _, series := range []string{`cch_pg_pool_acquires_total{pool="api"}`, `cch_mart_refreshes_total{outcome="ok"}`,
+	for _, series := range []string{`cch_analyst_queries_total{outcome="ok",path="flight"}`, `cch_pg_pool_acquires_total{pool="api"}`, `cch_mart_refreshes_total{outcome="ok"}`,
 		`cch_http_request_duration_seconds_count{method="GET",route="/v1/customers",status="200"}`} {
 		if values[series] < 1 {
 			t.Errorf("%s = %v, want at least 1", series, values[series])
@@ -257,5 +264,47 @@ func TestDeployMetricsExistOnARunningStack(t *testing.T) {
 	}
 	if checked < 40 {
 		t.Errorf("only %d metric references checked", checked)
+	}
+}
+
+// flightQueries runs one SELECT (read to the end) and one refused DELETE
+// through the warehouse's Flight SQL endpoint.
+func flightQueries(t *testing.T, addr, token string) {
+	t.Helper()
+	cl, err := flightsql.NewClient(addr, nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, err := cl.Client.AuthenticateBasicToken(context.Background(), "analyst", token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := cl.Execute(ctx, "SELECT count(*) FROM core.organisation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range info.Endpoint {
+		rdr, err := cl.DoGet(ctx, ep.Ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rdr.Next() {
+		}
+		if err := rdr.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rdr.Release()
+	}
+	// The query runs at DoGet (Execute only hands out a ticket).
+	info, err = cl.Execute(ctx, "DELETE FROM core.organisation")
+	if err == nil {
+		var rdr interface{ Release() }
+		if rdr, err = cl.DoGet(ctx, info.Endpoint[0].Ticket); err == nil {
+			rdr.Release()
+		}
+	}
+	if err == nil {
+		t.Fatal("Flight SQL ran a DELETE")
 	}
 }
