@@ -53,9 +53,10 @@ type DB struct {
 const idleConns = 2
 
 // Open opens (creating when missing) the DuckDB file at path with the given
-// limits. When a rebuild has replaced the file (see Replace), path.current
-// names the file in use and Open opens that one. It is the only place the
-// project opens DuckDB.
+// limits. When a rebuild has replaced the file (see OpenSibling and
+// Replace), path.current names the file in use and Open opens that one
+// (a writable open also deletes the generations it replaced). It is the
+// only place the project opens DuckDB.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	opts.defaults()
 	if path == "" {
@@ -64,7 +65,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("warehouse directory: %w", err)
 	}
-	file, err := currentFile(path)
+	file, err := currentFile(path, !opts.ReadOnly)
 	if err != nil {
 		return nil, err
 	}

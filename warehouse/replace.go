@@ -6,13 +6,48 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
 
 // currentFile is the file Open uses for base: the one base+".current"
-// names when a rebuild replaced it, else base itself.
-func currentFile(base string) (string, error) {
+// names when a rebuild replaced it, else base itself. With cleanup (a
+// writable open: the warehouse itself), files of earlier generations a
+// crash left behind are removed.
+func currentFile(base string, cleanup bool) (string, error) {
+	cur, err := readCurrent(base)
+	if err != nil || !cleanup {
+		return cur, err
+	}
+	return cur, removeStale(base, cur)
+}
+
+// generationFile matches the files OpenSibling creates (and their WAL).
+var generationFile = regexp.MustCompile(`^\.[0-9]+(\.wal)?$`)
+
+// removeStale deletes base's generation files other than cur, and base
+// itself when cur is not base.
+func removeStale(base, cur string) error {
+	matches, err := filepath.Glob(base + ".*")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range matches {
+		suffix := strings.TrimPrefix(m, base)
+		if !generationFile.MatchString(suffix) || strings.TrimSuffix(m, ".wal") == cur {
+			continue
+		}
+		errs = append(errs, removeFiles(strings.TrimSuffix(m, ".wal")))
+	}
+	if cur != base {
+		errs = append(errs, removeFiles(base))
+	}
+	return errors.Join(errs...)
+}
+
+func readCurrent(base string) (string, error) {
 	b, err := os.ReadFile(base + ".current")
 	if errors.Is(err, os.ErrNotExist) {
 		return base, nil
@@ -29,12 +64,19 @@ func currentFile(base string) (string, error) {
 
 // OpenSibling opens a new, empty DuckDB file next to db's (base path plus
 // a timestamp) with the same options: the file a rebuild fills while db
-// keeps serving.
+// keeps serving, for a file that can no longer be brought up to date (its
+// slot is lost). From now on a restart opens the new file (base+".current"
+// names it) and starts its snapshot over: the old file's position could
+// otherwise be resumed against the rebuild's new slot, which holds no
+// changes from before its creation.
 func (db *DB) OpenSibling(ctx context.Context) (*DB, error) {
 	path := fmt.Sprintf("%s.%d", db.base, time.Now().UnixNano())
 	in, err := openInstance(path, db.opts)
 	if err != nil {
 		return nil, err
+	}
+	if err := writeCurrent(db.base, path); err != nil {
+		return nil, errors.Join(err, in.connector.Close())
 	}
 	next := &DB{r: newRouter(in), base: db.base, opts: db.opts}
 	next.DB = sqlOpen(next.r)
@@ -46,8 +88,8 @@ func (db *DB) OpenSibling(ctx context.Context) (*DB, error) {
 
 // Replace moves db's readers to next's file, atomically for each new
 // connection: the instance-wide settings set through db (SET GLOBAL, e.g.
-// analyst hardening) are applied to next first, base+".current" is
-// rewritten to name next's file (a restart opens it), then new
+// analyst hardening) are applied to next first, base+".current" names
+// next's file (a restart opens it), then new
 // connections of db open on next's instance. Connections to the old file
 // finish what they are doing and are then discarded; the old file is
 // closed and deleted once the last of them is gone. next stays usable

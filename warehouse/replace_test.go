@@ -2,6 +2,7 @@ package warehouse_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -69,5 +70,36 @@ func TestReplaceMovesReadersToTheNewFile(t *testing.T) {
 	defer again.Close()
 	if err := again.QueryRow("SELECT v FROM gen").Scan(&v); err != nil || v != "new" || again.Path() != newPath {
 		t.Errorf("reopened %s reads %q (%v), want %s with new", again.Path(), v, err, newPath)
+	}
+}
+
+// A restart in the middle of a rebuild opens the rebuild's file (its
+// snapshot starts over) and removes the file it was replacing.
+func TestRestartDuringRebuildOpensTheNewFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	db := openDuck(t, path)
+	if _, err := db.Exec("CREATE TABLE gen AS SELECT 'old' AS v"); err != nil {
+		t.Fatal(err)
+	}
+	next, err := db.OpenSibling(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := next.Exec("CREATE TABLE gen AS SELECT 'partial' AS v"); err != nil {
+		t.Fatal(err)
+	}
+	rebuilding := next.Path()
+	if err := errors.Join(next.Close(), db.Close()); err != nil {
+		t.Fatal(err)
+	}
+	again := openDuck(t, path)
+	defer again.Close()
+	var v string
+	if err := again.QueryRow("SELECT v FROM gen").Scan(&v); err != nil || v != "partial" || again.Path() != rebuilding {
+		t.Errorf("reopened %s reading %q (%v), want the rebuild's file %s", again.Path(), v, err, rebuilding)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the replaced file is still there: %v", err)
 	}
 }
