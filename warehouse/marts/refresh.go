@@ -295,16 +295,26 @@ func rebuild(ctx context.Context, conn *sql.Conn, ds []martDef, names []string, 
 }
 
 // inTx runs f between BEGIN and COMMIT on conn, rolling back on error.
+// A cancelled context can fail BEGIN or COMMIT after the engine acted on
+// it, so either failure is followed by a ROLLBACK (an error when no
+// transaction is open, ignored): the pooled connection is left clean.
 func inTx(ctx context.Context, conn *sql.Conn, f func() error) error {
+	rollback := func() error {
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		_ = rollback()
 		return err
 	}
 	if err := f(); err != nil {
-		_, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return errors.Join(err, rbErr)
+		return errors.Join(err, rollback())
 	}
-	_, err := conn.ExecContext(ctx, "COMMIT")
-	return err
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_ = rollback()
+		return err
+	}
+	return nil
 }
 
 // Install creates the mart macros and views and builds every mart table
@@ -560,10 +570,13 @@ func (r *Refresher) refreshOnce(ctx context.Context, ds []martDef, force map[str
 			return nil
 		}
 		if len(names) > 0 {
+			// A cancelled context can fail BEGIN after it took effect:
+			// roll back either way (a ROLLBACK without a transaction is
+			// a harmless error) so the pooled connection is clean.
+			inTx = true
 			if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 				return err
 			}
-			inTx = true
 		}
 		var err error
 		lsn, err = readPosition(ctx, conn)
