@@ -62,6 +62,10 @@ func removeFiles(path string) error {
 // *sql.DB its readers hold unchanged; connections of the previous instance
 // report themselves invalid and database/sql discards them.
 type router struct {
+	// gmu orders instance-wide settings against Replace: a SET GLOBAL
+	// either runs before the switch (and is replayed on the new
+	// instance) or on a connection of the new one.
+	gmu     sync.Mutex
 	mu      sync.Mutex
 	current *instance
 	// globals are the SET GLOBAL statements run through the DB, replayed
@@ -136,9 +140,20 @@ func (c *conn) Unwrap() driver.Conn { return c.Conn }
 func (c *conn) IsValid() bool { return c.r.instance() == c.in }
 
 // ExecContext runs the statement and remembers instance-wide settings.
+// A SET GLOBAL on a connection of a replaced instance is refused with
+// driver.ErrBadConn before it runs (database/sql retries it on a new
+// connection, of the current instance).
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if !isGlobalSet(query) {
+		return c.Conn.ExecContext(ctx, query, args)
+	}
+	c.r.gmu.Lock()
+	defer c.r.gmu.Unlock()
+	if !c.IsValid() {
+		return nil, driver.ErrBadConn
+	}
 	res, err := c.Conn.ExecContext(ctx, query, args)
-	if err == nil && isGlobalSet(query) {
+	if err == nil {
 		c.r.remember(query)
 	}
 	return res, err

@@ -95,6 +95,8 @@ func (db *DB) OpenSibling(ctx context.Context) (*DB, error) {
 // closed and deleted once the last of them is gone. next stays usable
 // (the rebuilt pipeline writes through it) and must still be closed.
 func (db *DB) Replace(ctx context.Context, next *DB) error {
+	db.r.gmu.Lock()
+	defer db.r.gmu.Unlock()
 	for _, stmt := range db.r.globalStatements() {
 		if _, err := next.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("replay %q on the new warehouse file: %w", stmt, err)

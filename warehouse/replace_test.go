@@ -50,6 +50,14 @@ func TestReplaceMovesReadersToTheNewFile(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("old file removed while a connection holds it: %v", err)
 	}
+	// A setting made after the switch reaches the new instance.
+	if _, err := db.Exec("SET GLOBAL threads = 1"); err != nil {
+		t.Fatal(err)
+	}
+	var threads string
+	if err := next.QueryRow("SELECT current_setting('threads')::VARCHAR").Scan(&threads); err != nil || threads != "1" {
+		t.Errorf("threads on the new file = %q (%v), want 1", threads, err)
+	}
 	if err := held.Close(); err != nil {
 		t.Fatal(err)
 	}
