@@ -4,6 +4,9 @@ TAGS     := duckdb_arrow
 BIN      := bin/cch
 DATA_DIR ?= .cch
 HTTP     ?= 127.0.0.1:8080
+# cch --version and cch_build_info: the git description of the checkout.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS  := -X main.version=$(VERSION)
 
 .PHONY: run build test test-short lint bench fmt
 
@@ -13,7 +16,7 @@ run: build
 
 ## build: the cch binary in ./bin
 build:
-	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/cch
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/cch
 
 ## test: lint, then every test with the race detector against real PostgreSQL and DuckDB
 test: lint

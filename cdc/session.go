@@ -90,9 +90,11 @@ func (s *Stream) session(ctx context.Context) error {
 	err = pglogrepl.StartReplication(ctx, repl, s.cfg.Slot, pglogrepl.LSN(pos.LSN),
 		pglogrepl.StartReplicationOptions{PluginArgs: args})
 	if err != nil {
-		return fmt.Errorf("start replication at %s: %w", pos.LSN, err)
+		return s.lostSlotError(ctx, conn, fmt.Errorf("start replication at %s: %w", pos.LSN, err))
 	}
 	s.log.Info("streaming", "slot", s.cfg.Slot, "from", pos.LSN.String())
+	s.setStreaming(true)
+	defer s.setStreaming(false)
 	s.readyOnce.Do(func() { close(s.ready) })
 	l := newLoop(s, repl, conn, pos.LSN)
 	l.binary = binary
@@ -119,8 +121,10 @@ func (s *Stream) ensurePublication(ctx context.Context, conn *pgx.Conn) error {
 }
 
 // prepare decides where to stream from. With a completed snapshot and the
-// slot present, it is the Sink's position. Otherwise — first start, a crash
-// during the snapshot, or a lost slot — the slot and every mirror are
+// slot present, it is the Sink's position; an invalidated slot is
+// ErrSlotLost (the Sink keeps its data for the caller to serve meanwhile).
+// Otherwise — first start, a crash during the snapshot, or a missing
+// slot — the slot and every mirror are
 // dropped and a new snapshot is taken: an exported snapshot cannot outlive
 // the connection that created it, so an interrupted copy cannot continue
 // consistently, and starting over is what guarantees no loss and no
@@ -130,10 +134,13 @@ func (s *Stream) prepare(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Con
 	if err != nil {
 		return pos, err
 	}
-	var slotExists bool
-	err = conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)", s.cfg.Slot).Scan(&slotExists)
+	slotExists, walStatus, err := slotState(ctx, conn, s.cfg.Slot)
 	if err != nil {
-		return pos, fmt.Errorf("look up slot: %w", err)
+		return pos, err
+	}
+	if pos.SnapshotDone && slotExists && walStatus == "lost" {
+		s.metrics.slotLost.Set(1)
+		return pos, ErrSlotLost
 	}
 	if pos.SnapshotDone && slotExists {
 		return pos, nil

@@ -117,6 +117,7 @@ type Stream struct {
 	caughtUp   atomic.Bool   // nothing received is waiting to be applied
 	binary     atomic.Bool   // the current session receives binary tuple data
 	textOnly   atomic.Bool   // a binary session met an undecodable relation
+	downSince  atomic.Int64  // unix micros since when no session streams; 0 while one does
 }
 
 // Binary reports whether the current session receives binary tuple data.
@@ -132,8 +133,33 @@ func NewStream(cfg Config, sink Sink) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stream{cfg: cfg, sink: sink, log: cfg.Logger, metrics: m,
-		ready: make(chan struct{}), done: make(chan struct{})}, nil
+	s := &Stream{cfg: cfg, sink: sink, log: cfg.Logger, metrics: m,
+		ready: make(chan struct{}), done: make(chan struct{})}
+	s.downSince.Store(time.Now().UnixMicro())
+	return s, nil
+}
+
+// setStreaming records that a session started or stopped streaming.
+func (s *Stream) setStreaming(on bool) {
+	if on {
+		s.downSince.Store(0)
+		s.metrics.streaming.Set(1)
+		s.metrics.slotLost.Set(0)
+		return
+	}
+	s.downSince.CompareAndSwap(0, time.Now().UnixMicro())
+	s.metrics.streaming.Set(0)
+}
+
+// Down is how long no replication session has been streaming: zero while
+// one is, else the time since the last one ended (or since NewStream).
+// Lag cannot see an outage (nothing arrives to be pending), Down does.
+func (s *Stream) Down() time.Duration {
+	since := s.downSince.Load()
+	if since == 0 {
+		return 0
+	}
+	return time.Since(time.UnixMicro(since))
 }
 
 // Ready is closed once the initial snapshot is complete and streaming has
@@ -166,8 +192,8 @@ func (s *Stream) Lag() time.Duration {
 }
 
 // Run replicates until ctx ends, reconnecting with exponential backoff
-// (100ms … 10s) when PostgreSQL goes away. It returns ctx's error, or the
-// error that made replication impossible to continue.
+// (100ms … 10s) when PostgreSQL goes away. It returns ctx's error, or
+// ErrSlotLost when the slot was invalidated (no retry can succeed then).
 func (s *Stream) Run(ctx context.Context) error {
 	defer close(s.done)
 	backoff := 100 * time.Millisecond
@@ -176,6 +202,11 @@ func (s *Stream) Run(ctx context.Context) error {
 		err := s.session(ctx)
 		if ctx.Err() != nil {
 			s.err = ctx.Err()
+			return s.err
+		}
+		if errors.Is(err, ErrSlotLost) {
+			s.log.Error("replication slot lost; stopping", "slot", s.cfg.Slot, "err", err)
+			s.err = err
 			return s.err
 		}
 		if time.Since(start) > time.Minute {

@@ -23,6 +23,7 @@ func (a *API) Authenticate(c *gin.Context) (Principal, bool) {
 		WriteError(c, err)
 		return Principal{}, false
 	}
+	c.Set(principalKey, p) // the request log names the caller
 	return p, true
 }
 

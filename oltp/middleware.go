@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -48,6 +49,7 @@ func validRequestID(id string) bool {
 type httpMetrics struct {
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	streams  *prometheus.CounterVec
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
@@ -61,8 +63,12 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 			Namespace: "cch", Subsystem: "http", Name: "requests_in_flight",
 			Help: "HTTP requests being served.",
 		}),
+		streams: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "cch", Subsystem: "http", Name: "event_streams_total",
+			Help: "Server-sent event streams served, by route (kept out of the latency histogram: they last as long as the page is open).",
+		}, []string{"route"}),
 	}
-	reg.MustRegister(m.duration, m.inFlight)
+	reg.MustRegister(m.duration, m.inFlight, m.streams)
 	return m
 }
 
@@ -79,7 +85,11 @@ func observe(log *slog.Logger, m *httpMetrics) gin.HandlerFunc {
 			route = "unmatched"
 		}
 		status := c.Writer.Status()
-		m.duration.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Observe(elapsed.Seconds())
+		if isEventStream(c.Writer.Header()) {
+			m.streams.WithLabelValues(route).Inc()
+		} else {
+			m.duration.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Observe(elapsed.Seconds())
+		}
 		level := slog.LevelInfo
 		if status >= http.StatusInternalServerError {
 			level = slog.LevelError
@@ -89,13 +99,22 @@ func observe(log *slog.Logger, m *httpMetrics) gin.HandlerFunc {
 			slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path),
 			slog.Int("status", status),
-			slog.Duration("duration", elapsed),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		}
+		if v, ok := c.Get(principalKey); ok {
+			p := v.(Principal)
+			attrs = append(attrs, slog.Int64("staff_id", p.StaffID), slog.String("role", p.Role))
 		}
 		if len(c.Errors) > 0 {
 			attrs = append(attrs, slog.String("error", c.Errors.String()))
 		}
 		log.LogAttrs(c.Request.Context(), level, "request", attrs...)
 	}
+}
+
+// isEventStream reports a server-sent event response.
+func isEventStream(h http.Header) bool {
+	return strings.HasPrefix(h.Get("Content-Type"), "text/event-stream")
 }
 
 // recoverer turns a handler panic into a problem+json 500 (and a log line)

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -44,15 +46,28 @@ func (o *Options) defaults() {
 	}
 }
 
-// DB is an open DuckDB store. Safe for concurrent use.
+// DB is an open DuckDB store. Safe for concurrent use. Its *sql.DB stays
+// the same for the life of the DB; Replace moves it to another file (a
+// warehouse rebuilt after its replication slot was lost).
 type DB struct {
 	*sql.DB
-	connector *duckdb.Connector
-	path      string
+	r    *router
+	base string  // the path given to Open
+	opts Options // to open a replacement with the same limits
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
+// idleConns is database/sql's default, set explicitly: Replace drops the
+// idle connections and restores it.
+const idleConns = 2
+
 // Open opens (creating when missing) the DuckDB file at path with the given
-// limits. It is the only place the project opens DuckDB.
+// limits. When a rebuild has replaced the file (see OpenSibling and
+// Replace), path.current names the file in use and Open opens that one
+// (a writable open also deletes the generations it replaced). It is the
+// only place the project opens DuckDB.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	opts.defaults()
 	if path == "" {
@@ -61,6 +76,32 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("warehouse directory: %w", err)
 	}
+	file, err := currentFile(path, !opts.ReadOnly)
+	if err != nil {
+		return nil, err
+	}
+	in, err := openInstance(ctx, file, opts)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{r: newRouter(in), base: path, opts: opts}
+	db.DB = sqlOpen(db.r)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open duckdb %s: %w", file, err), db.Close())
+	}
+	return db, nil
+}
+
+func sqlOpen(r *router) *sql.DB {
+	db := sql.OpenDB(r)
+	db.SetMaxIdleConns(idleConns)
+	return db
+}
+
+// openInstance opens the DuckDB file at path: owner-only (its WAL made
+// so before DuckDB opens it, files of an older release restricted), its
+// spill directory beside it and bounded.
+func openInstance(ctx context.Context, path string, opts Options) (*instance, error) {
 	if !opts.ReadOnly && path != ":memory:" {
 		if err := privateWAL(path); err != nil {
 			return nil, err
@@ -69,10 +110,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	q := url.Values{}
 	q.Set("memory_limit", opts.MemoryLimit)
 	q.Set("threads", strconv.Itoa(opts.Threads))
-	if opts.TempDirectory == "" {
-		opts.TempDirectory = path + ".tmp"
+	temp := opts.TempDirectory
+	if temp == "" {
+		temp = path + ".tmp"
 	}
-	q.Set("temp_directory", opts.TempDirectory)
+	q.Set("temp_directory", temp)
 	if opts.ReadOnly {
 		q.Set("access_mode", "READ_ONLY")
 	}
@@ -80,27 +122,33 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 	}
-	db := sql.OpenDB(connector)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		connector.Close()
-		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
-	}
 	for _, f := range []string{path, path + ".wal"} { // files of an older release
 		if err := os.Chmod(f, 0o600); err != nil && !os.IsNotExist(err) && !opts.ReadOnly {
-			db.Close()
 			connector.Close()
 			return nil, fmt.Errorf("restrict %s: %w", f, err)
 		}
 	}
-	// Set after temp_directory has taken effect (as a connection option
-	// it is not enforced) and before analyst access locks the configuration.
-	if _, err := db.ExecContext(ctx, "SET GLOBAL max_temp_directory_size = '"+strings.ReplaceAll(opts.MaxTempSize, "'", "''")+"'"); err != nil {
-		db.Close()
+	if err := boundTemp(ctx, connector, opts.MaxTempSize); err != nil {
 		connector.Close()
-		return nil, fmt.Errorf("duckdb max_temp_directory_size %q: %w", opts.MaxTempSize, err)
+		return nil, err
 	}
-	return &DB{DB: db, connector: connector, path: path}, nil
+	return &instance{connector: connector, path: path}, nil
+}
+
+// boundTemp sets max_temp_directory_size on the instance: after
+// temp_directory has taken effect (as a connection option it is not
+// enforced) and before analyst access locks the configuration.
+func boundTemp(ctx context.Context, connector *duckdb.Connector, size string) error {
+	c, err := connector.Connect(ctx)
+	if err != nil {
+		return fmt.Errorf("open duckdb: %w", err)
+	}
+	defer c.Close()
+	_, err = c.(driver.ExecerContext).ExecContext(ctx, "SET GLOBAL max_temp_directory_size = '"+strings.ReplaceAll(size, "'", "''")+"'", nil)
+	if err != nil {
+		return fmt.Errorf("duckdb max_temp_directory_size %q: %w", size, err)
+	}
+	return nil
 }
 
 // privateWAL creates the WAL, when missing, owner-only before DuckDB
@@ -116,13 +164,16 @@ func privateWAL(path string) error {
 	return f.Close()
 }
 
-// Path is the DuckDB file.
-func (db *DB) Path() string { return db.path }
+// Path is the DuckDB file in use.
+func (db *DB) Path() string { return db.r.instance().path }
 
-// Connector exposes the underlying connector for Arrow and Appender access.
-func (db *DB) Connector() *duckdb.Connector { return db.connector }
+// Connector exposes the current instance's connector for Arrow and
+// Appender access.
+func (db *DB) Connector() *duckdb.Connector { return db.r.instance().connector }
 
-// Close closes every connection and the database file.
+// Close closes every connection of this DB and releases its file (closed
+// once no other DB shares it).
 func (db *DB) Close() error {
-	return errors.Join(db.DB.Close(), db.connector.Close())
+	db.closeOnce.Do(func() { db.closeErr = errors.Join(db.DB.Close(), db.r.instance().release()) })
+	return db.closeErr
 }

@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/warehouse"
-	"github.com/jackc/pgx/v5"
 )
 
 // pipeline is a Service running in this process.

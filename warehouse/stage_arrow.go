@@ -3,7 +3,7 @@
 package warehouse
 
 import (
-	"database/sql/driver"
+	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/duckdb/duckdb-go/v2"
@@ -14,7 +14,11 @@ import (
 // stream; the view must not be scanned after it.
 func (t *applyTx) registerArrow(rr array.RecordReader) (release func(), err error) {
 	err = t.conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		c, ok := DuckConn(dc)
+		if !ok {
+			return fmt.Errorf("warehouse connection is %T, not DuckDB", dc)
+		}
+		ar, err := duckdb.NewArrowFromConn(c)
 		if err != nil {
 			return err
 		}

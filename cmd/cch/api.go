@@ -93,10 +93,10 @@ func (a *apiCmd) Close() error {
 }
 
 // newRegistry is a fresh Prometheus registry with the Go and process
-// collectors; every part registers its metrics on it.
+// collectors and cch_build_info; every part registers its metrics on it.
 func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoGauge())
 	return reg
 }
 

@@ -45,6 +45,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "version" {
+		printVersion(stdout)
+		return 0
+	}
 	var cmd *command
 	for i := range commands {
 		if commands[i].name == args[0] {

@@ -70,6 +70,9 @@ func openAPIPart(ctx context.Context, url string, pc oltp.PoolConfig, opts oltp.
 		return nil, err
 	}
 	opts.Checks = append([]oltp.Check{pingCheck(pool)}, opts.Checks...)
+	if opts.Registry != nil {
+		opts.Registry.MustRegister(oltp.NewPoolCollector(pool, "api"))
+	}
 	srv, err := oltp.NewServer(opts)
 	if err != nil {
 		pool.Close()
@@ -90,14 +93,14 @@ func (p *apiPart) Close() {
 // returns the analyst handler the
 // Flight SQL server answers with.
 func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, log *slog.Logger, cfg analyst.Config) (*analyst.Handler, error) {
-	cfg.DB, cfg.Authenticate, cfg.Applied, cfg.Ready, cfg.Logger = w.DB().DB, api.Authenticate, w.Marts().LSN, w.Marts().Ready(), log
+	cfg.DB, cfg.Authenticate, cfg.Applied, cfg.Ready, cfg.Logger = w.DB().DB, api.Authenticate, w.LSN, w.Marts().Ready(), log
 	h, err := analyst.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	h.Mount(srv.Router(), api)
 	dash, err := dashboards.New(dashboards.Config{Authenticate: api.Authenticate, Logger: log,
-		Warehouse: dashboards.NewMarts(w.DB().DB, w.Marts().LSN, w.Marts().Ready())})
+		Warehouse: dashboards.NewMarts(w.DB().DB, w.LSN, w.Marts().Ready())})
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +116,7 @@ type flightPart struct {
 
 // listenFlight prepares the Flight SQL server on addr for h, with api's
 // bearer tokens.
-func listenFlight(addr string, h *analyst.Handler, api *oltp.API, opts ...flight.Option) (*flightPart, error) {
+func listenFlight(addr string, h flight.Querier, api *oltp.API, opts ...flight.Option) (*flightPart, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("flight sql listener %s: %w", addr, err)

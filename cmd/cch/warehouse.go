@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/carcarehub/cch/cdc"
@@ -119,8 +117,7 @@ func (c *warehouseCmd) Run(ctx context.Context) error {
 		return err
 	}
 	c.db = db
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	svc, err := warehouse.NewService(ctx, db, cdc.Config{
 		URL: c.cfg.DatabaseURL, Slot: c.cfg.Slot, Publication: c.cfg.Publication, CreatePublication: c.cfg.CreatePub,
 		BatchRows: c.cfg.BatchRows, BatchBytes: c.cfg.BatchBytes, BatchInterval: c.cfg.BatchInterval,
@@ -135,7 +132,7 @@ func (c *warehouseCmd) Run(ctx context.Context) error {
 	}
 	handler := svc.Handler(c.cfg.MaxLag, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	if c.cfg.APIDatabaseURL != "" {
-		if handler, err = c.analystAccess(ctx, svc, handler, log); err != nil {
+		if handler, err = c.analystAccess(ctx, svc, handler, reg, log); err != nil {
 			return err
 		}
 	}
@@ -170,9 +167,14 @@ func (c *warehouseCmd) Close() error {
 // analystAccess serves /v1/analytics, /v1/sql and the dashboards beside
 // health (the rest of next) and, with --flight-sql, Flight SQL until ctx
 // ends.
-func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service, next http.Handler, log *slog.Logger) (http.Handler, error) {
+func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service, next http.Handler, reg *prometheus.Registry, log *slog.Logger) (http.Handler, error) {
 	var err error
 	if c.pool, err = oltp.OpenPool(ctx, c.cfg.APIDatabaseURL, oltp.PoolConfig{ApplicationName: "cch-warehouse", MaxConns: 4}); err != nil {
+		return nil, err
+	}
+	reg.MustRegister(oltp.NewPoolCollector(c.pool, "warehouse"))
+	qm, err := analyst.NewMetrics(reg)
+	if err != nil {
 		return nil, err
 	}
 	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: prometheus.NewRegistry()})
@@ -190,7 +192,7 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		defer close(c.auditDone)
 		_ = audit.Run(actx)
 	}()
-	h, err := mountWarehouse(srv, api, svc, log, c.cfg.Bounds.analystConfig(analyst.Config{}, svc.DB(), audit))
+	h, err := mountWarehouse(srv, api, svc, log, c.cfg.Bounds.analystConfig(analyst.Config{Metrics: qm}, svc.DB(), audit))
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +205,7 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		if tlsCfg != nil {
 			opts = append(opts, flight.WithTLS(tlsCfg))
 		}
-		fp, err := listenFlight(c.cfg.FlightSQL, h, api, opts...)
+		fp, err := listenFlight(c.cfg.FlightSQL, analyst.Measured{Handler: h, M: qm}, api, opts...)
 		if err != nil {
 			return nil, err
 		}

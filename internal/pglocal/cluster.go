@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/carcarehub/cch/deploy"
 )
 
 // Config says where and how to run a local cluster. The zero value of every
@@ -323,29 +325,26 @@ func (c *Cluster) initdb(ctx context.Context, owner *credential) error {
 	return appendConf(filepath.Join(c.dataDir, "postgresql.conf"))
 }
 
-// settings appended to postgresql.conf on initdb. Port and listen address
-// are passed on the command line at every start.
-const settings = `
-# --- Car Care Hub (internal/pglocal) ---
+// LocalSettings follow deploy/postgresql.conf in a local cluster's
+// postgresql.conf (a later line wins): what a laptop or test machine needs
+// differently from production. Port and listen address are passed on the
+// command line at every start.
+const LocalSettings = `
+# --- Car Care Hub local cluster (internal/pglocal): overrides of the above ---
 unix_socket_directories = ''
-wal_level = logical
-max_wal_senders = 20
-max_replication_slots = 20
-max_slot_wal_keep_size = '4GB'
-wal_sender_timeout = '60s'
 max_connections = 200
 shared_buffers = '256MB'
-timezone = 'UTC'
-log_timezone = 'UTC'
+max_slot_wal_keep_size = '4GB'      # a laptop's disk
+statement_timeout = 0               # seeds, loads and benchmarks run longer statements
+lock_timeout = 0
+idle_in_transaction_session_timeout = 0
 logging_collector = off
 log_min_messages = warning
-jit = off                       # OLTP queries: JIT compile time dwarfs the query (seen: 500 ms)
-max_wal_size = '4GB'            # checkpoints by time, not WAL volume: fewer fsync storms and full-page-image bursts
-min_wal_size = '1GB'            # keep segments for reuse: creating a zero-filled 16 MB segment stalls commits (seen every ~2 s at 800 bookings/s)
-checkpoint_timeout = '15min'
-wal_buffers = '16MB'
-wal_init_zero = off             # a new segment is not zero-filled first: the write stalled commits for ~0.4 s at 850 bookings/s (ext4/xfs allocate as written)
 `
+
+// settings are appended to postgresql.conf on initdb: deploy's settings,
+// then the local overrides.
+var settings = "\n# --- Car Care Hub (deploy/postgresql.conf) ---\n" + deploy.PostgreSQLConf + LocalSettings
 
 func appendConf(path string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)

@@ -25,7 +25,7 @@ type Config struct {
 	// (oltp's (*API).Authenticate).
 	Authenticate func(*gin.Context) (oltp.Principal, bool)
 	// Applied is the position the mart tables reflect, what min_lsn
-	// waits for (warehouse.Service.Marts().LSN).
+	// waits for (warehouse.Service.LSN).
 	Applied func() cdc.LSN
 	// Ready is closed once the marts are built (Marts().Ready()).
 	Ready <-chan struct{}
@@ -48,6 +48,8 @@ type Config struct {
 	// Paths are file system paths (the warehouse file, its directory)
 	// never shown in error details.
 	Paths []string
+	// Metrics counts and times /v1/sql queries; nil records nothing.
+	Metrics *Metrics
 }
 
 // Handler serves the analyst endpoints.

@@ -85,6 +85,9 @@ func readOnly(ctx context.Context, db *sql.DB, query string, fn func(c *duckdb.C
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
+		if u, wrapped := dc.(interface{ Unwrap() driver.Conn }); wrapped {
+			dc = u.Unwrap() // the warehouse's connection of its current file
+		}
 		c, ok := dc.(*duckdb.Conn)
 		if !ok {
 			return fmt.Errorf("warehouse connection is %T, not DuckDB", dc)

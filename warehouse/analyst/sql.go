@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/gin-gonic/gin"
@@ -37,6 +38,8 @@ func (h *Handler) sql(c *gin.Context, p oltp.Principal) {
 		oltp.WriteError(c, oltp.BadRequest("query is required"))
 		return
 	}
+	start := time.Now()
+	defer func() { h.cfg.Metrics.observe("sql", start, c.Writer.Status()) }()
 	ctx := c.Request.Context()
 	if err := h.prepare(ctx); err != nil {
 		oltp.WriteError(c, err)

@@ -51,6 +51,9 @@ func arrowRecords(ctx context.Context, q Querier, query string, args []any, fn f
 		})
 	}
 	return true, conn.Raw(func(dc any) error {
+		if u, wrapped := dc.(interface{ Unwrap() driver.Conn }); wrapped {
+			dc = u.Unwrap() // the warehouse's connection of its current file
+		}
 		c, isConn := dc.(driver.Conn)
 		if !isConn {
 			return fmt.Errorf("arrow: unexpected driver connection %T", dc)

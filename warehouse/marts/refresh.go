@@ -295,16 +295,26 @@ func rebuild(ctx context.Context, conn *sql.Conn, ds []martDef, names []string, 
 }
 
 // inTx runs f between BEGIN and COMMIT on conn, rolling back on error.
+// A cancelled context can fail BEGIN or COMMIT after the engine acted on
+// it, so either failure is followed by a ROLLBACK (an error when no
+// transaction is open, ignored): the pooled connection is left clean.
 func inTx(ctx context.Context, conn *sql.Conn, f func() error) error {
+	rollback := func() error {
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		_ = rollback()
 		return err
 	}
 	if err := f(); err != nil {
-		_, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return errors.Join(err, rbErr)
+		return errors.Join(err, rollback())
 	}
-	_, err := conn.ExecContext(ctx, "COMMIT")
-	return err
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_ = rollback()
+		return err
+	}
+	return nil
 }
 
 // Install creates the mart macros and views and builds every mart table
@@ -364,6 +374,9 @@ type RefresherConfig struct {
 	// (default 1 s): changes arriving meanwhile are refreshed together.
 	MinInterval time.Duration
 	Logger      *slog.Logger
+	// Observe, when set, is told of every refresh that rebuilt marts (or
+	// failed): how long it took, how many marts it rebuilt, its error.
+	Observe func(took time.Duration, marts int, err error)
 }
 
 // Refresher keeps the mart tables fresh behind a CDC pipeline: Notify
@@ -381,6 +394,9 @@ type Refresher struct {
 	lsn       atomic.Uint64
 	ready     chan struct{}
 	readyOnce sync.Once
+	// pendingSince: unix micros of the oldest change not yet refreshed
+	// into the marts; 0 when none is pending.
+	pendingSince atomic.Int64
 }
 
 // NewRefresher returns a Refresher; call Run once.
@@ -401,6 +417,7 @@ func NewRefresher(cfg RefresherConfig) *Refresher {
 // The applier calls it after each commit, before the next batch starts.
 func (r *Refresher) Notify(tables []string) {
 	r.mu.Lock()
+	r.pendingSince.CompareAndSwap(0, time.Now().UnixMicro())
 	r.moved = true
 	for _, t := range tables {
 		r.changed[t] = true
@@ -415,6 +432,16 @@ func (r *Refresher) Notify(tables []string) {
 // LSN is the position every mart table reflects: an analytic read after
 // LSN() ≥ X sees every change committed at or before X.
 func (r *Refresher) LSN() cdc.LSN { return cdc.LSN(r.lsn.Load()) }
+
+// Staleness is how long the oldest change not yet in the marts has been
+// waiting: zero when the marts reflect everything applied.
+func (r *Refresher) Staleness() time.Duration {
+	since := r.pendingSince.Load()
+	if since == 0 {
+		return 0
+	}
+	return time.Since(time.UnixMicro(since))
+}
 
 // Ready closes after the first refresh following the initial snapshot.
 func (r *Refresher) Ready() <-chan struct{} { return r.ready }
@@ -531,20 +558,25 @@ func (r *Refresher) refreshOnce(ctx context.Context, ds []martDef, force map[str
 		inTx    bool
 	)
 	t0 := time.Now()
+	var since int64
 	err = r.cfg.Hold(func() error {
 		r.mu.Lock()
 		changed, moved = r.changed, r.moved
 		r.changed, r.moved = map[string]bool{}, false
+		since = r.pendingSince.Swap(0)
 		r.mu.Unlock()
 		names = closure(ds, force, changed, false)
 		if !moved && len(names) == 0 {
 			return nil
 		}
 		if len(names) > 0 {
+			// A cancelled context can fail BEGIN after it took effect:
+			// roll back either way (a ROLLBACK without a transaction is
+			// a harmless error) so the pooled connection is clean.
+			inTx = true
 			if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 				return err
 			}
-			inTx = true
 		}
 		var err error
 		lsn, err = readPosition(ctx, conn)
@@ -570,7 +602,13 @@ func (r *Refresher) refreshOnce(ctx context.Context, ds []martDef, force map[str
 		if inTx {
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
-		r.mu.Lock() // the changes are still pending
+		if r.cfg.Observe != nil {
+			r.cfg.Observe(time.Since(t0), len(names), err)
+		}
+		if since != 0 { // the changes are still pending, since then
+			r.pendingSince.Store(since)
+		}
+		r.mu.Lock()
 		r.moved = r.moved || moved
 		for t := range changed {
 			r.changed[t] = true
@@ -583,6 +621,9 @@ func (r *Refresher) refreshOnce(ctx context.Context, ds []martDef, force map[str
 	}
 	if lsn > r.lsn.Load() {
 		r.lsn.Store(lsn)
+	}
+	if len(names) > 0 && r.cfg.Observe != nil {
+		r.cfg.Observe(time.Since(t0), len(names), nil)
 	}
 	if len(names) > 0 {
 		r.cfg.Logger.Debug("marts refreshed", "lsn", cdc.LSN(lsn), "marts", len(names), "took", time.Since(t0))
