@@ -99,6 +99,16 @@ BEGIN
   IF converted AND to_regprocedure('core.publish_tables()') IS NOT NULL THEN
     CALL core.publish_tables();
   END IF;
+  -- Statement statistics for the slow-query metrics (the library is
+  -- preloaded by deploy/postgresql.conf; without it the view is empty).
+  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements')
+     AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_stat_statements') THEN
+    BEGIN
+      CREATE EXTENSION pg_stat_statements;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL; -- created concurrently
+    END;
+  END IF;
   -- On a fresh database it starts empty; the migrations fill it.
   IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'cch_pub')
      AND (SELECT count(*) FROM pg_namespace
@@ -193,6 +203,44 @@ END
 $do$;
 `
 
+// backupRoleSQL makes cch_backup, the role pg_dump runs as (a superuser
+// step):
+//   - pg_read_all_data: SELECT on every table and sequence, USAGE on every
+//     schema, today's and future ones (cch_migrate's history included,
+//     which the owner's dump could not read);
+//   - BYPASSRLS: pg_dump turns row_security off and then needs it; without
+//     it a dump fails, and with --enable-row-security under FORCE ROW LEVEL
+//     SECURITY it silently dumps no tenant's rows.
+//
+// It writes nothing. LOGIN without a password: the operator sets one
+// (ALTER ROLE cch_backup PASSWORD …, see deploy/README.md).
+//
+// Several databases of one cluster may run this at once (tests): every
+// change is made only when missing, and a concurrent creation is tolerated.
+const backupRoleSQL = `
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_backup') THEN
+    BEGIN
+      CREATE ROLE cch_backup LOGIN BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL; -- created concurrently by another database's migration
+    END;
+  ELSIF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_backup' AND rolcanlogin AND rolbypassrls
+                      AND NOT rolsuper AND NOT rolcreatedb AND NOT rolcreaterole AND NOT rolreplication) THEN
+    ALTER ROLE cch_backup LOGIN BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+  END IF;
+  IF NOT pg_has_role('cch_backup', 'pg_read_all_data', 'MEMBER') THEN
+    BEGIN
+      GRANT pg_read_all_data TO cch_backup;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+      NULL;
+    END;
+  END IF;
+END
+$$;
+`
+
 // LoginRoles are the roles that log in; Bootstrap sets the passwords it
 // is given for them.
 var LoginRoles = []string{"cch_owner", "cch_app", "cch_replicator", "cch_worker"}
@@ -282,7 +330,7 @@ func isSuperuser(ctx context.Context, conn *pgx.Conn) (bool, error) {
 }
 
 func runBootstrapSQL(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL+";"+partitionMoverSQL).ReadAll(); err != nil {
+	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL+";"+partitionMoverSQL+backupRoleSQL).ReadAll(); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	return nil

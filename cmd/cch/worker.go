@@ -10,7 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/carcarehub/cch/internal/pgstats"
 	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/oltp/notify"
 )
 
 func init() {
@@ -91,7 +93,11 @@ func (w *workerCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: newRegistry(), Checks: []oltp.Check{pingCheck(w.pool)}})
+	reg := newRegistry()
+	// Outbox depth and age, statement and lock statistics, the pool: the
+	// worker sees every organisation, so it exports what alerts watch.
+	reg.MustRegister(&notify.OutboxCollector{Pool: w.pool}, &pgstats.Collector{Pool: w.pool}, oltp.NewPoolCollector(w.pool, "worker"))
+	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: reg, Checks: []oltp.Check{pingCheck(w.pool)}})
 	if err != nil {
 		return err
 	}
