@@ -15,7 +15,7 @@ import (
 // new table named relation on dst, as Arrow record batches.
 func stage(ctx context.Context, src, dst *sql.Conn, relation, query string) error {
 	return src.Raw(func(sc any) error {
-		sa, err := duckdb.NewArrowFromConn(sc.(driver.Conn))
+		sa, err := duckdb.NewArrowFromConn(driverConn(sc))
 		if err != nil {
 			return err
 		}
@@ -25,7 +25,7 @@ func stage(ctx context.Context, src, dst *sql.Conn, relation, query string) erro
 		}
 		defer rdr.Release()
 		return dst.Raw(func(dc any) error {
-			da, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+			da, err := duckdb.NewArrowFromConn(driverConn(dc))
 			if err != nil {
 				return err
 			}
@@ -34,7 +34,7 @@ func stage(ctx context.Context, src, dst *sql.Conn, relation, query string) erro
 				return err
 			}
 			defer release()
-			cc := dc.(driver.ExecerContext)
+			cc := driverConn(dc).(driver.ExecerContext)
 			for _, q := range []string{"CREATE SCHEMA IF NOT EXISTS " + ident(schemaOf(relation)),
 				"CREATE TABLE " + quoteRelation(relation) + " AS SELECT * FROM cch_export_stage"} {
 				if _, err := cc.ExecContext(ctx, q, nil); err != nil {
@@ -44,4 +44,14 @@ func stage(ctx context.Context, src, dst *sql.Conn, relation, query string) erro
 			return nil
 		})
 	})
+}
+
+// driverConn is the DuckDB connection behind one handed out by
+// (*sql.Conn).Raw: the warehouse wraps its connections (to move them to a
+// rebuilt file), and the wrapper unwraps.
+func driverConn(c any) driver.Conn {
+	if u, ok := c.(interface{ Unwrap() driver.Conn }); ok {
+		return u.Unwrap()
+	}
+	return c.(driver.Conn)
 }
