@@ -31,6 +31,7 @@ import (
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
 	"github.com/carcarehub/cch/warehouse/flight"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 func init() {
@@ -297,7 +298,7 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 		return nil, err
 	}
 	api := mountAPI(srv, d.pool, d.log)
-	if d.flight, err = mountAnalyst(srv, api, d.warehouse, d.cfg.HTTP, d.log); err != nil {
+	if d.flight, err = mountAnalyst(srv, api, d.pool, d.warehouse, d.cfg.HTTP, d.log); err != nil {
 		return nil, err
 	}
 	// Executive pages (issue 7) at /dashboards, over the same warehouse and tokens.
@@ -315,9 +316,13 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 // mountAnalyst serves GET /v1/analytics[/{name}] and POST /v1/sql from the
 // warehouse w, authenticated by api's bearer tokens, and prepares the
 // Flight SQL server on a free port of httpAddr's host.
-func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, httpAddr string, log *slog.Logger) (*flightPart, error) {
+func mountAnalyst(srv *oltp.Server, api *oltp.API, pg scope.Querier, w *warehouse.Service, httpAddr string, log *slog.Logger) (*flightPart, error) {
+	views, err := scope.NewManager(scope.Config{DB: w.DB().DB, PG: pg, Roles: oltp.Roles, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	h, err := analyst.New(analyst.Config{DB: w.DB().DB, Authenticate: api.Authenticate,
-		Applied: w.Marts().LSN, Ready: w.Marts().Ready(), Logger: log})
+		Applied: w.Marts().LSN, Ready: w.Marts().Ready(), Scope: views, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -327,16 +332,21 @@ func mountAnalyst(srv *oltp.Server, api *oltp.API, w *warehouse.Service, httpAdd
 	if err != nil {
 		return nil, fmt.Errorf("flight sql listener: %w", err)
 	}
-	return &flightPart{ln: ln, srv: flight.New(h, api.PrincipalOf)}, nil
+	return &flightPart{ln: ln, srv: flight.New(h, api.PrincipalOf), views: views}, nil
 }
 
-// flightPart is the Flight SQL server and its listener.
+// flightPart is the Flight SQL server and its listener, and the analysts'
+// views it keeps current while it serves.
 type flightPart struct {
-	ln  net.Listener
-	srv *flight.Server
+	ln    net.Listener
+	srv   *flight.Server
+	views *scope.Manager
 }
 
-func (f *flightPart) serve(ctx context.Context) error { return f.srv.Serve(ctx, f.ln) }
+func (f *flightPart) serve(ctx context.Context) error {
+	go func() { _ = f.views.Run(ctx, scope.RefreshInterval) }() // ends with ctx
+	return f.srv.Serve(ctx, f.ln)
+}
 
 // notifier is the outbox worker; it works across organisations, so it uses
 // the local superuser (which bypasses row-level security).

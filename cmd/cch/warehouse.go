@@ -17,6 +17,7 @@ import (
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
 	"github.com/carcarehub/cch/warehouse/flight"
+	"github.com/carcarehub/cch/warehouse/scope"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -160,8 +161,14 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		return nil, err
 	}
 	api := oltp.NewAPI(srv, c.pool, log)
+	views, err := scope.NewManager(scope.Config{DB: svc.DB().DB, PG: c.pool, Publication: c.cfg.Publication,
+		Roles: oltp.Roles, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = views.Run(ctx, scope.RefreshInterval) }() // ends with ctx, like svc.Run
 	h, err := analyst.New(analyst.Config{DB: svc.DB().DB, Authenticate: api.Authenticate,
-		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Logger: log})
+		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Scope: views, Logger: log})
 	if err != nil {
 		return nil, err
 	}

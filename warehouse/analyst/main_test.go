@@ -18,10 +18,12 @@ import (
 
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/internal/pglocal/pgtest"
+	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/oltp/oltptest"
 	"github.com/carcarehub/cch/oltp/workshop"
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -29,10 +31,11 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // stack is the API over a fixture business, the CDC pipeline into DuckDB
 // and the analyst endpoints on their own test server.
 type stack struct {
-	env *oltptest.Env
-	svc *warehouse.Service
-	h   *analyst.Handler
-	url string // analyst server
+	env   *oltptest.Env
+	svc   *warehouse.Service
+	h     *analyst.Handler
+	views *scope.Manager
+	url   string // analyst server
 }
 
 func newStack(t *testing.T, timeout time.Duration) *stack {
@@ -71,8 +74,12 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	case <-time.After(3 * time.Minute):
 		t.Fatal("marts not built")
 	}
+	views, err := scope.NewManager(scope.Config{DB: duck.DB, PG: env.Pool, Roles: oltp.Roles})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := analyst.New(analyst.Config{DB: duck.DB, Authenticate: env.API.Authenticate,
-		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Timeout: timeout, RowLimit: 1000})
+		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Scope: views, Timeout: timeout, RowLimit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +87,7 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	h.Mount(r, env.API)
 	hs := httptest.NewServer(r)
 	t.Cleanup(hs.Close)
-	return &stack{env: env, svc: svc, h: h, url: hs.URL}
+	return &stack{env: env, svc: svc, h: h, views: views, url: hs.URL}
 }
 
 type response struct {

@@ -26,7 +26,7 @@ type sqlRequest struct {
 }
 
 func (h *Handler) sql(c *gin.Context, p oltp.Principal) {
-	if !slices.Contains(SQLRoles, p.Role) {
+	if !slices.Contains(SQLRoles(), p.Role) {
 		oltp.WriteError(c, oltp.Forbidden("the "+p.Role+" role may not run analyst SQL"))
 		return
 	}
@@ -52,10 +52,10 @@ func (h *Handler) sql(c *gin.Context, p oltp.Principal) {
 		return
 	}
 	if format == MIMEArrowStream {
-		h.sqlArrow(c, req.Query)
+		h.sqlArrow(c, p, req.Query)
 		return
 	}
-	t, err := h.Query(ctx, req.Query)
+	t, err := h.Query(ctx, p, req.Query)
 	if err != nil {
 		oltp.WriteError(c, err)
 		return
@@ -63,15 +63,16 @@ func (h *Handler) sql(c *gin.Context, p oltp.Principal) {
 	h.writeTable(c, t)
 }
 
-// Query runs one read-only analyst SELECT with the timeout and row limit.
-func (h *Handler) Query(ctx context.Context, query string) (*marts.Table, error) {
+// Query runs one read-only analyst SELECT for p, over p's views, with the
+// timeout and row limit.
+func (h *Handler) Query(ctx context.Context, p oltp.Principal, query string) (*marts.Table, error) {
 	if err := h.prepare(ctx); err != nil {
 		return nil, err
 	}
 	qctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
 	var t *marts.Table
-	err := readOnly(qctx, h.cfg.DB, query, func(c *duckdb.Conn) error {
+	err := h.readOnly(qctx, p, query, false, func(c *duckdb.Conn) error {
 		rows, err := c.QueryContext(qctx, query, nil)
 		if err != nil {
 			return err
@@ -88,8 +89,8 @@ func (h *Handler) Query(ctx context.Context, query string) (*marts.Table, error)
 
 // sqlArrow buffers the Arrow stream so that a failure mid-way still gets
 // a problem response, not a truncated 200.
-func (h *Handler) sqlArrow(c *gin.Context, query string) {
-	res, err := h.QueryArrow(c.Request.Context(), query)
+func (h *Handler) sqlArrow(c *gin.Context, p oltp.Principal, query string) {
+	res, err := h.QueryArrow(c.Request.Context(), p, query)
 	if err != nil {
 		oltp.WriteError(c, err)
 		return

@@ -19,9 +19,12 @@ import (
 	"github.com/carcarehub/cch/warehouse/analyst"
 )
 
-// Querier runs one read-only analyst query into Arrow (analyst.Handler).
+// Querier runs one read-only analyst query into Arrow over the caller's
+// views (analyst.Handler): QueryArrow behind the analyst SQL gate,
+// CatalogueArrow for the server's own catalogue queries.
 type Querier interface {
-	QueryArrow(ctx context.Context, query string) (*analyst.ArrowResult, error)
+	QueryArrow(ctx context.Context, p oltp.Principal, query string) (*analyst.ArrowResult, error)
+	CatalogueArrow(ctx context.Context, p oltp.Principal, query string) (*analyst.ArrowResult, error)
 }
 
 var _ Querier = (*analyst.Handler)(nil)
@@ -112,7 +115,7 @@ func (s *Server) run(ctx context.Context, query string) (*arrow.Schema, <-chan a
 	if err := authorise(ctx); err != nil {
 		return nil, nil, err
 	}
-	res, err := s.query.QueryArrow(ctx, query)
+	res, err := s.query.QueryArrow(ctx, principal(ctx), query)
 	if err != nil {
 		return nil, nil, grpcError(err)
 	}
@@ -126,13 +129,19 @@ func (s *Server) run(ctx context.Context, query string) (*arrow.Schema, <-chan a
 	return res.Schema, ch, nil
 }
 
+// principal is the authenticated caller (authorise checked it).
+func principal(ctx context.Context) oltp.Principal {
+	p, _ := aflight.AuthFromContext(ctx).(oltp.Principal)
+	return p
+}
+
 // authorise admits the analyst SQL roles.
 func authorise(ctx context.Context) error {
 	p, ok := aflight.AuthFromContext(ctx).(oltp.Principal)
 	if !ok {
 		return status.Error(codes.Unauthenticated, "a valid bearer token is required")
 	}
-	if !slices.Contains(analyst.SQLRoles, p.Role) {
+	if !slices.Contains(analyst.SQLRoles(), p.Role) {
 		return status.Errorf(codes.PermissionDenied, "the %s role may not run analyst SQL", p.Role)
 	}
 	return nil
