@@ -151,7 +151,7 @@ func loadRole(ctx context.Context, q Querier, pub, dbRole string, tr *translator
 		case !rls || bypass:
 			rel.Filter = "true"
 		default:
-			if rel.Filter, err = tr.filter(pols[oid]); err != nil {
+			if rel.Filter, err = tr.filter(pols[oid], rel.Name); err != nil {
 				hidden = append(hidden, rel.Key()+": "+err.Error())
 				continue
 			}
@@ -181,7 +181,7 @@ func loadPolicies(ctx context.Context, q Querier, dbRole string) (map[int64][]po
 
 // filter combines a table's policies as PostgreSQL does: every restrictive
 // one AND at least one permissive one; no permissive policy, no rows.
-func (t *translator) filter(pols []policy) (string, error) {
+func (t *translator) filter(pols []policy, alias string) (string, error) {
 	var perm, restr []string
 	for _, p := range pols {
 		if p.qual == nil { // no USING: the policy admits no row for SELECT
@@ -190,7 +190,7 @@ func (t *translator) filter(pols []policy) (string, error) {
 			}
 			return "false", nil
 		}
-		e, err := t.expr(*p.qual)
+		e, err := t.expr(*p.qual, alias)
 		if err != nil {
 			return "", fmt.Errorf("policy %s: %w", p.name, err)
 		}

@@ -79,10 +79,11 @@ var (
 	settingRE = regexp.MustCompile(`current_setting\(\s*'([a-z_][a-z0-9_.]*)'\s*,\s*true\s*\)`)
 )
 
-// expr translates one expression: casts to enum types become VARCHAR (the
-// mirror keeps enums as text), the empty array literal becomes [], and
-// every schema-qualified call must be a translatable SQL function.
-func (t *translator) expr(pg string) (string, error) {
+// expr translates one expression of the table alias (a policy's table; ""
+// in a function body): casts to enum types become VARCHAR (the mirror
+// keeps enums as text), the empty array literal becomes [], and every
+// schema-qualified call must be a translatable SQL function.
+func (t *translator) expr(pg, alias string) (string, error) {
 	var err error
 	out := castRE.ReplaceAllStringFunc(pg, func(m string) string {
 		s := castRE.FindStringSubmatch(m)
@@ -99,6 +100,9 @@ func (t *translator) expr(pg string) (string, error) {
 		if err := t.function(m[1] + "." + m[2]); err != nil {
 			return "", err
 		}
+	}
+	if alias != "" {
+		out = qualifyArgs(out, alias)
 	}
 	if strings.Contains(out, "current_setting") {
 		return "", fmt.Errorf("reads a setting the warehouse does not carry")
@@ -139,7 +143,7 @@ func (t *translator) function(key string) error {
 	body := strings.TrimSpace(f.src)
 	body = strings.TrimSpace(strings.TrimSuffix(body, ";"))
 	body = settingRE.ReplaceAllString(body, "getvariable('$1')")
-	body, err := t.expr(body)
+	body, err := t.expr(body, "")
 	if err != nil {
 		t.failed[key] = fmt.Errorf("function %s: %w", key, err)
 		return t.failed[key]
@@ -160,4 +164,66 @@ func (t *translator) functions() []Function {
 		fs[i] = *t.done[k]
 	}
 	return fs
+}
+
+var bareRE = regexp.MustCompile(`^"?[a-z_][a-z0-9_]*"?$`)
+
+// qualifyArgs qualifies with alias every argument of a schema-qualified
+// call that is a bare column name. PostgreSQL prints a policy's own
+// columns bare (and qualifies every column inside a subquery); a DuckDB
+// macro pastes its arguments into its body, where a bare name would bind
+// to a column of the body's own tables instead.
+func qualifyArgs(s, alias string) string {
+	var b strings.Builder
+	for {
+		loc := callRE.FindStringIndex(s)
+		if loc == nil {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:loc[1]])
+		s = s[loc[1]:]
+		end, depth := len(s), 1
+		for i, r := range s {
+			if r == '(' {
+				depth++
+			} else if r == ')' {
+				if depth--; depth == 0 {
+					end = i
+					break
+				}
+			}
+		}
+		args := splitTop(s[:end])
+		for i, a := range args {
+			if a = strings.TrimSpace(a); bareRE.MatchString(a) && a != "true" && a != "false" && a != "null" {
+				args[i] = quote(alias) + "." + a
+			}
+		}
+		b.WriteString(qualifyArgs(strings.Join(args, ", "), alias))
+		s = s[end:]
+	}
+}
+
+// splitTop splits s at the commas outside parentheses.
+func splitTop(s string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i, r := range s {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	return append(parts, s[start:])
 }
