@@ -44,6 +44,7 @@ func TestAnalystAPI(t *testing.T) {
 	t.Run("analytics roles", func(t *testing.T) { testAnalyticRoles(t, s) })
 	t.Run("min_lsn read-your-writes", func(t *testing.T) { testReadYourWrites(t, s) })
 	t.Run("flight sql", func(t *testing.T) { testFlightSQL(t, s) })
+	t.Run("hostile sql", func(t *testing.T) { testHostile(t, s) })
 }
 
 func testRefusals(t *testing.T, s *stack) {

@@ -172,6 +172,9 @@ func (w walker) node(n map[string]any, ctes []string) error {
 		_, sample := n["sample"]
 		_, alias := n["alias"]
 		if sample && alias && !tableRefKinds[typ] { // a FROM item (query nodes have no alias)
+			if typ == "SHOW_REF" {
+				return forbid("DESCRIBE, SHOW and SUMMARIZE are not allowed")
+			}
 			return forbid("%s is not allowed in FROM", strings.ToLower(strings.ReplaceAll(typ, "_", " ")))
 		}
 		switch typ {
