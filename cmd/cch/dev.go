@@ -31,6 +31,7 @@ import (
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
 	"github.com/carcarehub/cch/warehouse/flight"
+	"github.com/carcarehub/cch/warehouse/marts"
 	"github.com/carcarehub/cch/warehouse/scope"
 )
 
@@ -317,7 +318,11 @@ func (d *devCmd) server(ctx context.Context, info devInfo, reg *prometheus.Regis
 // warehouse w, authenticated by api's bearer tokens, and prepares the
 // Flight SQL server on a free port of httpAddr's host.
 func mountAnalyst(srv *oltp.Server, api *oltp.API, pg scope.Querier, w *warehouse.Service, httpAddr string, log *slog.Logger) (*flightPart, error) {
-	views, err := scope.NewManager(scope.Config{DB: w.DB().DB, PG: pg, Roles: oltp.Roles, Logger: log})
+	derived, err := marts.Definitions()
+	if err != nil {
+		return nil, err
+	}
+	views, err := scope.NewManager(scope.Config{DB: w.DB().DB, PG: pg, Roles: oltp.Roles, Derived: derived, Logger: log})
 	if err != nil {
 		return nil, err
 	}

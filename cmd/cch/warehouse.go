@@ -17,6 +17,7 @@ import (
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
 	"github.com/carcarehub/cch/warehouse/flight"
+	"github.com/carcarehub/cch/warehouse/marts"
 	"github.com/carcarehub/cch/warehouse/scope"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -161,8 +162,12 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		return nil, err
 	}
 	api := oltp.NewAPI(srv, c.pool, log)
+	derived, err := marts.Definitions()
+	if err != nil {
+		return nil, err
+	}
 	views, err := scope.NewManager(scope.Config{DB: svc.DB().DB, PG: c.pool, Publication: c.cfg.Publication,
-		Roles: oltp.Roles, Logger: log})
+		Roles: oltp.Roles, Derived: derived, Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/carcarehub/cch/oltp/workshop"
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/marts"
 	"github.com/carcarehub/cch/warehouse/scope"
 )
 
@@ -74,7 +75,11 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	case <-time.After(3 * time.Minute):
 		t.Fatal("marts not built")
 	}
-	views, err := scope.NewManager(scope.Config{DB: duck.DB, PG: env.Pool, Roles: oltp.Roles})
+	derived, err := marts.Definitions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	views, err := scope.NewManager(scope.Config{DB: duck.DB, PG: env.Pool, Roles: oltp.Roles, Derived: derived})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
 	"github.com/carcarehub/cch/warehouse/flight"
+	"github.com/carcarehub/cch/warehouse/marts"
 	"github.com/carcarehub/cch/warehouse/scope"
 )
 
@@ -192,7 +193,11 @@ func (s *seeded) startWarehouse(t *testing.T, dbURL string) {
 func (s *seeded) serve(t *testing.T) {
 	t.Helper()
 	var err error
-	if s.views, err = scope.NewManager(scope.Config{DB: s.svc.DB().DB, PG: s.pool, Roles: oltp.Roles}); err != nil {
+	derived, err := marts.Definitions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.views, err = scope.NewManager(scope.Config{DB: s.svc.DB().DB, PG: s.pool, Roles: oltp.Roles, Derived: derived}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := analyst.New(analyst.Config{DB: s.svc.DB().DB, Authenticate: s.api.Authenticate, Applied: s.svc.Marts().LSN,

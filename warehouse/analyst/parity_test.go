@@ -42,6 +42,7 @@ func TestParity(t *testing.T) {
 	for _, name := range s.callerNames() {
 		t.Run(name, func(t *testing.T) { s.assertCaller(t, name, tables) })
 	}
+	t.Run("analytics follow the column grants", func(t *testing.T) { testAnalyticsFollowGrants(t, s) })
 	t.Run("a new table or column is governed, never open", func(t *testing.T) { testNewObjects(t, s) })
 }
 

@@ -8,12 +8,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 )
 
-// View is one relation of a role as built in DuckDB.
+// View is one relation of a role as built in DuckDB. Derived views (the
+// marts computed from the role's views) have no Columns or Filter: their
+// SQL is their definition.
 type View struct {
 	Relation
 	// Catalog is the role's DuckDB catalogue holding the view.
@@ -94,7 +97,12 @@ func loadMirror(ctx context.Context, db *sql.DB) (mirror, string, error) {
 // and creates the helpers as macros and the visible tables as views in it.
 // An object DuckDB refuses (an untranslatable policy, a missing mirror) is
 // left out and listed in Hidden.
-func Build(ctx context.Context, db *sql.DB, rules *Rules, m mirror, gen int64) (*Set, error) {
+//
+// derived are further statements run in every role's catalogue after its
+// views (marts.Definitions): what binds over the role's views is created,
+// and the views among it join the role's readable set; what reads a
+// column or table the role cannot see fails to bind and is left out.
+func Build(ctx context.Context, db *sql.DB, rules *Rules, m mirror, gen int64, derived []string) (*Set, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -115,7 +123,7 @@ func Build(ctx context.Context, db *sql.DB, rules *Rules, m mirror, gen int64) (
 		}
 		rs := &roleSet{catalog: fmt.Sprintf("cch_%s_%d", role, gen), views: map[string]View{}}
 		s.roles[role] = rs
-		if err := s.buildRole(ctx, conn, rs, rules.Functions, rels, m); err != nil {
+		if err := s.buildRole(ctx, conn, rs, rules.Functions, rels, m, derived); err != nil {
 			_ = s.drop(context.WithoutCancel(ctx), db)
 			return nil, fmt.Errorf("views of %s: %w", role, err)
 		}
@@ -130,7 +138,7 @@ type ddl struct {
 	view      *View
 }
 
-func (s *Set) buildRole(ctx context.Context, conn *sql.Conn, rs *roleSet, fns []Function, rels []Relation, m mirror) error {
+func (s *Set) buildRole(ctx context.Context, conn *sql.Conn, rs *roleSet, fns []Function, rels []Relation, m mirror, derived []string) error {
 	catalog := rs.catalog
 	if _, err := conn.ExecContext(ctx, "ATTACH ':memory:' AS "+quote(catalog)+"; USE "+quote(catalog)); err != nil {
 		return fmt.Errorf("attach: %w", err)
@@ -181,7 +189,34 @@ func (s *Set) buildRole(ctx context.Context, conn *sql.Conn, rs *roleSet, fns []
 		_, err := conn.ExecContext(ctx, d.sql)
 		s.hidden = append(s.hidden, fmt.Sprintf("%s: %s: %v", catalog, d.name, err))
 	}
+	s.buildDerived(ctx, conn, rs, derived)
 	return ctx.Err()
+}
+
+var derivedViewRE = regexp.MustCompile(`(?im)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s`)
+
+// buildDerived runs the derived statements in order; a view that binds
+// becomes readable.
+func (s *Set) buildDerived(ctx context.Context, conn *sql.Conn, rs *roleSet, derived []string) {
+	for _, st := range derived {
+		if _, err := conn.ExecContext(ctx, st); err != nil {
+			if m := derivedViewRE.FindStringSubmatch(st); m != nil {
+				s.hidden = append(s.hidden, fmt.Sprintf("%s: %s.%s: %v", rs.catalog, m[1], m[2], firstLine(err.Error())))
+			}
+			continue
+		}
+		if m := derivedViewRE.FindStringSubmatch(st); m != nil {
+			v := View{Relation: Relation{Schema: m[1], Name: m[2]}, Catalog: rs.catalog, SQL: st}
+			rs.views[v.Key()] = v
+		}
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // view is rel's view over the mirror table, or why there is none.

@@ -25,6 +25,9 @@ type Config struct {
 	Publication string
 	// Roles maps business roles to database roles (oltp.Roles).
 	Roles map[string]string
+	// Derived statements run in every role's catalogue after its views
+	// (marts.Definitions); see Build.
+	Derived []string
 	// Logger; default discards.
 	Logger *slog.Logger
 }
@@ -74,7 +77,8 @@ func (m *Manager) Refresh(ctx context.Context) error {
 	if same {
 		return nil
 	}
-	set, err := Build(ctx, m.cfg.DB, rules, mir, gen)
+	start := time.Now()
+	set, err := Build(ctx, m.cfg.DB, rules, mir, gen, m.cfg.Derived)
 	if err != nil {
 		return err
 	}
@@ -86,7 +90,7 @@ func (m *Manager) Refresh(ctx context.Context) error {
 		old.gone = true
 	}
 	m.mu.Unlock()
-	m.cfg.Logger.Info("warehouse views built", "generation", gen, "hidden", len(set.hidden))
+	m.cfg.Logger.Info("warehouse views built", "generation", gen, "hidden", len(set.hidden), "took", time.Since(start))
 	for _, h := range set.hidden {
 		m.cfg.Logger.Debug("hidden from analysts", "what", h)
 	}
