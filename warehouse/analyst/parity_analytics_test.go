@@ -83,6 +83,7 @@ func testAnalyticsFollowGrants(t *testing.T, s *seeded) {
 			}
 		}
 	}
+	s.logTableDivergence(t)
 	if tainted == 0 || tainted == len(marts.Catalog()) {
 		t.Fatalf("%d of %d analytics read masked columns: the probe tells nothing", tainted, len(marts.Catalog()))
 	}
@@ -224,4 +225,59 @@ func walkJSON(node any, fn func(map[string]any)) {
 			walkJSON(e, fn)
 		}
 	}
+}
+
+// logTableDivergence reports, without failing, the analytics the catalogue
+// opens to a role although their plans scan a table PostgreSQL grants the
+// role nothing of: aggregates the product chose to show (a technician's
+// own efficiency, a receptionist's churn list).
+func (s *seeded) logTableDivergence(t *testing.T) {
+	for _, a := range marts.Catalog() {
+		tables := s.scannedTables(t, a)
+		for role, db := range oltp.Roles {
+			if !a.Allows(role) {
+				continue
+			}
+			var denied []string
+			for _, tbl := range tables {
+				var ok bool
+				if err := s.admin.QueryRow(context.Background(), `SELECT has_any_column_privilege($1, $2::regclass, 'SELECT')`, db, tbl).Scan(&ok); err == nil && !ok {
+					denied = append(denied, tbl)
+				}
+			}
+			if len(denied) > 0 {
+				t.Logf("%s is open to %s, whose grants give nothing of %v", a.Name, role, denied)
+			}
+		}
+	}
+}
+
+// scannedTables are the mirror tables the analytic's plan scans (nil for
+// one computed in Go).
+func (s *seeded) scannedTables(t *testing.T, a marts.Analytic) []string {
+	q, args, err := a.Bind(marts.Params{OrganisationID: 1, From: time.Now().AddDate(-1, 0, 0), To: time.Now(), Granularity: "month"})
+	if err != nil {
+		return nil
+	}
+	q = regexp.MustCompile(`\bmart\.([a-z_0-9]+)\b(\s*\()?`).ReplaceAllStringFunc(q, func(m string) string {
+		if strings.HasSuffix(strings.TrimSpace(m), "(") {
+			return m
+		}
+		return "mart_view." + strings.TrimPrefix(m, "mart.")
+	})
+	var key, plan string
+	if err := s.svc.DB().QueryRowContext(context.Background(), "EXPLAIN (FORMAT JSON) "+q, args...).Scan(&key, &plan); err != nil {
+		t.Fatalf("plan of %s: %v", a.Name, err)
+	}
+	var tree any
+	_ = json.Unmarshal([]byte(plan), &tree)
+	var out []string
+	walkJSON(tree, func(m map[string]any) {
+		info, _ := m["extra_info"].(map[string]any)
+		if tbl, _ := info["Table"].(string); tbl != "" && !slices.Contains(out, strings.TrimPrefix(tbl, "w.")) {
+			out = append(out, strings.TrimPrefix(tbl, "w."))
+		}
+	})
+	slices.Sort(out)
+	return out
 }
