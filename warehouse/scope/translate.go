@@ -196,8 +196,9 @@ func qualifyArgs(s, alias string) string {
 		}
 		args := splitTop(s[:end])
 		for i, a := range args {
-			if a = strings.TrimSpace(a); bareRE.MatchString(a) && a != "true" && a != "false" && a != "null" {
-				args[i] = quote(alias) + "." + a
+			args[i] = strings.TrimSpace(a)
+			if bareRE.MatchString(args[i]) && args[i] != "true" && args[i] != "false" && args[i] != "null" {
+				args[i] = quote(alias) + "." + args[i]
 			}
 		}
 		b.WriteString(qualifyArgs(strings.Join(args, ", "), alias))
