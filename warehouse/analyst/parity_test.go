@@ -56,7 +56,8 @@ func (s *seeded) callerNames() []string {
 }
 
 // assertCaller checks every table for one caller, and that its Flight SQL
-// catalogue lists exactly the tables PostgreSQL lets it read.
+// catalogue lists exactly the tables PostgreSQL lets it read (beside the
+// marts computed from them).
 func (s *seeded) assertCaller(t *testing.T, name string, tables []string) {
 	fctx, err := s.flight.Client.AuthenticateBasicToken(context.Background(), "parity", s.tokens[name])
 	if err != nil {
@@ -81,7 +82,9 @@ func (s *seeded) assertCaller(t *testing.T, name string, tables []string) {
 	listed := flightStrings(t, fctx, s.flight, info)
 	var got []string
 	for _, r := range listed {
-		got = append(got, r[1]+"."+r[2])
+		if r[1] != "mart_view" { // the marts computed from the caller's views
+			got = append(got, r[1]+"."+r[2])
+		}
 	}
 	sort.Strings(got)
 	if !slices.Equal(got, readable) {

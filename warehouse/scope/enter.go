@@ -8,6 +8,11 @@ import (
 	"strings"
 )
 
+// contextVariable is the DuckDB variable holding the request context: a
+// struct of the API's app.* settings (app.organisation_id is its field
+// organisation_id), read by the translated helpers.
+const contextVariable = "app"
+
 // Caller is whom a query runs for: the request context PostgreSQL's
 // policies read from app.* settings.
 type Caller struct {
@@ -40,15 +45,13 @@ func (s *Set) Enter(ctx context.Context, c Execer, who Caller) (leave func(conte
 		ids[i] = strconv.FormatInt(id, 10)
 	}
 	// Every value is an integer or a validated role name: no quoting issue.
-	q := fmt.Sprintf(`SET VARIABLE "app.organisation_id" = '%d'; SET VARIABLE "app.staff_id" = '%d'; `+
-		`SET VARIABLE "app.branch_ids" = '%s'; SET VARIABLE "app.role" = '%s'; USE %s`,
-		who.OrganisationID, who.StaffID, strings.Join(ids, ","), who.Role, quote(r.catalog))
+	q := fmt.Sprintf(`SET VARIABLE %s = {'organisation_id': '%d', 'staff_id': '%d', 'branch_ids': '%s', 'role': '%s'}; USE %s`,
+		contextVariable, who.OrganisationID, who.StaffID, strings.Join(ids, ","), who.Role, quote(r.catalog))
 	if _, err := c.ExecContext(ctx, q, nil); err != nil {
 		return nil, fmt.Errorf("enter %s views: %w", who.Role, err)
 	}
 	return func(ctx context.Context) error {
-		_, err := c.ExecContext(ctx, `RESET VARIABLE "app.organisation_id"; RESET VARIABLE "app.staff_id"; `+
-			`RESET VARIABLE "app.branch_ids"; RESET VARIABLE "app.role"; USE `+quote(s.main), nil)
+		_, err := c.ExecContext(ctx, "RESET VARIABLE "+contextVariable+"; USE "+quote(s.main), nil)
 		if err != nil {
 			return fmt.Errorf("leave views: %w: %w", err, driver.ErrBadConn)
 		}

@@ -142,14 +142,56 @@ func (t *translator) function(key string) error {
 	defer delete(t.working, key)
 	body := strings.TrimSpace(f.src)
 	body = strings.TrimSpace(strings.TrimSuffix(body, ";"))
-	body = settingRE.ReplaceAllString(body, "getvariable('$1')")
+	body = settingRE.ReplaceAllStringFunc(body, func(m string) string {
+		name := settingRE.FindStringSubmatch(m)[1]
+		prefix, field, ok := strings.Cut(name, ".")
+		if !ok || prefix != contextVariable {
+			return m // left for expr to refuse
+		}
+		return fmt.Sprintf("struct_extract(getvariable('%s'), '%s')", contextVariable, field)
+	})
 	body, err := t.expr(body, "")
 	if err != nil {
 		t.failed[key] = fmt.Errorf("function %s: %w", key, err)
 		return t.failed[key]
 	}
-	t.done[key] = &Function{Schema: f.schema, Name: f.name, Params: f.params[:f.nargs], Body: "(" + body + ")"}
+	t.done[key] = &Function{Schema: f.schema, Name: f.name, Params: f.params[:f.nargs], Body: "(" + unwrapSelect(body) + ")"}
 	return nil
+}
+
+var selectRE = regexp.MustCompile(`(?is)^SELECT\s+(.*)$`)
+
+// unwrapSelect turns "SELECT expr" without a FROM of its own into expr: a
+// plain expression lets DuckDB fold the request context into a constant
+// and push the filter into the scan, where a scalar subquery would not.
+func unwrapSelect(body string) string {
+	m := selectRE.FindStringSubmatch(body)
+	if m == nil {
+		return body
+	}
+	depth := 0
+	for i := 0; i < len(m[1]); i++ {
+		switch m[1][i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '\'':
+			if j := strings.IndexByte(m[1][i+1:], '\''); j >= 0 {
+				i += j + 1
+			}
+		default:
+			if depth == 0 && len(m[1]) >= i+4 && strings.EqualFold(m[1][i:i+4], "from") &&
+				(i == 0 || !isIdent(m[1][i-1])) && (len(m[1]) == i+4 || !isIdent(m[1][i+4])) {
+				return body
+			}
+		}
+	}
+	return m[1]
+}
+
+func isIdent(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
 
 // functions lists the translated functions in a stable order.
