@@ -95,8 +95,9 @@ var hostile = []struct{ what, query string }{
 }
 
 // testHostile sends every hostile statement as a manager through
-// POST /v1/sql and Flight SQL, requires a refusal naming its reason, and
-// then an ordinary query on both.
+// POST /v1/sql and Flight SQL, requires a refusal naming its reason, tries
+// what a technician's grants withhold (masked columns, finance, marts
+// computed from costs, rides), and then runs an ordinary query on both.
 func testHostile(t *testing.T, s *stack) {
 	if len(hostile) < 40 {
 		t.Fatalf("only %d hostile statements", len(hostile))
@@ -121,6 +122,19 @@ func testHostile(t *testing.T, s *stack) {
 			err := flightRun(actx, cl, q)
 			if c := status.Code(err); c != codes.InvalidArgument && c != codes.PermissionDenied {
 				t.Errorf("Flight SQL: %v, want InvalidArgument or PermissionDenied", err)
+			}
+		})
+	}
+	// What a technician's grants and policies withhold.
+	tcl, tctx := flightClient(t, s, "technician")
+	for _, q := range []string{"SELECT cost_rate FROM core.staff", "SELECT sublet_cost FROM workshop.repair_job",
+		"SELECT * FROM finance.invoice", "SELECT * FROM mart_view.job_profitability", "SELECT * FROM chauffeur.ride_booking"} {
+		t.Run("technician: "+q, func(t *testing.T) {
+			if r := s.do(t, "technician", "POST", "/v1/sql", map[string]string{"query": q}, ""); r.status != http.StatusBadRequest && r.status != http.StatusForbidden {
+				t.Errorf("/v1/sql: status %d: %s", r.status, r.body)
+			}
+			if c := status.Code(flightRun(tctx, tcl, q)); c != codes.InvalidArgument && c != codes.PermissionDenied {
+				t.Errorf("Flight SQL: %v", c)
 			}
 		})
 	}

@@ -107,6 +107,9 @@ func (t *translator) expr(pg, alias string) (string, error) {
 	if strings.Contains(out, "current_setting") {
 		return "", fmt.Errorf("reads a setting the warehouse does not carry")
 	}
+	if err := plainCalls(out); err != nil {
+		return "", err
+	}
 	return out, nil
 }
 
@@ -269,4 +272,33 @@ func splitTop(s string) []string {
 		return nil
 	}
 	return append(parts, s[start:])
+}
+
+var (
+	plainCallRE = regexp.MustCompile(`(?i)(^|[^.a-z0-9_"])("?[a-z_][a-z0-9_]*"?)\s*\(`)
+	sessionRE   = regexp.MustCompile(`\b(current_user|session_user|current_role|user|current_schema|current_database)\b`)
+	quotedRE    = regexp.MustCompile(`'(?:[^']|'')*'`)
+	// sameInBoth are the unqualified functions (and keywords before a
+	// parenthesis) that mean the same in PostgreSQL and DuckDB; any other
+	// plain call hides the table, as its meaning might differ.
+	sameInBoth = map[string]bool{"coalesce": true, "nullif": true, "string_to_array": true, "lower": true,
+		"upper": true, "length": true, "abs": true, "greatest": true, "least": true, "getvariable": true,
+		"struct_extract": true, "exists": true, "any": true, "all": true, "in": true, "and": true, "or": true,
+		"not": true, "select": true, "from": true, "where": true, "on": true, "join": true, "as": true,
+		"then": true, "else": true, "when": true, "case": true, "is": true, "array": true, "values": true}
+)
+
+// plainCalls refuses unqualified calls outside sameInBoth and the session
+// functions whose DuckDB namesakes answer something else.
+func plainCalls(e string) error {
+	e = quotedRE.ReplaceAllString(e, "''")
+	if m := sessionRE.FindString(e); m != "" {
+		return fmt.Errorf("reads %s, which the warehouse does not carry", m)
+	}
+	for _, m := range plainCallRE.FindAllStringSubmatch(e, -1) {
+		if !sameInBoth[strings.ToLower(m[2])] { // a quoted name keeps its quotes: never in the list
+			return fmt.Errorf("calls %s(), not known to mean the same in DuckDB", m[2])
+		}
+	}
+	return nil
 }

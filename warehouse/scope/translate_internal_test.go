@@ -49,7 +49,8 @@ func TestFilter(t *testing.T) {
 		t.Errorf("restrictive only = %q, %v; want no rows", got, err)
 	}
 	for _, bad := range []string{"core.owner_only()", "core.plpgsql()", "core.reads_role()", "core.missing()",
-		"(x = 'a'::core.unknown_type)", "current_setting('app.x')"} {
+		"(x = 'a'::core.unknown_type)", "current_setting('app.x')", "(owner = current_user)",
+		"pg_has_role('cch_manager', 'member')", "(md5(note) = 'x')"} {
 		if _, err := tr.filter([]policy{{name: "p", permissive: true, qual: q(bad)}}, "t"); err == nil {
 			t.Errorf("translated %q: it must hide the table", bad)
 		}
