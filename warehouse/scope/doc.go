@@ -27,4 +27,15 @@
 // Manager keeps the current Set, rebuilds it when the mirror's tables or
 // the catalogue's rules change, and retires old sets once their last
 // query ends. Safe for concurrent use.
+//
+// Other readers of the warehouse (an export per organisation or role)
+// use the same views:
+//
+//	set, release, err := manager.Acquire(ctx)
+//	defer release()
+//	views := set.Views("manager") // schema, name, columns, filter, view SQL
+//	// on one raw connection (*duckdb.Conn via sql.Conn.Raw):
+//	leave, err := set.Enter(ctx, conn, scope.Caller{Role: "manager", OrganisationID: org})
+//	// … SELECT * FROM core.customer reads the role's view for org …
+//	err = leave(ctx) // on error, discard the connection
 package scope
