@@ -25,6 +25,7 @@ import (
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 func init() {
@@ -83,6 +84,7 @@ type devCmd struct {
 	seeded         atomic.Bool // demo data and tokens are in place
 	flight         *flightPart // Flight SQL beside the HTTP port
 	audit          *analyst.AuditLog
+	views          *scope.Manager // analysts' per-role views
 }
 
 // devMaxLag is how far the dev warehouse may trail Postgres and still be ready.
@@ -166,6 +168,7 @@ func (d *devCmd) runParts(ctx context.Context, dataDir string, ln net.Listener) 
 		"warehouse":         d.warehouse.Run,
 		"flight sql":        d.flight.serve,
 		"analyst audit log": d.audit.Run,
+		"analyst views":     func(ctx context.Context) error { return d.views.Run(ctx, scope.RefreshInterval) },
 		"postgres": func(ctx context.Context) error {
 			select {
 			case <-d.cluster.Done():
@@ -269,7 +272,10 @@ func (d *devCmd) openParts(ctx context.Context, info devInfo, reg *prometheus.Re
 	if d.audit, err = openAuditLog(ctx, info.AppDatabaseURL, d.log); err != nil {
 		return err
 	}
-	h, err := mountWarehouse(d.api.srv, d.api.api, d.warehouse, d.log, d.cfg.Bounds.analystConfig(analyst.Config{}, d.duck, d.audit))
+	if d.views, err = analystViews(d.warehouse, d.api.pool, "cch_pub", d.log); err != nil {
+		return err
+	}
+	h, err := mountWarehouse(d.api.srv, d.api.api, d.warehouse, d.views, d.log, d.cfg.Bounds.analystConfig(analyst.Config{}, d.duck, d.audit))
 	if err != nil {
 		return err
 	}

@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 // TestOpenAPIMatchesRoutes: every /v1 route served is documented in
@@ -30,8 +32,19 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer duck.Close()
+	// The views are never built here (no request runs): the catalogue's
+	// pool is never dialled.
+	pg, err := pgxpool.New(t.Context(), "postgres://cch_app@127.0.0.1:1/cch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	views, err := scope.NewManager(scope.Config{DB: duck.DB, PG: pg, Roles: oltp.Roles})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := analyst.New(analyst.Config{DB: duck.DB, Authenticate: api.Authenticate,
-		Applied: func() cdc.LSN { return 0 }, Ready: make(chan struct{})})
+		Applied: func() cdc.LSN { return 0 }, Ready: make(chan struct{}), Scope: views})
 	if err != nil {
 		t.Fatal(err)
 	}

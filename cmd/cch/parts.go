@@ -16,6 +16,8 @@ import (
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
 	"github.com/carcarehub/cch/warehouse/flight"
+	"github.com/carcarehub/cch/warehouse/marts"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 // The parts every process is made of. `cch api`, `cch warehouse` and
@@ -92,8 +94,8 @@ func (p *apiPart) Close() {
 // executive pages under /dashboards, with cfg's bounds and audit log. It
 // returns the analyst handler the
 // Flight SQL server answers with.
-func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, log *slog.Logger, cfg analyst.Config) (*analyst.Handler, error) {
-	cfg.DB, cfg.Authenticate, cfg.Applied, cfg.Ready, cfg.Logger = w.DB().DB, api.Authenticate, w.LSN, w.Marts().Ready(), log
+func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, views *scope.Manager, log *slog.Logger, cfg analyst.Config) (*analyst.Handler, error) {
+	cfg.DB, cfg.Authenticate, cfg.Applied, cfg.Ready, cfg.Scope, cfg.Logger = w.DB().DB, api.Authenticate, w.LSN, w.Marts().Ready(), views, log
 	h, err := analyst.New(cfg)
 	if err != nil {
 		return nil, err
@@ -106,6 +108,18 @@ func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, log *
 	}
 	dash.Mount(srv.Router())
 	return h, nil
+}
+
+// analystViews derives every business role's warehouse views from the
+// grants and row-level security policies PostgreSQL (pg, the API's login)
+// holds for the tables of publication (see scope). Run keeps them current.
+func analystViews(w *warehouse.Service, pg scope.Querier, publication string, log *slog.Logger) (*scope.Manager, error) {
+	derived, err := marts.Definitions()
+	if err != nil {
+		return nil, err
+	}
+	return scope.NewManager(scope.Config{DB: w.DB().DB, PG: pg, Publication: publication,
+		Roles: oltp.Roles, Derived: derived, Logger: log})
 }
 
 // flightPart is the Flight SQL server and its listener.

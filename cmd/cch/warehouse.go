@@ -19,6 +19,7 @@ import (
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
 	"github.com/carcarehub/cch/warehouse/flight"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 func init() {
@@ -192,7 +193,12 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		defer close(c.auditDone)
 		_ = audit.Run(actx)
 	}()
-	h, err := mountWarehouse(srv, api, svc, log, c.cfg.Bounds.analystConfig(analyst.Config{Metrics: qm}, svc.DB(), audit))
+	views, err := analystViews(svc, c.pool, c.cfg.Publication, log)
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = views.Run(ctx, scope.RefreshInterval) }() // ends with ctx, like svc.Run
+	h, err := mountWarehouse(srv, api, svc, views, log, c.cfg.Bounds.analystConfig(analyst.Config{Metrics: qm}, svc.DB(), audit))
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func httpCaller(c *gin.Context, p oltp.Principal, format string) Caller {
 
 // answer runs query and writes its answer in format, or a problem. It
 // returns the rows sent and the failure, for the audit log.
-func (h *Handler) answer(c *gin.Context, format, query string) (int64, error) {
+func (h *Handler) answer(c *gin.Context, p oltp.Principal, format, query string) (int64, error) {
 	var (
 		body      *cappedBuffer
 		rows      int64
@@ -46,16 +46,16 @@ func (h *Handler) answer(c *gin.Context, format, query string) (int64, error) {
 		err       error
 	)
 	if format == MIMEArrowStream {
-		body, rows, truncated, err = h.encodeArrow(c, query)
+		body, rows, truncated, err = h.encodeArrow(c, p, query)
 	} else {
 		var t *marts.Table
-		if t, err = h.Query(c.Request.Context(), query); err == nil {
+		if t, err = h.Query(c.Request.Context(), p, query); err == nil {
 			body, err = h.encodeTable(t, format)
 			rows, truncated = int64(len(t.Rows)), t.Truncated
 		}
 	}
 	if err != nil {
-		err = h.UnboundParams(c.Request.Context(), query, err)
+		err = h.UnboundParams(c.Request.Context(), p, query, err)
 		oltp.WriteError(c, h.Redact(err))
 		return 0, err
 	}
@@ -71,8 +71,8 @@ func (h *Handler) answer(c *gin.Context, format, query string) (int64, error) {
 }
 
 // encodeArrow runs query into Arrow and encodes it as an IPC stream.
-func (h *Handler) encodeArrow(c *gin.Context, query string) (*cappedBuffer, int64, bool, error) {
-	res, err := h.QueryArrow(c.Request.Context(), query)
+func (h *Handler) encodeArrow(c *gin.Context, p oltp.Principal, query string) (*cappedBuffer, int64, bool, error) {
+	res, err := h.QueryArrow(c.Request.Context(), p, query)
 	if err != nil {
 		return nil, 0, false, err
 	}

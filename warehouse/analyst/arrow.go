@@ -7,23 +7,36 @@ import (
 	"fmt"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/carcarehub/cch/oltp"
 )
 
 // arrowSupported reports whether this binary can answer in Arrow IPC.
 const arrowSupported = true
 
-// QueryArrow runs one read-only analyst SELECT (as Query does), binding
-// args to its parameters, and returns its answer as Arrow record batches,
-// at most RowLimit rows and MaxAnswerBytes. The caller must Release the
-// result.
-func (h *Handler) QueryArrow(ctx context.Context, query string, args ...any) (*ArrowResult, error) {
+// QueryArrow runs one read-only analyst SELECT for p (as Query does) and
+// binding args to its parameters, returns its answer as Arrow record
+// batches, at most RowLimit rows and MaxAnswerBytes. The caller must
+// Release the result.
+func (h *Handler) QueryArrow(ctx context.Context, p oltp.Principal, query string, args ...any) (*ArrowResult, error) {
+	return h.queryArrow(ctx, p, query, false, args)
+}
+
+// CatalogueArrow runs a query of the server's own (the Flight SQL
+// catalogue calls: information_schema filtered to the current catalogue)
+// over p's views without the analyst gate.
+func (h *Handler) CatalogueArrow(ctx context.Context, p oltp.Principal, query string) (*ArrowResult, error) {
+	return h.queryArrow(ctx, p, query, true, nil)
+}
+
+func (h *Handler) queryArrow(ctx context.Context, p oltp.Principal, query string, trusted bool, args []any) (*ArrowResult, error) {
 	if err := h.prepare(ctx); err != nil {
 		return nil, err
 	}
 	qctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
 	var res *ArrowResult
-	err := readOnly(qctx, h.cfg.DB, query, func(c *duckdb.Conn) error {
+	err := h.readOnly(qctx, p, query, trusted, func(c *duckdb.Conn) error {
 		var err error
 		res, err = collectArrow(qctx, c, query, h.cfg.RowLimit, h.cfg.MaxAnswerBytes, args)
 		return err

@@ -5,6 +5,8 @@ package analyst
 import (
 	"context"
 	"errors"
+
+	"github.com/carcarehub/cch/oltp"
 )
 
 // arrowSupported reports whether this binary can answer in Arrow IPC
@@ -12,6 +14,11 @@ import (
 const arrowSupported = false
 
 // QueryArrow needs the duckdb_arrow build tag.
-func (h *Handler) QueryArrow(context.Context, string, ...any) (*ArrowResult, error) {
+func (h *Handler) QueryArrow(context.Context, oltp.Principal, string, ...any) (*ArrowResult, error) {
+	return nil, errors.New("analyst: built without the duckdb_arrow tag")
+}
+
+// CatalogueArrow needs the duckdb_arrow build tag.
+func (h *Handler) CatalogueArrow(context.Context, oltp.Principal, string) (*ArrowResult, error) {
 	return nil, errors.New("analyst: built without the duckdb_arrow tag")
 }

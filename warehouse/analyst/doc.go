@@ -2,7 +2,16 @@
 // analytics (GET /v1/analytics, GET /v1/analytics/{name}) and read-only
 // analyst SQL (POST /v1/sql) on the DuckDB instance CDC writes.
 //
-// Analyst SQL is contained three ways: the statement must prepare as a
+// Analyst SQL reads only the caller's views (package scope): one DuckDB
+// catalogue per business role whose views show what PostgreSQL's grants
+// and row-level security show that role, entered per query with the
+// caller's request context. A gate over DuckDB's parse tree admits a
+// statement only when every table it names is one of those views (or a
+// CTE), so base mirror tables, internal schemas, other roles' catalogues,
+// the system catalogue, files and settings are out of reach whatever the
+// spelling. Every business role may use analyst SQL.
+//
+// Analyst SQL is further contained three ways: the statement must prepare as a
 // single SELECT ((*duckdb.Stmt).StatementType; a multi-statement string is
 // refused before anything runs), it runs inside a READ ONLY transaction
 // that is always rolled back, and the instance is hardened before the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/warehouse/marts"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 // Config wires the analyst endpoints. DB, Authenticate, Applied and Ready
@@ -29,6 +31,8 @@ type Config struct {
 	Applied func() cdc.LSN
 	// Ready is closed once the marts are built (Marts().Ready()).
 	Ready <-chan struct{}
+	// Scope holds every role's views; analyst SQL reads nothing else.
+	Scope *scope.Manager
 	// MaxWait bounds a min_lsn wait. Default 5s.
 	MaxWait time.Duration
 	// Timeout bounds one query. Default 30s.
@@ -61,13 +65,21 @@ type Handler struct {
 	installed bool
 }
 
-// SQLRoles may use POST /v1/sql.
-var SQLRoles = []string{"manager", "finance", "auditor"}
+// SQLRoles may use POST /v1/sql and Flight SQL: every business role, each
+// over the views of what PostgreSQL lets it read.
+func SQLRoles() []string {
+	roles := make([]string, 0, len(oltp.Roles))
+	for r := range oltp.Roles {
+		roles = append(roles, r)
+	}
+	slices.Sort(roles)
+	return roles
+}
 
 // New checks cfg and returns a Handler; nothing runs until a request.
 func New(cfg Config) (*Handler, error) {
-	if cfg.DB == nil || cfg.Authenticate == nil || cfg.Applied == nil || cfg.Ready == nil {
-		return nil, fmt.Errorf("analyst: DB, Authenticate, Applied and Ready are required")
+	if cfg.DB == nil || cfg.Authenticate == nil || cfg.Applied == nil || cfg.Ready == nil || cfg.Scope == nil {
+		return nil, fmt.Errorf("analyst: DB, Authenticate, Applied, Ready and Scope are required")
 	}
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 5 * time.Second
@@ -111,7 +123,7 @@ func (h *Handler) Routes() []oltp.Route {
 		{Method: http.MethodGet, Path: "/v1/analytics/:name", Summary: "Run an analytic (branch_id, from, to, granularity, min_lsn; JSON or CSV)",
 			Roles: readers, Response: marts.Table{}},
 		{Method: http.MethodPost, Path: "/v1/sql", Summary: "Run read-only analyst SQL on the warehouse (JSON, CSV or Arrow IPC)",
-			Roles: SQLRoles, Request: sqlRequest{}, Response: marts.Table{}},
+			Roles: SQLRoles(), Request: sqlRequest{}, Response: marts.Table{}},
 	}
 }
 
@@ -125,9 +137,10 @@ func (h *Handler) authed(fn func(*gin.Context, oltp.Principal)) gin.HandlerFunc 
 	}
 }
 
-// prepare makes sure the marts exist and the instance is hardened before
-// the first query: it waits for the marts (built after the initial
-// snapshot), then locks the configuration.
+// prepare makes sure the marts and the roles' views exist and the
+// instance is hardened before the first query: it waits for the marts
+// (built after the initial snapshot), builds the views, then locks the
+// configuration.
 func (h *Handler) prepare(ctx context.Context) error {
 	select {
 	case <-h.cfg.Ready:
@@ -139,6 +152,9 @@ func (h *Handler) prepare(ctx context.Context) error {
 	defer h.mu.Unlock()
 	if h.installed {
 		return nil
+	}
+	if err := h.cfg.Scope.Refresh(ctx); err != nil { // the first build, outside any query's timeout
+		return fmt.Errorf("build warehouse views: %w", err)
 	}
 	if err := Harden(ctx, h.cfg.DB); err != nil {
 		return err

@@ -18,10 +18,13 @@ import (
 
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/internal/pglocal/pgtest"
+	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/oltp/oltptest"
 	"github.com/carcarehub/cch/oltp/workshop"
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/marts"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -29,10 +32,11 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // stack is the API over a fixture business, the CDC pipeline into DuckDB
 // and the analyst endpoints on their own test server.
 type stack struct {
-	env *oltptest.Env
-	svc *warehouse.Service
-	h   *analyst.Handler
-	url string // analyst server
+	env   *oltptest.Env
+	svc   *warehouse.Service
+	h     *analyst.Handler
+	views *scope.Manager
+	url   string // analyst server
 	// requestID, when set, is sent as X-Request-ID.
 	requestID string
 }
@@ -73,6 +77,14 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	case <-time.After(3 * time.Minute):
 		t.Fatal("marts not built")
 	}
+	derived, err := marts.Definitions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	views, err := scope.NewManager(scope.Config{DB: duck.DB, PG: env.Pool, Roles: oltp.Roles, Derived: derived})
+	if err != nil {
+		t.Fatal(err)
+	}
 	audit, err := analyst.OpenAuditLog(ctx, env.Pool.Config(), analyst.AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +99,7 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 		}
 	})
 	h, err := analyst.New(analyst.Config{DB: duck.DB, Authenticate: env.API.Authenticate,
-		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Timeout: timeout, RowLimit: 1000,
+		Applied: svc.Marts().LSN, Ready: svc.Marts().Ready(), Scope: views, Timeout: timeout, RowLimit: 1000,
 		MaxAnswerBytes: testMaxAnswerBytes, MaxQueriesPerCaller: 1, Audit: audit, Paths: []string{duck.Path()}})
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +108,7 @@ func newStack(t *testing.T, timeout time.Duration) *stack {
 	h.Mount(r, env.API)
 	hs := httptest.NewServer(r)
 	t.Cleanup(hs.Close)
-	return &stack{env: env, svc: svc, h: h, url: hs.URL}
+	return &stack{env: env, svc: svc, h: h, views: views, url: hs.URL}
 }
 
 // testMaxAnswerBytes is the stack's answer bound.

@@ -75,9 +75,9 @@ type Measured struct {
 }
 
 // QueryArrow runs the query on the handler and records it.
-func (q Measured) QueryArrow(ctx context.Context, query string, args ...any) (*ArrowResult, error) {
+func (q Measured) QueryArrow(ctx context.Context, p oltp.Principal, query string, args ...any) (*ArrowResult, error) {
 	start := time.Now()
-	res, err := q.Handler.QueryArrow(ctx, query, args...)
+	res, err := q.Handler.QueryArrow(ctx, p, query, args...)
 	q.M.observe("flight", start, statusOf(err))
 	return res, err
 }

@@ -15,14 +15,14 @@ import (
 // instance) without running it and returns the DuckDB types of its
 // parameters, in order (TYPE_ANY where DuckDB cannot tell), for clients
 // that bind typed values to a prepared statement.
-func (h *Handler) ParamTypes(ctx context.Context, query string) ([]duckdb.Type, error) {
+func (h *Handler) ParamTypes(ctx context.Context, p oltp.Principal, query string) ([]duckdb.Type, error) {
 	if err := h.prepare(ctx); err != nil {
 		return nil, err
 	}
 	qctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
 	var types []duckdb.Type
-	err := readOnly(qctx, h.cfg.DB, query, func(c *duckdb.Conn) error {
+	err := h.readOnly(qctx, p, query, false, func(c *duckdb.Conn) error {
 		st, err := c.Prepare(query)
 		if err != nil {
 			return err
@@ -52,12 +52,12 @@ func (h *Handler) ParamTypes(ctx context.Context, query string) ([]duckdb.Type, 
 // fails outside DuckDB's own errors; that is the caller's mistake (400),
 // not the server's. Other errors are returned as they are. It prepares
 // the query again only when it has failed.
-func (h *Handler) UnboundParams(ctx context.Context, query string, err error) error {
+func (h *Handler) UnboundParams(ctx context.Context, p oltp.Principal, query string, err error) error {
 	var oe *oltp.Error
 	if err == nil || errors.As(err, &oe) {
 		return err
 	}
-	if types, perr := h.ParamTypes(ctx, query); perr == nil && len(types) > 0 {
+	if types, perr := h.ParamTypes(ctx, p, query); perr == nil && len(types) > 0 {
 		return &oltp.Error{Kind: "bad-sql", Status: http.StatusBadRequest, Title: "Invalid SQL", Err: err,
 			Detail: fmt.Sprintf("the query has %d parameters and none are bound; write the values into the query", len(types))}
 	}

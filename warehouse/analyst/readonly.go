@@ -76,10 +76,17 @@ func checkSelect(c *duckdb.Conn, query string) error {
 }
 
 // readOnly runs fn on one raw DuckDB connection inside a READ ONLY
-// transaction after checking query is a single SELECT. The transaction is
-// always rolled back; a connection that cannot roll back is discarded.
-func readOnly(ctx context.Context, db *sql.DB, query string, fn func(c *duckdb.Conn) error) error {
-	conn, err := db.Conn(ctx)
+// transaction, entered into p's views, after the gate admitted query
+// (trusted queries of the server's own, such as the Flight SQL catalogue,
+// skip the gate but not the views). The transaction is always rolled back;
+// a connection that cannot roll back or leave the views is discarded.
+func (h *Handler) readOnly(ctx context.Context, p oltp.Principal, query string, trusted bool, fn func(c *duckdb.Conn) error) error {
+	set, release, err := h.cfg.Scope.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	conn, err := h.cfg.DB.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("warehouse connection: %w", err)
 	}
@@ -92,16 +99,30 @@ func readOnly(ctx context.Context, db *sql.DB, query string, fn func(c *duckdb.C
 		if !ok {
 			return fmt.Errorf("warehouse connection is %T, not DuckDB", dc)
 		}
-		if err := checkSelect(c, query); err != nil {
+		if !trusted {
+			if err := gate(ctx, c, set, p.Role, query); err != nil {
+				return err
+			}
+		}
+		leave, err := set.Enter(ctx, c, caller(p))
+		if err != nil {
 			return err
 		}
-		if _, err := c.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY", nil); err != nil {
-			return fmt.Errorf("begin read-only transaction: %w", err)
-		}
-		err := fn(c)
-		if _, rbErr := c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK", nil); rbErr != nil {
-			return errors.Join(err, rbErr, driver.ErrBadConn)
-		}
-		return err
+		err = inReadOnlyTx(ctx, c, query, fn)
+		return errors.Join(err, leave(context.WithoutCancel(ctx)))
 	})
+}
+
+func inReadOnlyTx(ctx context.Context, c *duckdb.Conn, query string, fn func(c *duckdb.Conn) error) error {
+	if err := checkSelect(c, query); err != nil {
+		return err
+	}
+	if _, err := c.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY", nil); err != nil {
+		return fmt.Errorf("begin read-only transaction: %w", err)
+	}
+	err := fn(c)
+	if _, rbErr := c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK", nil); rbErr != nil {
+		return errors.Join(err, rbErr, driver.ErrBadConn)
+	}
+	return err
 }

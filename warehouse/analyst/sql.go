@@ -24,7 +24,7 @@ type sqlRequest struct {
 }
 
 func (h *Handler) sql(c *gin.Context, p oltp.Principal) {
-	if !slices.Contains(SQLRoles, p.Role) {
+	if !slices.Contains(SQLRoles(), p.Role) {
 		oltp.WriteError(c, oltp.Forbidden("the "+p.Role+" role may not run analyst SQL"))
 		return
 	}
@@ -56,18 +56,19 @@ func (h *Handler) sql(c *gin.Context, p oltp.Principal) {
 		oltp.WriteError(c, err)
 		return
 	}
-	acc.End(h.answer(c, format, req.Query))
+	acc.End(h.answer(c, p, format, req.Query))
 }
 
-// Query runs one read-only analyst SELECT with the timeout and row limit.
-func (h *Handler) Query(ctx context.Context, query string) (*marts.Table, error) {
+// Query runs one read-only analyst SELECT for p, over p's views, with the
+// timeout and row limit.
+func (h *Handler) Query(ctx context.Context, p oltp.Principal, query string) (*marts.Table, error) {
 	if err := h.prepare(ctx); err != nil {
 		return nil, err
 	}
 	qctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
 	var t *marts.Table
-	err := readOnly(qctx, h.cfg.DB, query, func(c *duckdb.Conn) error {
+	err := h.readOnly(qctx, p, query, false, func(c *duckdb.Conn) error {
 		rows, err := c.QueryContext(qctx, query, nil)
 		if err != nil {
 			return err

@@ -15,12 +15,13 @@ import (
 // The catalogue calls BI tools make before any query (DBeaver, the ADBC
 // and JDBC drivers): catalogs, schemas, tables (optionally with their
 // Arrow schemas), table types and server information. They read DuckDB's
-// information_schema through the same read-only analyst path as queries,
-// so a caller sees what it could query; the warehouse's internal schema
-// _cch is left out.
+// information_schema inside the caller's own catalogue of views (what
+// PostgreSQL lets its role read), so a caller lists exactly what it could
+// query. The views stand for the source tables and are listed as such.
 
-// hiddenSchemas are not offered to clients.
-const hiddenSchemas = "('_cch', 'information_schema', 'pg_catalog')"
+// visibleTables is the caller's views as information_schema rows.
+const visibleTables = `(SELECT table_catalog, table_schema, table_name, 'BASE TABLE' AS table_type
+	FROM information_schema.tables WHERE table_catalog = current_database()) AS t WHERE true`
 
 // sqlInfo is what GetSqlInfo answers. It names no file or path.
 var sqlInfo = map[flightsql.SqlInfo]any{
@@ -96,8 +97,7 @@ func (s *Server) GetFlightInfoCatalogs(ctx context.Context, desc *aflight.Flight
 }
 
 func (s *Server) DoGetCatalogs(ctx context.Context) (*arrow.Schema, <-chan aflight.StreamChunk, error) {
-	rows, err := s.stringRows(ctx, `SELECT DISTINCT table_catalog FROM information_schema.tables
-		WHERE table_schema NOT IN `+hiddenSchemas+` ORDER BY 1`)
+	rows, err := s.stringRows(ctx, `SELECT DISTINCT table_catalog FROM `+visibleTables+` ORDER BY 1`)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -109,7 +109,7 @@ func (s *Server) GetFlightInfoSchemas(ctx context.Context, _ flightsql.GetDBSche
 }
 
 func (s *Server) DoGetDBSchemas(ctx context.Context, cmd flightsql.GetDBSchemas) (*arrow.Schema, <-chan aflight.StreamChunk, error) {
-	q := `SELECT DISTINCT table_catalog, table_schema FROM information_schema.tables WHERE table_schema NOT IN ` + hiddenSchemas
+	q := `SELECT DISTINCT table_catalog, table_schema FROM ` + visibleTables
 	q += filter("table_catalog", "=", cmd.GetCatalog()) + filter("table_schema", "LIKE", cmd.GetDBSchemaFilterPattern())
 	rows, err := s.stringRows(ctx, q+" ORDER BY 1, 2")
 	if err != nil {
@@ -126,7 +126,7 @@ func (s *Server) GetFlightInfoTables(ctx context.Context, cmd flightsql.GetTable
 }
 
 func (s *Server) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arrow.Schema, <-chan aflight.StreamChunk, error) {
-	q := `SELECT table_catalog, table_schema, table_name, table_type FROM information_schema.tables WHERE table_schema NOT IN ` + hiddenSchemas
+	q := `SELECT table_catalog, table_schema, table_name, table_type FROM ` + visibleTables
 	q += filter("table_catalog", "=", cmd.GetCatalog()) + filter("table_schema", "LIKE", cmd.GetDBSchemaFilterPattern()) +
 		filter("table_name", "LIKE", cmd.GetTableNameFilterPattern())
 	if types := cmd.GetTableTypes(); len(types) > 0 {
@@ -150,7 +150,7 @@ func (s *Server) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arr
 		return nil, nil, err
 	}
 	for i, r := range rows {
-		res, err := s.query.QueryArrow(ctx, "SELECT * FROM "+ident(r[1])+"."+ident(r[2])+" LIMIT 0")
+		res, err := s.query.QueryArrow(ctx, principal(ctx), "SELECT * FROM "+ident(r[1])+"."+ident(r[2])+" LIMIT 0")
 		if err != nil {
 			return nil, nil, s.grpcError(err)
 		}
@@ -171,7 +171,7 @@ func (s *Server) GetFlightInfoTableTypes(ctx context.Context, desc *aflight.Flig
 }
 
 func (s *Server) DoGetTableTypes(ctx context.Context) (*arrow.Schema, <-chan aflight.StreamChunk, error) {
-	rows, err := s.stringRows(ctx, `SELECT DISTINCT table_type FROM information_schema.tables ORDER BY 1`)
+	rows, err := s.stringRows(ctx, `SELECT DISTINCT table_type FROM `+visibleTables+` ORDER BY 1`)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Server) stringRows(ctx context.Context, query string) ([][]string, erro
 	if err := authorise(ctx); err != nil {
 		return nil, err
 	}
-	res, err := s.query.QueryArrow(ctx, query)
+	res, err := s.query.CatalogueArrow(ctx, principal(ctx), query)
 	if err != nil {
 		return nil, s.grpcError(err)
 	}

@@ -50,7 +50,7 @@ func (s *Server) CreatePreparedStatement(ctx context.Context, req flightsql.Acti
 	if err := authorise(ctx); err != nil {
 		return flightsql.ActionCreatePreparedStatementResult{}, err
 	}
-	types, err := s.query.ParamTypes(ctx, req.GetQuery())
+	types, err := s.query.ParamTypes(ctx, principal(ctx), req.GetQuery())
 	if err != nil {
 		return flightsql.ActionCreatePreparedStatementResult{}, s.grpcError(err)
 	}
@@ -138,7 +138,7 @@ func (s *Server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.Prepa
 	if err != nil {
 		return nil, nil, status.Errorf(codes.InvalidArgument, "parameters: %v", err)
 	}
-	types, err := s.query.ParamTypes(ctx, h.Query)
+	types, err := s.query.ParamTypes(ctx, principal(ctx), h.Query)
 	if err != nil {
 		return nil, nil, s.grpcError(err)
 	}

@@ -25,14 +25,17 @@ import (
 	"github.com/carcarehub/cch/warehouse/analyst"
 )
 
-// Querier runs one read-only analyst query into Arrow, admits and audits
-// queries, and redacts problems (analyst.Handler).
+// Querier runs one read-only analyst query into Arrow over the caller's
+// views, admits and audits queries, and redacts problems
+// (analyst.Handler): QueryArrow behind the analyst SQL gate,
+// CatalogueArrow for the server's own catalogue queries.
 type Querier interface {
-	QueryArrow(ctx context.Context, query string, args ...any) (*analyst.ArrowResult, error)
+	QueryArrow(ctx context.Context, p oltp.Principal, query string, args ...any) (*analyst.ArrowResult, error)
+	CatalogueArrow(ctx context.Context, p oltp.Principal, query string) (*analyst.ArrowResult, error)
 	Admit(c analyst.Caller, query string) (*analyst.Access, error)
 	Redact(err error) error
-	ParamTypes(ctx context.Context, query string) ([]duckdb.Type, error)
-	UnboundParams(ctx context.Context, query string, err error) error
+	ParamTypes(ctx context.Context, p oltp.Principal, query string) ([]duckdb.Type, error)
+	UnboundParams(ctx context.Context, p oltp.Principal, query string, err error) error
 }
 
 var _ Querier = (*analyst.Handler)(nil)
@@ -127,9 +130,9 @@ func (s *Server) run(ctx context.Context, query string, argSets [][]any) (*arrow
 		rows    int64
 	)
 	for _, args := range argSets {
-		res, err := s.query.QueryArrow(ctx, query, args...)
+		res, err := s.query.QueryArrow(ctx, principal(ctx), query, args...)
 		if err != nil && args == nil {
-			err = s.query.UnboundParams(ctx, query, err)
+			err = s.query.UnboundParams(ctx, principal(ctx), query, err)
 		}
 		if err != nil {
 			releaseAll(batches)
@@ -177,13 +180,19 @@ func caller(ctx context.Context) analyst.Caller {
 	return analyst.Caller{Principal: p, RequestID: id, Channel: "flight-sql"}
 }
 
+// principal is the authenticated caller (authorise checked it).
+func principal(ctx context.Context) oltp.Principal {
+	p, _ := aflight.AuthFromContext(ctx).(oltp.Principal)
+	return p
+}
+
 // authorise admits the analyst SQL roles.
 func authorise(ctx context.Context) error {
 	p, ok := aflight.AuthFromContext(ctx).(oltp.Principal)
 	if !ok {
 		return status.Error(codes.Unauthenticated, "a valid bearer token is required")
 	}
-	if !slices.Contains(analyst.SQLRoles, p.Role) {
+	if !slices.Contains(analyst.SQLRoles(), p.Role) {
 		return status.Errorf(codes.PermissionDenied, "the %s role may not run analyst SQL", p.Role)
 	}
 	return nil

@@ -28,6 +28,8 @@ type Analytic struct {
 	// compute, when set, computes the analytic in Go over the marts
 	// (models); otherwise analytics/<Name>.sql is the query.
 	compute func(ctx context.Context, q Querier, p Params) (*Table, error)
+	// reads, for a computed analytic, are the marts its Go reads.
+	reads []string
 }
 
 // Allows reports whether a business role may read the analytic.
@@ -64,7 +66,7 @@ var catalog = []Analytic{
 		Summary: "stock per branch and part: reorder point from demand and lead time, days of cover, stockouts and reorder alerts"},
 	{Name: "active_customers", Roles: frontDesk,
 		Summary: "customers with at least one paid repair order or ride in the 12 months before `to`"},
-	{Name: "churn_risk", Roles: frontDesk, compute: churnRisk,
+	{Name: "churn_risk", Roles: frontDesk, compute: churnRisk, reads: []string{"customer_invoices", "customer_visits"},
 		Summary: "days since last visit against 1.5 × the customer's median interval (shop-wide median for one-visit customers)"},
 	{Name: "customer_journey", Roles: frontDesk,
 		Summary: "repair order stage durations and CSAT by waiting time"},
@@ -88,9 +90,9 @@ var catalog = []Analytic{
 		Summary: "top 20% of customers by trailing-12-month gross profit (NTILE(5) = 1)"},
 	{Name: "high_value_customer_share", Financial: true,
 		Summary: "the high-value customers' share of trailing-12-month revenue and gross profit"},
-	{Name: "rfm", Financial: true, compute: rfm,
+	{Name: "rfm", Financial: true, compute: rfm, reads: []string{"customer_invoices", "customer_visits"},
 		Summary: "recency, frequency and monetary quintiles over 24 months"},
-	{Name: "rfm_segments", Financial: true, compute: rfmSegments,
+	{Name: "rfm_segments", Financial: true, compute: rfmSegments, reads: []string{"customer_invoices", "customer_visits"},
 		Summary: "the RFM segments: customers per recency × frequency quintile of rfm, with their revenue and average recency, visits and spend"},
 	{Name: "customer_margin", Financial: true,
 		Summary: "revenue, gross profit and margin per customer"},
@@ -102,9 +104,9 @@ var catalog = []Analytic{
 		Summary: "vehicle hours on assignment ÷ in-service hours; revenue per vehicle hour"},
 	{Name: "settlement_reconciliation", Financial: true,
 		Summary: "Σ settlement lines vs Σ payable ride charges per chauffeur and period; differences listed"},
-	{Name: "booking_forecast", Roles: frontDesk, compute: bookingForecast,
+	{Name: "booking_forecast", Roles: frontDesk, compute: bookingForecast, reads: []string{"booking_outcomes"},
 		Summary: "Holt-Winters (weekly season) bookings per branch × day: MAE and RMSE beside seasonal naïve on the 14 held-out days before `to`, and the next 7 days"},
-	{Name: "churn_model", Roles: frontDesk, compute: churnModel,
+	{Name: "churn_model", Roles: frontDesk, compute: churnModel, reads: []string{"customer_invoices", "customer_visits"},
 		Summary: "logistic-regression churn model beside the churn rule on the held-out month before `to`: precision and recall"},
 }
 

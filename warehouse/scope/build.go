@@ -1,0 +1,256 @@
+package scope
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// View is one relation of a role as built in DuckDB. Derived views (the
+// marts computed from the role's views) have no Columns or Filter: their
+// SQL is their definition.
+type View struct {
+	Relation
+	// Catalog is the role's DuckDB catalogue holding the view.
+	Catalog string
+	// SQL is the view's query over the mirror table.
+	SQL string
+}
+
+// Set is one build of every role's views. Its catalogues stay attached
+// until the Manager retires it and its last user releases it.
+type Set struct {
+	main   string
+	roles  map[string]*roleSet
+	hidden []string
+	users  int  // guarded by Manager.mu
+	gone   bool // retired; guarded by Manager.mu
+}
+
+type roleSet struct {
+	catalog string
+	views   map[string]View // by Relation.Key
+}
+
+// Hidden lists the relations and helpers left out of the build, with why.
+func (s *Set) Hidden() []string { return slices.Clone(s.hidden) }
+
+// Catalog is role's catalogue ("" for an unknown role).
+func (s *Set) Catalog(role string) string {
+	if r := s.roles[role]; r != nil {
+		return r.catalog
+	}
+	return ""
+}
+
+// Views lists what role may read, ordered by schema and name.
+func (s *Set) Views(role string) []View {
+	r := s.roles[role]
+	if r == nil {
+		return nil
+	}
+	vs := make([]View, 0, len(r.views))
+	for _, v := range r.views {
+		vs = append(vs, v)
+	}
+	sort.Slice(vs, func(i, j int) bool { return vs[i].Key() < vs[j].Key() })
+	return vs
+}
+
+// mirror is the mirror tables' columns by "schema.table".
+type mirror map[string][]string
+
+const mirrorSQL = `
+SELECT c.schema_name, c.table_name, c.column_name FROM duckdb_columns() c
+JOIN _cch.mirrors m ON m.schema_name = c.schema_name AND m.table_name = c.table_name
+WHERE c.database_name = current_database()
+ORDER BY c.schema_name, c.table_name, c.column_index`
+
+func loadMirror(ctx context.Context, db *sql.DB) (mirror, string, error) {
+	rows, err := db.QueryContext(ctx, mirrorSQL)
+	if err != nil {
+		return nil, "", fmt.Errorf("mirror tables: %w", err)
+	}
+	defer rows.Close()
+	m := mirror{}
+	h := sha256.New()
+	for rows.Next() {
+		var s, t, c string
+		if err := rows.Scan(&s, &t, &c); err != nil {
+			return nil, "", err
+		}
+		m[s+"."+t] = append(m[s+"."+t], c)
+		fmt.Fprintf(h, "%s.%s.%s\n", s, t, c)
+	}
+	return m, hex.EncodeToString(h.Sum(nil)), rows.Err()
+}
+
+// Build attaches one in-memory catalogue per role (named cch_<role>_<gen>)
+// and creates the helpers as macros and the visible tables as views in it.
+// An object DuckDB refuses (an untranslatable policy, a missing mirror) is
+// left out and listed in Hidden.
+//
+// derived are further statements run in every role's catalogue after its
+// views (marts.Definitions): what binds over the role's views is created,
+// and the views among it join the role's readable set; what reads a
+// column or table the role cannot see fails to bind and is left out.
+func Build(ctx context.Context, db *sql.DB, rules *Rules, m mirror, gen int64, derived []string) (*Set, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	s := &Set{roles: map[string]*roleSet{}, hidden: slices.Clone(rules.Hidden)}
+	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&s.main); err != nil {
+		return nil, err
+	}
+	defer func() { // the pooled connection goes back on the main catalogue, or not at all
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "USE "+quote(s.main)); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	for role, rels := range rules.Roles {
+		if !identRE.MatchString(role) {
+			return nil, fmt.Errorf("role name %q", role)
+		}
+		rs := &roleSet{catalog: fmt.Sprintf("cch_%s_%d", role, gen), views: map[string]View{}}
+		s.roles[role] = rs
+		if err := s.buildRole(ctx, conn, rs, rules.Functions, rels, m, derived); err != nil {
+			_ = s.drop(context.WithoutCancel(ctx), db)
+			return nil, fmt.Errorf("views of %s: %w", role, err)
+		}
+	}
+	sort.Strings(s.hidden)
+	return s, nil
+}
+
+// ddl is one object to create: a macro or a view.
+type ddl struct {
+	name, sql string
+	view      *View
+}
+
+func (s *Set) buildRole(ctx context.Context, conn *sql.Conn, rs *roleSet, fns []Function, rels []Relation, m mirror, derived []string) error {
+	catalog := rs.catalog
+	if _, err := conn.ExecContext(ctx, "ATTACH ':memory:' AS "+quote(catalog)+"; USE "+quote(catalog)); err != nil {
+		return fmt.Errorf("attach: %w", err)
+	}
+	schemas := map[string]bool{}
+	var todo []ddl
+	for _, f := range fns {
+		schemas[f.Schema] = true
+		params := make([]string, len(f.Params))
+		for i, p := range f.Params {
+			params[i] = quote(p)
+		}
+		todo = append(todo, ddl{name: "function " + f.Schema + "." + f.Name, sql: fmt.Sprintf("CREATE MACRO %s.%s(%s) AS %s",
+			quote(f.Schema), quote(f.Name), strings.Join(params, ", "), f.Body)})
+	}
+	for _, rel := range rels {
+		v, why := s.view(catalog, rel, m)
+		if why != "" {
+			s.hidden = append(s.hidden, catalog+": "+rel.Key()+": "+why)
+			continue
+		}
+		schemas[rel.Schema] = true
+		todo = append(todo, ddl{name: rel.Key(), sql: fmt.Sprintf("CREATE VIEW %s.%s AS %s", quote(rel.Schema), quote(rel.Name), v.SQL), view: &v})
+	}
+	for sc := range schemas {
+		if _, err := conn.ExecContext(ctx, "CREATE SCHEMA "+quote(sc)); err != nil {
+			return fmt.Errorf("schema %s: %w", sc, err)
+		}
+	}
+	// Objects refer to one another (a policy's subquery reads another
+	// view, a view calls a macro): create what binds until nothing more does.
+	for progress := true; progress && len(todo) > 0; {
+		progress = false
+		var left []ddl
+		for _, d := range todo {
+			if _, err := conn.ExecContext(ctx, d.sql); err != nil {
+				left = append(left, d)
+				continue
+			}
+			progress = true
+			if d.view != nil {
+				rs.views[d.view.Key()] = *d.view
+			}
+		}
+		todo = left
+	}
+	for _, d := range todo {
+		_, err := conn.ExecContext(ctx, d.sql)
+		s.hidden = append(s.hidden, fmt.Sprintf("%s: %s: %v", catalog, d.name, err))
+	}
+	s.buildDerived(ctx, conn, rs, derived)
+	return ctx.Err()
+}
+
+var derivedViewRE = regexp.MustCompile(`(?im)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s`)
+
+// buildDerived runs the derived statements in order; a view that binds
+// becomes readable.
+func (s *Set) buildDerived(ctx context.Context, conn *sql.Conn, rs *roleSet, derived []string) {
+	for _, st := range derived {
+		if _, err := conn.ExecContext(ctx, st); err != nil {
+			if m := derivedViewRE.FindStringSubmatch(st); m != nil {
+				s.hidden = append(s.hidden, fmt.Sprintf("%s: %s.%s: %v", rs.catalog, m[1], m[2], firstLine(err.Error())))
+			}
+			continue
+		}
+		if m := derivedViewRE.FindStringSubmatch(st); m != nil {
+			v := View{Relation: Relation{Schema: m[1], Name: m[2]}, Catalog: rs.catalog, SQL: st}
+			rs.views[v.Key()] = v
+		}
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// view is rel's view over the mirror table, or why there is none.
+func (s *Set) view(catalog string, rel Relation, m mirror) (View, string) {
+	have := m[rel.Schema+"."+rel.Name]
+	if have == nil {
+		return View{}, "not mirrored"
+	}
+	var cols, quoted []string
+	for _, c := range rel.Columns {
+		if slices.Contains(have, c) {
+			cols = append(cols, c)
+			quoted = append(quoted, quote(c))
+		}
+	}
+	if len(cols) == 0 {
+		return View{}, "no granted column is mirrored"
+	}
+	rel.Columns = cols
+	sql := fmt.Sprintf("SELECT %s FROM %s.%s.%s AS %s WHERE %s", strings.Join(quoted, ", "),
+		quote(s.main), quote(rel.Schema), quote(rel.Name), quote(rel.Name), rel.Filter)
+	return View{Relation: rel, Catalog: catalog, SQL: sql}, ""
+}
+
+// drop detaches the set's catalogues.
+func (s *Set) drop(ctx context.Context, db *sql.DB) error {
+	var errs []error
+	for _, r := range s.roles {
+		if _, err := db.ExecContext(ctx, "DETACH DATABASE IF EXISTS "+quote(r.catalog)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// quote is a DuckDB identifier.
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
