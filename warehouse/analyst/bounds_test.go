@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
@@ -61,46 +60,57 @@ func testAnswerBytes(t *testing.T, s *stack) {
 
 // testConcurrency: with one query per caller, a second query of the same
 // staff member while the first runs is refused (429, RESOURCE_EXHAUSTED);
-// another caller is not affected.
+// another caller is not affected. The probes race the slow query for the
+// caller's one slot: a round whose slow query lost the race is tried again.
 func testConcurrency(t *testing.T, s *stack) {
-	slow := map[string]string{"query": "SELECT count(*) FROM range(200000000) a, range(1000) b WHERE (a.range * b.range) % 7 = 3"}
 	cl, actx, stop := flightClient(t, s, "finance")
 	defer stop()
-	var wg sync.WaitGroup
-	finished := make(chan struct{})
-	wg.Add(1)
-	go func() { // runs until the stack's timeout cancels it
-		defer wg.Done()
-		defer close(finished)
-		s.do(t, "finance", "POST", "/v1/sql", slow, "")
-	}()
 	var sawHTTP, sawFlight, otherOK bool
-	for running := true; running && !(sawHTTP && sawFlight); {
+	for round := 0; round < 5 && !(sawHTTP && sawFlight && otherOK); round++ {
+		if refused := concurrencyRound(t, s, cl, actx, &sawHTTP, &sawFlight, &otherOK); refused {
+			t.Logf("round %d: the probe took the slot before the slow query; again", round)
+		}
+	}
+	if !sawHTTP || !sawFlight || !otherOK {
+		t.Errorf("while a query ran: second HTTP query refused %v, Flight SQL refused %v, other caller served %v", sawHTTP, sawFlight, otherOK)
+	}
+	decode(t, s.do(t, "finance", "POST", "/v1/sql", map[string]string{"query": "SELECT 1 AS one"}, ""))
+}
+
+// concurrencyRound runs one slow finance query (until the stack's timeout
+// cancels it) and probes beside it; it reports whether the slow query
+// itself was refused.
+func concurrencyRound(t *testing.T, s *stack, cl *flightsql.Client, actx context.Context, sawHTTP, sawFlight, otherOK *bool) (slowRefused bool) {
+	slow := map[string]string{"query": "SELECT count(*) FROM range(200000000) a, range(1000) b WHERE (a.range * b.range) % 7 = 3"}
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		slowRefused = s.do(t, "finance", "POST", "/v1/sql", slow, "").status == http.StatusTooManyRequests
+	}()
+	for running := true; running && !(*sawHTTP && *sawFlight && *otherOK); {
 		select {
 		case <-finished:
 			running = false
 		default:
 		}
 		r := s.do(t, "finance", "POST", "/v1/sql", map[string]string{"query": "SELECT 1 AS one"}, "")
-		if r.status == http.StatusTooManyRequests && strings.Contains(string(r.body), "too-many-queries") {
-			sawHTTP = true
-			otherOK = otherOK || s.do(t, "auditor", "POST", "/v1/sql", map[string]string{"query": "SELECT 1 AS one"}, "").status == http.StatusOK
-			info, err := cl.Execute(actx, "SELECT 1 AS one")
-			if err == nil {
-				rdr, derr := cl.DoGet(actx, info.Endpoint[0].Ticket)
-				if err = derr; err == nil {
-					rdr.Release()
-					continue
-				}
-			}
-			sawFlight = sawFlight || status.Code(err) == codes.ResourceExhausted
+		if r.status != http.StatusTooManyRequests || !strings.Contains(string(r.body), "too-many-queries") {
+			continue
 		}
+		*sawHTTP = true
+		*otherOK = *otherOK || s.do(t, "auditor", "POST", "/v1/sql", map[string]string{"query": "SELECT 1 AS one"}, "").status == http.StatusOK
+		info, err := cl.Execute(actx, "SELECT 1 AS one")
+		if err == nil {
+			rdr, derr := cl.DoGet(actx, info.Endpoint[0].Ticket)
+			if err = derr; err == nil {
+				rdr.Release()
+				continue
+			}
+		}
+		*sawFlight = *sawFlight || status.Code(err) == codes.ResourceExhausted
 	}
-	wg.Wait()
-	if !sawHTTP || !sawFlight || !otherOK {
-		t.Errorf("while a query ran: second HTTP query refused %v, Flight SQL refused %v, other caller served %v", sawHTTP, sawFlight, otherOK)
-	}
-	decode(t, s.do(t, "finance", "POST", "/v1/sql", map[string]string{"query": "SELECT 1 AS one"}, ""))
+	<-finished
+	return slowRefused
 }
 
 // flightClient starts a Flight SQL server on the stack and returns an

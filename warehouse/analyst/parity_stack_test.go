@@ -91,7 +91,7 @@ func (s *seeded) secondBranch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second branch: %v", err)
 	}
-	if _, err := s.admin.Exec(context.Background(), "CREATE TABLE core.parity_marker (n int PRIMARY KEY)"); err != nil {
+	if _, err := s.admin.Exec(context.Background(), "CREATE TABLE core.parity_marker (n int PRIMARY KEY); CALL core.publish_tables()"); err != nil {
 		t.Fatal(err)
 	}
 }

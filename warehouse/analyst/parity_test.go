@@ -97,7 +97,8 @@ type pgColumn struct{ name, typ, format string }
 
 // render is the column as text both engines spell alike: numbers without
 // a declared scale and floats in thousandths, timestamps in microseconds
-// since the epoch, bytes in hex, everything else as its text.
+// since the epoch, bytes in hex, arrays as JSON, everything else as its
+// text.
 func (c pgColumn) render() (pg, duck string) {
 	q := `"` + c.name + `"`
 	pg, duck = q, q
@@ -108,6 +109,8 @@ func (c pgColumn) render() (pg, duck string) {
 		pg, duck = "(extract(epoch FROM "+q+") * 1000000)::bigint", "epoch_us("+q+")"
 	case c.typ == "bytea":
 		pg, duck = "encode("+q+", 'hex')", "lower(hex("+q+"))"
+	case strings.HasPrefix(c.typ, "_"): // an array: a typed list in DuckDB
+		pg, duck = "array_to_json("+q+")", "to_json("+q+")"
 	}
 	return "coalesce((" + pg + ")::text, '<null>')", "coalesce(CAST(" + duck + " AS VARCHAR), '<null>')"
 }
