@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -30,6 +31,8 @@ type Error struct {
 	Title  string
 	Detail string
 	Err    error // cause, never shown to the client
+	// RetryAfter, when positive, is sent as the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -70,6 +73,10 @@ func toProblem(err error) Problem {
 // Gin context for the request log.
 func WriteError(c *gin.Context, err error) {
 	p := toProblem(err)
+	var e *Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		c.Header("Retry-After", retryAfterSeconds(e.RetryAfter))
+	}
 	p.Instance = c.Request.URL.Path
 	p.RequestID = c.GetString(requestIDKey)
 	_ = c.Error(err)
