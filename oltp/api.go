@@ -403,3 +403,14 @@ func (c *Call) IDIfMatch() (id int64, version int32, err error) {
 	version, err = IfMatchVersion(c.Gin, id)
 	return id, version, err
 }
+
+// AtBranch refuses (403) an action at a branch outside the caller's
+// branch scope: a role held at some branches acts only there. (Row-level
+// security enforces the same scope on every write; this check answers
+// before any work is done.)
+func (c *Call) AtBranch(branchID int64) error {
+	if len(c.P.BranchIDs) > 0 && !slices.Contains(c.P.BranchIDs, branchID) {
+		return Forbidden(fmt.Sprintf("branch %d is not one of your branches", branchID))
+	}
+	return nil
+}

@@ -119,17 +119,48 @@ func Register(api *oltp.API) {
 	registerRepairs(api)
 }
 
-// CreateBookingSQL inserts the booking and both reservations in one
-// statement (one round trip). The exclusion constraints on
-// bay_reservation and technician_booking are what make a double booking
-// impossible; the joins make sure bay and technician belong to the branch.
-// Exported for the benchmarks, which drive the same statement.
+// CreateBookingSQL checks what the booking references and, when every
+// check passes, inserts the booking and both reservations, all in one
+// statement (one round trip). The checks run as the caller, so row-level
+// security decides what is visible: branch, customer, vehicle and
+// technician must be seen (else 404); the vehicle must be kept by the
+// customer now, the technician must hold the technician role at the branch,
+// the branch must be open for the whole period in its own time zone, the
+// start must not be past and every labour operation code must be known
+// (else 422). The exclusion constraints on bay_reservation and
+// technician_booking are what make a double booking impossible; the joins
+// make sure the bay belongs to the branch. Exported for the benchmarks,
+// which drive the same statement.
 const CreateBookingSQL = `
-WITH b AS (
+WITH chk AS (
+  SELECT
+    EXISTS (SELECT 1 FROM core.branch br WHERE br.id = $2 AND br.active) AS branch_seen,
+    EXISTS (SELECT 1 FROM core.customer c WHERE c.id = $3) AS customer_seen,
+    EXISTS (SELECT 1 FROM core.vehicle v WHERE v.id = $4) AS vehicle_seen,
+    EXISTS (SELECT 1 FROM core.staff s WHERE s.id = $12) AS technician_seen,
+    EXISTS (SELECT 1 FROM core.vehicle_ownership vo
+            WHERE vo.vehicle_id = $4 AND vo.customer_id = $3 AND vo.period @> now()) AS vehicle_kept,
+    EXISTS (SELECT 1 FROM core.staff s JOIN core.staff_role sr ON sr.staff_id = s.id
+            WHERE s.id = $12 AND s.active AND sr.role = 'technician' AND (sr.branch_id = $2 OR sr.branch_id IS NULL)) AS technician_ok,
+    EXISTS (SELECT 1 FROM core.branch br
+              CROSS JOIN LATERAL (SELECT $5::timestamptz AT TIME ZONE br.timezone AS ls,
+                                         ($5::timestamptz + make_interval(mins => $6)) AT TIME ZONE br.timezone AS le) t
+              CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(br.opening_hours -> lower(to_char(t.ls, 'Dy'))) = 'array'
+                                                           THEN br.opening_hours -> lower(to_char(t.ls, 'Dy')) ELSE '[]' END) h
+            WHERE br.id = $2 AND t.ls >= t.ls::date + (h ->> 0)::time AND t.le <= t.ls::date + (h ->> 1)::time) AS open,
+    $5::timestamptz >= now() AS future,
+    NOT EXISTS (SELECT 1 FROM unnest($8::text[]) AS code(c)
+                WHERE NOT EXISTS (SELECT 1 FROM workshop.labour_operation lo
+                                  WHERE lo.organisation_id = $1 AND lo.code = code.c AND lo.active)) AS codes_known
+), ok AS (
+  SELECT 1 FROM chk WHERE branch_seen AND customer_seen AND vehicle_seen AND technician_seen AND vehicle_kept
+    AND technician_ok AND open AND future AND codes_known
+), b AS (
   INSERT INTO workshop.booking (organisation_id, branch_id, customer_id, vehicle_id, period, channel, status,
     labour_operation_codes, notes, booked_by_staff_id, reminder_due_at)
-  VALUES ($1, $2, $3, $4, tstzrange($5::timestamptz, $5::timestamptz + make_interval(mins => $6), '[)'), $7::workshop.booking_channel, 'booked',
-    $8, NULLIF($9, ''), $10, $5::timestamptz - interval '24 hours')
+  SELECT $1, $2, $3, $4, tstzrange($5::timestamptz, $5::timestamptz + make_interval(mins => $6), '[)'), $7::workshop.booking_channel, 'booked',
+    $8, NULLIF($9, ''), $10, $5::timestamptz - interval '24 hours'
+  FROM ok
   RETURNING id, period, status, version, created_at
 ), bay AS (
   INSERT INTO workshop.bay_reservation (organisation_id, branch_id, booking_id, bay_id, period, active)
@@ -143,11 +174,60 @@ WITH b AS (
   SELECT $1, $2, b.id, $12, b.period, true FROM b, bay
   RETURNING technician_id
 )
-SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay), (SELECT count(*) FROM tech) FROM b`
+SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay), (SELECT count(*) FROM tech),
+  chk.branch_seen, chk.customer_seen, chk.vehicle_seen, chk.technician_seen, chk.vehicle_kept, chk.technician_ok,
+  chk.open, chk.future, chk.codes_known
+FROM chk LEFT JOIN b ON true`
+
+// bookingChecks are the reference checks of CreateBookingSQL, in its
+// column order.
+type bookingChecks struct {
+	branchSeen, customerSeen, vehicleSeen, technicianSeen bool
+	vehicleKept, technicianOK, open, future, codesKnown   bool
+}
+
+// refusal turns failed checks into the error the client gets: 404 for a
+// reference the caller cannot see (existence stays hidden), else 422 with
+// every inconsistency named.
+func (k bookingChecks) refusal(req BookingRequest) error {
+	for _, ref := range []struct {
+		seen bool
+		what string
+		id   int64
+	}{{k.branchSeen, "branch", req.BranchID}, {k.customerSeen, "customer", req.CustomerID},
+		{k.vehicleSeen, "vehicle", req.VehicleID}, {k.technicianSeen, "technician", req.TechnicianID}} {
+		if !ref.seen {
+			return oltp.NotFound(fmt.Sprintf("%s %d does not exist", ref.what, ref.id))
+		}
+	}
+	var errs []error
+	if !k.vehicleKept {
+		errs = append(errs, fmt.Errorf("vehicle %d is not kept by customer %d", req.VehicleID, req.CustomerID))
+	}
+	if !k.technicianOK {
+		errs = append(errs, fmt.Errorf("staff member %d is not an active technician of branch %d", req.TechnicianID, req.BranchID))
+	}
+	if !k.future {
+		errs = append(errs, errors.New("starts_at is in the past"))
+	}
+	if !k.open {
+		errs = append(errs, fmt.Errorf("branch %d is not open for the whole period", req.BranchID))
+	}
+	if !k.codesKnown {
+		errs = append(errs, errors.New("labour_operation_codes holds a code that is not an active labour operation"))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return oltp.Unprocessable(errors.Join(errs...).Error())
+}
 
 func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	var req BookingRequest
 	if err := call.Bind(&req); err != nil {
+		return oltp.Result{}, err
+	}
+	if err := call.AtBranch(req.BranchID); err != nil {
 		return oltp.Result{}, err
 	}
 	codes := req.LabourOperationCodes
@@ -158,19 +238,29 @@ func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 		StartsAt: req.StartsAt.UTC(), DurationMinutes: req.DurationMinutes, Channel: req.Channel,
 		LabourOperationCodes: codes, Notes: req.Notes, BayID: &req.BayID, TechnicianID: &req.TechnicianID}
 	bk.EndsAt = bk.StartsAt.Add(time.Duration(req.DurationMinutes) * time.Minute)
-	var bays, techs int
+	var id *int64
+	var status *string
+	var version *int32
+	var created *time.Time
+	var bays, techs *int64
+	var k bookingChecks
 	err := call.Tx.QueryRow(ctx, CreateBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
 		bk.StartsAt, req.DurationMinutes, req.Channel, codes, req.Notes, call.P.StaffID, req.BayID, req.TechnicianID,
-	).Scan(&bk.ID, &bk.Status, &bk.Version, &bk.CreatedAt, &bays, &techs)
+	).Scan(&id, &status, &version, &created, &bays, &techs, &k.branchSeen, &k.customerSeen, &k.vehicleSeen,
+		&k.technicianSeen, &k.vehicleKept, &k.technicianOK, &k.open, &k.future, &k.codesKnown)
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	if bays != 1 {
+	if err := k.refusal(req); err != nil {
+		return oltp.Result{}, err
+	}
+	if id == nil || *bays != 1 {
 		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("bay %d is not an active bay of branch %d", req.BayID, req.BranchID))
 	}
-	if techs != 1 {
+	if *techs != 1 {
 		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("technician %d cannot be booked", req.TechnicianID))
 	}
+	bk.ID, bk.Status, bk.Version, bk.CreatedAt = *id, *status, *version, *created
 	return oltp.Result{Status: http.StatusCreated, Body: bk, ETag: oltp.ETag(bk.ID, bk.Version),
 		Location: "/v1/bookings/" + strconv.FormatInt(bk.ID, 10)}, nil
 }
