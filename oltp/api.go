@@ -25,9 +25,9 @@ import (
 // API is the /v1 surface: authentication, the per-request transaction,
 // idempotency and the route table the OpenAPI document is built from.
 type API struct {
-	pool   *pgxpool.Pool
-	log    *slog.Logger
-	group  *gin.RouterGroup
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	group    *gin.RouterGroup
 	routes   []Route
 	tokens   tokenCache
 	throttle authThrottle
