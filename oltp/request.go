@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -310,4 +311,29 @@ func ListRows[T any](ctx context.Context, call *Call, spec ListSpec, scan func(p
 		return Collection[T]{}, fmt.Errorf("list %s: %w", spec.What, err)
 	}
 	return NewCollection(items, page.Limit, idOf), nil
+}
+
+// Dates the API accepts: anything outside [MinYear, MaxYear] is a mistake
+// (or a probe), never a business date.
+const (
+	MinYear = 2000
+	MaxYear = 2100
+)
+
+// SaneTime reports whether t lies in the years the API accepts.
+func SaneTime(t time.Time) bool {
+	return t.Year() >= MinYear && t.Year() <= MaxYear
+}
+
+// ParseDate parses a YYYY-MM-DD query parameter named name; a malformed
+// date or one outside [MinYear, MaxYear] is a 400.
+func ParseDate(name, s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, BadRequest(name + " must be a date YYYY-MM-DD")
+	}
+	if !SaneTime(t) {
+		return t, BadRequest(fmt.Sprintf("%s must be a date from %d to %d", name, MinYear, MaxYear))
+	}
+	return t, nil
 }

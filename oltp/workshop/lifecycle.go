@@ -211,9 +211,9 @@ func availability(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("branch_id: %w", err))
 	}
-	day, err := time.Parse(time.DateOnly, q("date"))
+	day, err := oltp.ParseDate("date", q("date"))
 	if err != nil {
-		errs = append(errs, errors.New("date must be YYYY-MM-DD"))
+		errs = append(errs, err)
 	}
 	minutes, err := parsePositive(q("duration_minutes"))
 	if err != nil || minutes < 15 || minutes > 720 {
