@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -57,9 +58,9 @@ type sse struct {
 	events chan string // event names, closed when the stream ends
 }
 
-func (s *stack) openStream(t *testing.T, token string) (*sse, int) {
+func (s *stack) openStream(t *testing.T, token, path string) (*sse, int) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.url+"/dashboards/events?page=overview", nil)
+	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -86,6 +87,17 @@ func (s *stack) openStream(t *testing.T, token string) (*sse, int) {
 
 func (st *sse) close() { st.resp.Body.Close() }
 
+// drain discards the events already received.
+func (st *sse) drain() {
+	for {
+		select {
+		case <-st.events:
+		default:
+			return
+		}
+	}
+}
+
 // next waits up to d for the stream's next event ("" when it ended).
 func (st *sse) next(t *testing.T, d time.Duration) string {
 	t.Helper()
@@ -110,10 +122,24 @@ func testStreams(t *testing.T, s *stack, w *countingWarehouse) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The overview's own events URL: since= is the position it shows.
+	req, _ := http.NewRequest(http.MethodGet, s.url+"/dashboards/overview", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`data-events="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("overview without an events URL: %d", resp.StatusCode)
+	}
+	events := html.UnescapeString(string(m[1]))
 	const n = 8 // the default cap per token
 	streams := make([]*sse, n)
 	for i := range streams {
-		st, status := s.openStream(t, token)
+		st, status := s.openStream(t, token, events)
 		if status != http.StatusOK {
 			t.Fatalf("stream %d: %d", i, status)
 		}
@@ -122,8 +148,12 @@ func testStreams(t *testing.T, s *stack, w *countingWarehouse) {
 		}
 		streams[i] = st
 	}
-	if _, status := s.openStream(t, token); status != http.StatusTooManyRequests {
+	if _, status := s.openStream(t, token, events); status != http.StatusTooManyRequests {
 		t.Errorf("stream %d of one token: %d, want 429", n+1, status)
+	}
+	time.Sleep(time.Second) // let anything applied before the write arrive
+	for _, st := range streams {
+		st.drain()
 	}
 	w.reset()
 	s.book(t)
