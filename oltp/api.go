@@ -30,7 +30,7 @@ type API struct {
 	group    *gin.RouterGroup
 	routes   []Route
 	tokens   tokenCache
-	throttle authThrottle
+	throttle throttle
 }
 
 // Route documents one /v1 operation; the OpenAPI document is generated from
@@ -134,16 +134,17 @@ func (a *API) authenticate(c *gin.Context) {
 // client or token id over its limit (see AuthLimits).
 func (a *API) verify(ctx context.Context, client, token string) (Principal, error) {
 	id, hash, perr := ParseToken(strings.TrimSpace(token))
-	if wait := a.throttle.blocked(client, id); wait > 0 {
+	th := a.throttle.Load()
+	if wait := th.blocked(client, id); wait > 0 {
 		return Principal{}, TooManyFailures(wait)
 	}
 	if perr != nil {
-		a.throttle.fail(client, 0)
+		th.fail(client, 0)
 		return Principal{}, Unauthenticated()
 	}
 	p, err := a.lookupToken(ctx, id, hash)
 	if isUnauthenticated(err) {
-		a.throttle.fail(client, id)
+		th.fail(client, id)
 	}
 	return p, err
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,14 +34,18 @@ func (l AuthLimits) withDefaults() AuthLimits {
 	return l
 }
 
-// SetAuthLimits replaces the failed-authentication limits (before serving).
+// SetAuthLimits replaces the failed-authentication limits and forgets the
+// failures counted so far. Safe while serving.
 func (a *API) SetAuthLimits(l AuthLimits) {
 	l = l.withDefaults()
-	a.throttle = authThrottle{
+	a.throttle.Store(&authThrottle{
 		client: newFailureLimiter(l.PerClient, l.Window),
 		token:  newFailureLimiter(l.PerToken, l.Window),
-	}
+	})
 }
+
+// throttle holds the API's current authThrottle.
+type throttle = atomic.Pointer[authThrottle]
 
 // authThrottle counts failed authentications per client and per token id.
 type authThrottle struct {
@@ -49,7 +54,7 @@ type authThrottle struct {
 
 // blocked returns how long the client (or the token id, when not 0) must
 // wait, or 0 when it may try.
-func (t authThrottle) blocked(client string, tokenID int64) time.Duration {
+func (t *authThrottle) blocked(client string, tokenID int64) time.Duration {
 	var wait time.Duration
 	if client != "" {
 		wait = t.client.blocked(client)
@@ -60,7 +65,7 @@ func (t authThrottle) blocked(client string, tokenID int64) time.Duration {
 	return wait
 }
 
-func (t authThrottle) fail(client string, tokenID int64) {
+func (t *authThrottle) fail(client string, tokenID int64) {
 	if client != "" {
 		t.client.fail(client)
 	}
