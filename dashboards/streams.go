@@ -33,7 +33,7 @@ func (l *streamLimits) acquire(token int64) (func(), error) {
 	defer l.mu.Unlock()
 	if l.open >= l.total || l.byToken[token] >= l.perToken {
 		return nil, &oltp.Error{Kind: "too-many-streams", Status: http.StatusTooManyRequests, Title: "Too many live streams",
-			Detail: fmt.Sprintf("at most %d live dashboard streams per token and %d per server; close one and retry", l.perToken, l.total),
+			Detail:     fmt.Sprintf("at most %d live dashboard streams per token and %d per server; close one and retry", l.perToken, l.total),
 			RetryAfter: 5 * time.Second}
 	}
 	l.open++

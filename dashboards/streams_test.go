@@ -278,4 +278,3 @@ func testLoginCSRF(t *testing.T, s *stack) {
 		t.Errorf("with the form's CSRF token: %d", resp.StatusCode)
 	}
 }
-
