@@ -2,8 +2,10 @@ package cdc
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pglogrepl"
@@ -41,6 +43,9 @@ func (s *Stream) snapshot(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Co
 	if err != nil {
 		return Position{}, err
 	}
+	if err := lockRelations(ctx, tx, rels); err != nil {
+		return Position{}, err
+	}
 	for _, rel := range rels {
 		base := Batch{Relations: []*Relation{rel}, Position: Position{LSN: cp}}
 		if err := s.copyTable(ctx, tx, rel, base, nil); err != nil {
@@ -53,6 +58,30 @@ func (s *Stream) snapshot(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Co
 	}
 	s.log.Info("snapshot done", "tables", len(rels), "consistent_point", res.ConsistentPoint)
 	return pos, nil
+}
+
+// lockRelations takes every table's ACCESS SHARE lock up front, in one
+// statement and in oid order, before the first COPY. Copying table by
+// table would take them one at a time in name order while holding the
+// earlier ones, and DDL that locks several tables in another order
+// (core.ensure_partitions creating partitions on a first start, in oid
+// order) could then deadlock with the copy. Taken in oid order, all at
+// once, the copy waits for such DDL or the DDL waits for the copy, never
+// both. (A partitioned table's lock covers its partitions.)
+func lockRelations(ctx context.Context, tx pgx.Tx, rels []*Relation) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(rels)
+	slices.SortFunc(sorted, func(a, b *Relation) int { return cmp.Compare(a.ID, b.ID) })
+	names := make([]string, len(sorted))
+	for i, r := range sorted {
+		names[i] = pgx.Identifier{r.Schema, r.Name}.Sanitize()
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE "+strings.Join(names, ", ")+" IN ACCESS SHARE MODE"); err != nil {
+		return fmt.Errorf("lock published tables: %w", err)
+	}
+	return nil
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
