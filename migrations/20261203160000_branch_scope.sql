@@ -10,6 +10,12 @@
 -- one of the caller's branches (INSERT / UPDATE WITH CHECK: 42501, 403).
 -- A NULL branch_id (organisation-wide rows) stays in scope.
 --
+-- Customers are scoped by home_branch_id (NULL: organisation-wide
+-- accounts) for writes only: who may read a customer is the customer
+-- policies' business (a receptionist also sees customers booked at her
+-- branches). A customer homed elsewhere cannot be changed, nor moved into
+-- or out of the caller's branches.
+--
 -- Not scoped: the stock ledger (inventory.stock_level,
 -- inventory.inventory_transaction), because a transfer moves stock from a
 -- branch the caller acts for to another branch and the stock pages compare
@@ -53,3 +59,12 @@ BEGIN
   END LOOP;
 END
 $$;
+
+DROP POLICY IF EXISTS branch_scope_insert ON core.customer;
+CREATE POLICY branch_scope_insert ON core.customer AS RESTRICTIVE FOR INSERT
+  TO cch_technician, cch_receptionist, cch_finance, cch_manager, cch_dispatcher, cch_chauffeur, cch_auditor
+  WITH CHECK (core.in_branch_scope(home_branch_id));
+DROP POLICY IF EXISTS branch_scope_update ON core.customer;
+CREATE POLICY branch_scope_update ON core.customer AS RESTRICTIVE FOR UPDATE
+  TO cch_technician, cch_receptionist, cch_finance, cch_manager, cch_dispatcher, cch_chauffeur, cch_auditor
+  USING (core.in_branch_scope(home_branch_id)) WITH CHECK (core.in_branch_scope(home_branch_id));
