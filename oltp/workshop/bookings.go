@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -131,7 +132,7 @@ func Register(api *oltp.API) {
 // technician_booking are what make a double booking impossible; the joins
 // make sure the bay belongs to the branch. Exported for the benchmarks,
 // which drive the same statement.
-const CreateBookingSQL = `
+var CreateBookingSQL = `
 WITH chk AS (
   SELECT
     EXISTS (SELECT 1 FROM core.branch br WHERE br.id = $2 AND br.active) AS branch_seen,
@@ -140,14 +141,8 @@ WITH chk AS (
     EXISTS (SELECT 1 FROM core.staff s WHERE s.id = $12) AS technician_seen,
     EXISTS (SELECT 1 FROM core.vehicle_ownership vo
             WHERE vo.vehicle_id = $4 AND vo.customer_id = $3 AND vo.period @> now()) AS vehicle_kept,
-    EXISTS (SELECT 1 FROM core.staff s JOIN core.staff_role sr ON sr.staff_id = s.id
-            WHERE s.id = $12 AND s.active AND sr.role = 'technician' AND (sr.branch_id = $2 OR sr.branch_id IS NULL)) AS technician_ok,
-    EXISTS (SELECT 1 FROM core.branch br
-              CROSS JOIN LATERAL (SELECT $5::timestamptz AT TIME ZONE br.timezone AS ls,
-                                         ($5::timestamptz + make_interval(mins => $6)) AT TIME ZONE br.timezone AS le) t
-              CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(br.opening_hours -> lower(to_char(t.ls, 'Dy'))) = 'array'
-                                                           THEN br.opening_hours -> lower(to_char(t.ls, 'Dy')) ELSE '[]' END) h
-            WHERE br.id = $2 AND t.ls >= t.ls::date + (h ->> 0)::time AND t.le <= t.ls::date + (h ->> 1)::time) AS open,
+    ` + technicianSQL("$2", "$12") + ` AS technician_ok,
+    ` + openSQL("$2", "$5", "$6") + ` AS open,
     $5::timestamptz >= now() AS future,
     NOT EXISTS (SELECT 1 FROM unnest($8::text[]) AS code(c)
                 WHERE NOT EXISTS (SELECT 1 FROM workshop.labour_operation lo
@@ -178,6 +173,26 @@ SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay)
   chk.branch_seen, chk.customer_seen, chk.vehicle_seen, chk.technician_seen, chk.vehicle_kept, chk.technician_ok,
   chk.open, chk.future, chk.codes_known
 FROM chk LEFT JOIN b ON true`
+
+// openSQL is true when the branch is open for the whole period from start
+// for minutes, in the branch's own time zone: some interval of that
+// weekday's opening_hours ({"mon": [["08:00", "18:00"]], …}; a day that is
+// missing or empty is closed) holds it. Arguments are SQL expressions.
+func openSQL(branch, start, minutes string) string {
+	return strings.NewReplacer("BRANCH", branch, "START", start, "MINUTES", minutes).Replace(`EXISTS (SELECT 1 FROM core.branch br
+      CROSS JOIN LATERAL (SELECT START::timestamptz AT TIME ZONE br.timezone AS ls,
+                                 (START::timestamptz + make_interval(mins => MINUTES)) AT TIME ZONE br.timezone AS le) t
+      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(br.opening_hours -> lower(to_char(t.ls, 'Dy'))) = 'array'
+                                                   THEN br.opening_hours -> lower(to_char(t.ls, 'Dy')) ELSE '[]' END) h
+      WHERE br.id = BRANCH AND t.ls >= t.ls::date + (h ->> 0)::time AND t.le <= t.ls::date + (h ->> 1)::time)`)
+}
+
+// technicianSQL is true when staff is active and holds the technician
+// role at branch (or organisation-wide).
+func technicianSQL(branch, staff string) string {
+	return strings.NewReplacer("BRANCH", branch, "STAFF", staff).Replace(`EXISTS (SELECT 1 FROM core.staff s JOIN core.staff_role sr ON sr.staff_id = s.id
+      WHERE s.id = STAFF AND s.active AND sr.role = 'technician' AND (sr.branch_id = BRANCH OR sr.branch_id IS NULL))`)
+}
 
 // bookingChecks are the reference checks of CreateBookingSQL, in its
 // column order.

@@ -104,8 +104,26 @@ func TestBookingReferencesAreChecked(t *testing.T) {
 	if res := e.Do(t, "receptionist", "GET", fmt.Sprintf("/v1/customers/%d", s.Customer), nil); res.Status != http.StatusNotFound {
 		t.Errorf("receptionist reads the other branch's customer: %d %s", res.Status, res.Body)
 	}
-	if res := e.Do(t, "receptionist", "POST", "/v1/bookings", good); res.Status != http.StatusCreated {
+	res := e.Do(t, "receptionist", "POST", "/v1/bookings", good)
+	if res.Status != http.StatusCreated {
 		t.Fatalf("the consistent booking: %d %s", res.Status, res.Body)
+	}
+	var b workshop.Booking
+	res.JSON(t, &b)
+	// Rescheduling is held to the same rules.
+	for name, move := range map[string]map[string]any{
+		"into the past":     {"starts_at": time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Hour).Format(time.RFC3339), "duration_minutes": 60},
+		"onto a closed day": {"starts_at": sunday.Add(10 * time.Hour).Format(time.RFC3339), "duration_minutes": 60},
+		"past closing time": {"starts_at": e.Fix.Day.Add(17 * time.Hour).Format(time.RFC3339), "duration_minutes": 120},
+		"to a receptionist": {"starts_at": e.Fix.Day.Add(12 * time.Hour).Format(time.RFC3339), "duration_minutes": 60, "technician_id": e.Fix.Staff["receptionist"]},
+	} {
+		if got := e.Do(t, "receptionist", "PATCH", fmt.Sprintf("/v1/bookings/%d", b.ID), move, "If-Match", res.Header.Get("ETag")); got.Status != http.StatusUnprocessableEntity {
+			t.Errorf("reschedule %s: %d %s", name, got.Status, got.Body)
+		}
+	}
+	var version int32
+	if err := e.Admin.QueryRow(t.Context(), `SELECT version FROM workshop.booking WHERE id = $1`, b.ID).Scan(&version); err != nil || version != b.Version {
+		t.Errorf("refused reschedules changed the booking: version %d → %d (%v)", b.Version, version, err)
 	}
 }
 
