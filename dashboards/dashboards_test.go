@@ -109,6 +109,10 @@ func testPages(t *testing.T, s *stack) {
 		"/dashboards/branches?format=csv&table=nope": http.StatusNotFound,
 		"/dashboards/overview?period=fortnight":      http.StatusBadRequest,
 		"/dashboards/overview?branch=x":              http.StatusBadRequest,
+		"/dashboards/overview?format=xml":            http.StatusBadRequest,
+		"/dashboards/overview?to=0001-01-01":         http.StatusBadRequest,
+		"/dashboards/overview?to=9999-12-31":         http.StatusBadRequest,
+		"/dashboards/overview?period=3m%00":          http.StatusBadRequest,
 	} {
 		if r := s.get(t, "manager", path); r.status != want {
 			t.Errorf("%s: %d, want %d", path, r.status, want)
