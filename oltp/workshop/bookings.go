@@ -144,9 +144,8 @@ WITH chk AS (
     ` + technicianSQL("$2", "$12") + ` AS technician_ok,
     ` + openSQL("$2", "$5", "$6") + ` AS open,
     $5::timestamptz >= now() AS future,
-    NOT EXISTS (SELECT 1 FROM unnest($8::text[]) AS code(c)
-                WHERE NOT EXISTS (SELECT 1 FROM workshop.labour_operation lo
-                                  WHERE lo.organisation_id = $1 AND lo.code = code.c AND lo.active)) AS codes_known
+    (SELECT count(*) FROM workshop.labour_operation lo WHERE lo.organisation_id = $1 AND lo.code = ANY ($8::text[]) AND lo.active)
+      = cardinality(ARRAY(SELECT DISTINCT unnest($8::text[]))) AS codes_known
 ), ok AS (
   SELECT 1 FROM chk WHERE branch_seen AND customer_seen AND vehicle_seen AND technician_seen AND vehicle_kept
     AND technician_ok AND open AND future AND codes_known
