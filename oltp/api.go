@@ -341,8 +341,8 @@ type storedResponse struct {
 // The key is bound to the request: the same key with another method, path
 // (with its query), body or caller role is refused, never replayed.
 func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, p Principal, key, method, uri string, body []byte) (*storedResponse, error) {
-	if len(key) > 200 {
-		return nil, BadRequest("Idempotency-Key is limited to 200 characters")
+	if len(key) > 200 || strings.IndexFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return nil, BadRequest("Idempotency-Key is 1 to 200 visible ASCII characters")
 	}
 	sum := idempotencyHash(p, method, uri, body)
 	tag, err := tx.Exec(ctx, `INSERT INTO api.idempotency_key (organisation_id, staff_id, key, request_hash)

@@ -97,6 +97,8 @@ func fromPostgres(e *pgconn.PgError) *Error {
 		return Unprocessable("a referenced row does not exist or is still referenced (" + e.ConstraintName + ")")
 	case "23514", "23502", "22P02", "22003", "22007", "22008", "22023", "22000": // check, not null, bad text/number/date
 		return Unprocessable("the values break a rule of the data model: " + e.Message)
+	case "22021", "22P05": // invalid byte sequence, untranslatable character (NUL): bad text from the client
+		return BadRequest("a value is not valid UTF-8 text (NUL characters and invalid bytes are refused)")
 	case "42501": // insufficient_privilege (grants, RLS WITH CHECK)
 		return Forbidden("your role may not do this")
 	case "55P03": // lock_not_available (NOWAIT)

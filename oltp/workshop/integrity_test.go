@@ -182,6 +182,8 @@ func TestBadTextAndWeakETags(t *testing.T) {
 		{"invalid UTF-8 in the body", "POST", "/v1/bookings", "{\"notes\":\"\xff\xfe\"}", nil, 400},
 		{"NUL in the query string", "GET", fmt.Sprintf("/v1/bookings?branch_id=%d&cursor=%%00", e.Fix.Branch), nil, nil, 400},
 		{"invalid UTF-8 in the query string", "GET", fmt.Sprintf("/v1/availability?branch_id=%d&date=%%ff", e.Fix.Branch), nil, nil, 400},
+		{"invalid UTF-8 in Idempotency-Key", "POST", "/v1/bookings", bookingBody(e, e.Fix.Day.Add(15*time.Hour), e.Fix.Bays[1], e.Fix.Technicians[1]),
+			[]string{"Idempotency-Key", "k-\xff"}, 400},
 		{"weak If-Match", "PATCH", fmt.Sprintf("/v1/bookings/%d", b.ID), map[string]any{"starts_at": e.Fix.Day.Add(14 * time.Hour).Format(time.RFC3339), "duration_minutes": 60},
 			[]string{"If-Match", "W/" + res.Header.Get("ETag")}, 412},
 	}
