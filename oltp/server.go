@@ -31,6 +31,10 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Timeouts of the HTTP server (zero fields take their defaults).
 	Timeouts Timeouts
+	// TrustedProxies are the addresses or CIDRs (a load balancer) whose
+	// X-Forwarded-For names the client, for failed-login throttling and
+	// logs. Default none: the client is the peer address.
+	TrustedProxies []string
 }
 
 // Server is the HTTP front of the platform. Routes of other parts
@@ -52,9 +56,10 @@ func NewServer(opts Options) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	// The client address (failed-login throttling, logs) is the peer's:
-	// X-Forwarded-For is trusted from no one, so it cannot be forged.
-	if err := r.SetTrustedProxies(nil); err != nil {
+	// The client address (failed-login throttling, logs) is the peer's
+	// unless the peer is a trusted proxy: X-Forwarded-For from anyone else
+	// is ignored, so it cannot be forged.
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("oltp: trusted proxies: %w", err)
 	}
 	m := newHTTPMetrics(opts.Registry)

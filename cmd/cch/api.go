@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,21 @@ type apiConfig struct {
 	HTTP        string // --http: listen address. Default 127.0.0.1:8080.
 	MaxConns    int    // --max-conns: pool size. Default 20.
 	LogLevel    string // --log-level: debug|info|warn|error. Default info.
+	// TrustedProxies (--trusted-proxies): comma-separated addresses or
+	// CIDRs of the load balancers whose X-Forwarded-For names the client.
+	// Default none.
+	TrustedProxies string
+}
+
+// proxies splits --trusted-proxies.
+func (c *apiConfig) proxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (c *apiConfig) validate() error {
@@ -47,6 +63,11 @@ func (c *apiConfig) validate() error {
 	if !validLevel(c.LogLevel) {
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
 	}
+	for _, p := range c.proxies() {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an address or CIDR", p))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -62,6 +83,7 @@ func (a *apiCmd) Parse(args []string) error {
 	f.String(&a.cfg.HTTP, "http", "127.0.0.1:8080", "HTTP listen address")
 	f.Int(&a.cfg.MaxConns, "max-conns", 20, "maximum Postgres connections in the pool")
 	f.String(&a.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.String(&a.cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client")
 	return f.Parse(args, a.cfg.validate)
 }
 
@@ -76,7 +98,8 @@ func (a *apiCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: newRegistry(), Checks: []oltp.Check{pingCheck(a.pool)}})
+	srv, err := oltp.NewServer(oltp.Options{Logger: log, Registry: newRegistry(), Checks: []oltp.Check{pingCheck(a.pool)},
+		TrustedProxies: a.cfg.proxies()})
 	if err != nil {
 		return err
 	}

@@ -85,10 +85,13 @@ func tamper(tok string) string {
 // database is not asked meanwhile.
 func TestFailedAuthenticationIsThrottled(t *testing.T) {
 	e := oltptest.New(t, customers.Register)
-	get := func(token string) *http.Response {
+	getFrom := func(token, forwardedFor string) *http.Response {
 		t.Helper()
 		req, _ := http.NewRequest("GET", e.URL+"/v1/customers", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
+		if forwardedFor != "" {
+			req.Header.Set("X-Forwarded-For", forwardedFor)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -96,6 +99,7 @@ func TestFailedAuthenticationIsThrottled(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
+	get := func(token string) *http.Response { t.Helper(); return getFrom(token, "") }
 	throttled := func(name string, resp *http.Response) {
 		t.Helper()
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Content-Type") != "application/problem+json" || resp.Header.Get("Retry-After") == "" {
@@ -116,8 +120,8 @@ func TestFailedAuthenticationIsThrottled(t *testing.T) {
 	}
 
 	e.API.SetAuthLimits(oltp.AuthLimits{PerClient: 5, PerToken: 100, Window: time.Minute})
-	for i := range 5 {
-		if resp := get("cch_" + strconv.Itoa(900000+i) + "_" + strings.Repeat("A", 43)); resp.StatusCode != http.StatusUnauthorized {
+	for i := range 5 { // a forged X-Forwarded-For does not make a new client
+		if resp := getFrom("cch_"+strconv.Itoa(900000+i)+"_"+strings.Repeat("A", 43), "198.51.100."+strconv.Itoa(i)); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("unknown token %d: %d", i+1, resp.StatusCode)
 		}
 	}
