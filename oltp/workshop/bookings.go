@@ -136,6 +136,7 @@ var CreateBookingSQL = `
 WITH chk AS (
   SELECT
     EXISTS (SELECT 1 FROM core.branch br WHERE br.id = $2 AND br.active) AS branch_seen,
+    core.in_branch_scope($2) AS branch_in_scope,
     EXISTS (SELECT 1 FROM core.customer c WHERE c.id = $3) AS customer_seen,
     EXISTS (SELECT 1 FROM core.vehicle v WHERE v.id = $4) AS vehicle_seen,
     EXISTS (SELECT 1 FROM core.staff s WHERE s.id = $12) AS technician_seen,
@@ -147,7 +148,7 @@ WITH chk AS (
     (SELECT count(*) FROM workshop.labour_operation lo WHERE lo.organisation_id = $1 AND lo.code = ANY ($8::text[]) AND lo.active)
       = cardinality(ARRAY(SELECT DISTINCT unnest($8::text[]))) AS codes_known
 ), ok AS (
-  SELECT 1 FROM chk WHERE branch_seen AND customer_seen AND vehicle_seen AND technician_seen AND vehicle_kept
+  SELECT 1 FROM chk WHERE branch_seen AND branch_in_scope AND customer_seen AND vehicle_seen AND technician_seen AND vehicle_kept
     AND technician_ok AND open AND future AND codes_known
 ), b AS (
   INSERT INTO workshop.booking (organisation_id, branch_id, customer_id, vehicle_id, period, channel, status,
@@ -169,7 +170,7 @@ WITH chk AS (
   RETURNING technician_id
 )
 SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay), (SELECT count(*) FROM tech),
-  chk.branch_seen, chk.customer_seen, chk.vehicle_seen, chk.technician_seen, chk.vehicle_kept, chk.technician_ok,
+  chk.branch_seen, chk.branch_in_scope, chk.customer_seen, chk.vehicle_seen, chk.technician_seen, chk.vehicle_kept, chk.technician_ok,
   chk.open, chk.future, chk.codes_known
 FROM chk LEFT JOIN b ON true`
 
@@ -196,19 +197,27 @@ func technicianSQL(branch, staff string) string {
 // bookingChecks are the reference checks of CreateBookingSQL, in its
 // column order.
 type bookingChecks struct {
-	branchSeen, customerSeen, vehicleSeen, technicianSeen bool
-	vehicleKept, technicianOK, open, future, codesKnown   bool
+	branchSeen, branchInScope                           bool
+	customerSeen, vehicleSeen, technicianSeen           bool
+	vehicleKept, technicianOK, open, future, codesKnown bool
 }
 
 // refusal turns failed checks into the error the client gets: 404 for a
-// reference the caller cannot see (existence stays hidden), else 422 with
-// every inconsistency named.
+// reference the caller cannot see (existence stays hidden), 403 for a
+// branch of the caller's organisation outside their branches, else 422
+// with every inconsistency named.
 func (k bookingChecks) refusal(req BookingRequest) error {
+	if !k.branchSeen {
+		return oltp.NotFound(fmt.Sprintf("branch %d does not exist", req.BranchID))
+	}
+	if !k.branchInScope {
+		return oltp.Forbidden(fmt.Sprintf("branch %d is not one of your branches", req.BranchID))
+	}
 	for _, ref := range []struct {
 		seen bool
 		what string
 		id   int64
-	}{{k.branchSeen, "branch", req.BranchID}, {k.customerSeen, "customer", req.CustomerID},
+	}{{k.customerSeen, "customer", req.CustomerID},
 		{k.vehicleSeen, "vehicle", req.VehicleID}, {k.technicianSeen, "technician", req.TechnicianID}} {
 		if !ref.seen {
 			return oltp.NotFound(fmt.Sprintf("%s %d does not exist", ref.what, ref.id))
@@ -241,9 +250,6 @@ func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := call.AtBranch(req.BranchID); err != nil {
-		return oltp.Result{}, err
-	}
 	codes := req.LabourOperationCodes
 	if codes == nil {
 		codes = []string{}
@@ -260,7 +266,7 @@ func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	var k bookingChecks
 	err := call.Tx.QueryRow(ctx, CreateBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
 		bk.StartsAt, req.DurationMinutes, req.Channel, codes, req.Notes, call.P.StaffID, req.BayID, req.TechnicianID,
-	).Scan(&id, &status, &version, &created, &bays, &techs, &k.branchSeen, &k.customerSeen, &k.vehicleSeen,
+	).Scan(&id, &status, &version, &created, &bays, &techs, &k.branchSeen, &k.branchInScope, &k.customerSeen, &k.vehicleSeen,
 		&k.technicianSeen, &k.vehicleKept, &k.technicianOK, &k.open, &k.future, &k.codesKnown)
 	if err != nil {
 		return oltp.Result{}, err

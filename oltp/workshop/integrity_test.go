@@ -79,7 +79,7 @@ func TestBookingReferencesAreChecked(t *testing.T) {
 		{"vehicle of another organisation", "manager", with("vehicle_id", s.OtherVehicle), 404},
 		{"technician of another organisation", "manager", with("technician_id", s.OtherTechnician), 404},
 		{"branch outside the caller's scope", "receptionist", with("branch_id", s.Branch, "bay_id", s.Bay, "technician_id", s.Technician), 403},
-		{"branch of another organisation", "manager", with("branch_id", e.Fix.OtherBranch), 403},
+		{"branch of another organisation", "manager", with("branch_id", e.Fix.OtherBranch), 404},
 		{"vehicle not kept by the customer", "receptionist", with("vehicle_id", s.Vehicle), 422},
 		{"receptionist as the technician", "receptionist", with("technician_id", e.Fix.Staff["receptionist"]), 422},
 		{"technician of another branch", "manager", with("technician_id", s.Technician), 422},
