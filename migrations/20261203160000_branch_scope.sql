@@ -68,3 +68,5 @@ DROP POLICY IF EXISTS branch_scope_update ON core.customer;
 CREATE POLICY branch_scope_update ON core.customer AS RESTRICTIVE FOR UPDATE
   TO cch_technician, cch_receptionist, cch_finance, cch_manager, cch_dispatcher, cch_chauffeur, cch_auditor
   USING (core.in_branch_scope(home_branch_id)) WITH CHECK (core.in_branch_scope(home_branch_id));
+
+CALL core.claim_ownership();
