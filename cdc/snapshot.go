@@ -60,26 +60,23 @@ func (s *Stream) snapshot(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Co
 	return pos, nil
 }
 
-// lockRelations takes every table's ACCESS SHARE lock up front, in one
-// statement and in oid order, before the first COPY. Copying table by
-// table would take them one at a time in name order while holding the
-// earlier ones, and DDL that locks several tables in another order
-// (core.ensure_partitions creating partitions on a first start, in oid
-// order) could then deadlock with the copy. Taken in oid order, all at
-// once, the copy waits for such DDL or the DDL waits for the copy, never
-// both. (A partitioned table's lock covers its partitions.)
+// lockRelations takes every table's ACCESS SHARE lock up front, in oid
+// order, before the first COPY. Copying table by table would take them one
+// at a time in name order while holding the earlier ones, and DDL that
+// locks several tables in another order (core.ensure_partitions creating
+// partitions on a first start, in oid order) could then deadlock with the
+// copy. Taken in oid order before any copy, the copy waits for such DDL or
+// the DDL waits for the copy, never both. (A partitioned table's lock
+// covers its partitions.) Each lock is taken by a zero-column SELECT that
+// reads nothing: unlike LOCK TABLE it needs only the column privileges the
+// copy itself needs.
 func lockRelations(ctx context.Context, tx pgx.Tx, rels []*Relation) error {
-	if len(rels) == 0 {
-		return nil
-	}
 	sorted := slices.Clone(rels)
 	slices.SortFunc(sorted, func(a, b *Relation) int { return cmp.Compare(a.ID, b.ID) })
-	names := make([]string, len(sorted))
-	for i, r := range sorted {
-		names[i] = pgx.Identifier{r.Schema, r.Name}.Sanitize()
-	}
-	if _, err := tx.Exec(ctx, "LOCK TABLE "+strings.Join(names, ", ")+" IN ACCESS SHARE MODE"); err != nil {
-		return fmt.Errorf("lock published tables: %w", err)
+	for _, r := range sorted {
+		if _, err := tx.Exec(ctx, "SELECT FROM "+pgx.Identifier{r.Schema, r.Name}.Sanitize()+" LIMIT 0"); err != nil {
+			return fmt.Errorf("lock %s.%s: %w", r.Schema, r.Name, err)
+		}
 	}
 	return nil
 }
