@@ -73,7 +73,10 @@ func LoadFixture(ctx context.Context, adminURL string, lanes int) (Fixture, erro
 	}
 	defer conn.Close(ctx)
 	var f Fixture
-	hours := `{"mon":[["08:00","18:00"]],"tue":[["08:00","18:00"]],"wed":[["08:00","18:00"]],"thu":[["08:00","18:00"]],"fri":[["08:00","18:00"]]}`
+	// Open around the clock: bookings are checked against the opening
+	// hours, and the load books consecutive 15-minute slots day and night.
+	hours := `{"mon":[["00:00","24:00"]],"tue":[["00:00","24:00"]],"wed":[["00:00","24:00"]],"thu":[["00:00","24:00"]],` +
+		`"fri":[["00:00","24:00"]],"sat":[["00:00","24:00"]],"sun":[["00:00","24:00"]]}`
 	steps := []struct {
 		dst  *int64
 		sql  string

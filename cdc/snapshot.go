@@ -2,6 +2,7 @@ package cdc
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -42,6 +43,9 @@ func (s *Stream) snapshot(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Co
 	if err != nil {
 		return Position{}, err
 	}
+	if err := lockRelations(ctx, tx, rels); err != nil {
+		return Position{}, err
+	}
 	for _, rel := range rels {
 		base := Batch{Relations: []*Relation{rel}, Position: Position{LSN: cp}}
 		if err := s.copyTable(ctx, tx, rel, base, nil); err != nil {
@@ -54,6 +58,27 @@ func (s *Stream) snapshot(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Co
 	}
 	s.log.Info("snapshot done", "tables", len(rels), "consistent_point", res.ConsistentPoint)
 	return pos, nil
+}
+
+// lockRelations takes every table's ACCESS SHARE lock up front, in oid
+// order, before the first COPY. Copying table by table would take them one
+// at a time in name order while holding the earlier ones, and DDL that
+// locks several tables in another order (core.ensure_partitions creating
+// partitions on a first start, in oid order) could then deadlock with the
+// copy. Taken in oid order before any copy, the copy waits for such DDL or
+// the DDL waits for the copy, never both. (A partitioned table's lock
+// covers its partitions.) Each lock is taken by a zero-column SELECT that
+// reads nothing: unlike LOCK TABLE it needs only the column privileges the
+// copy itself needs.
+func lockRelations(ctx context.Context, tx pgx.Tx, rels []*Relation) error {
+	sorted := slices.Clone(rels)
+	slices.SortFunc(sorted, func(a, b *Relation) int { return cmp.Compare(a.ID, b.ID) })
+	for _, r := range sorted {
+		if _, err := tx.Exec(ctx, "SELECT FROM "+pgx.Identifier{r.Schema, r.Name}.Sanitize()+" LIMIT 0"); err != nil {
+			return fmt.Errorf("lock %s.%s: %w", r.Schema, r.Name, err)
+		}
+	}
+	return nil
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -3,6 +3,7 @@ package dashboards
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -127,17 +128,50 @@ func (h *Handler) loginForm(c *gin.Context) {
 	h.loginPage(c, http.StatusOK, "")
 }
 
+// loginPage shows the sign-in form with a fresh CSRF token: the same
+// random value in a cookie only this path receives and in a hidden field
+// (double submit). Another site can make a browser post the form, but it
+// can neither read nor set the cookie, so it cannot send a matching field.
 func (h *Handler) loginPage(c *gin.Context, status int, msg string) {
+	csrf := randomID()
+	http.SetCookie(c.Writer, &http.Cookie{Name: csrfCookie, Value: csrf, Path: "/dashboards/login", MaxAge: 3600,
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(status)
-	if err := h.tmpl.ExecuteTemplate(c.Writer, "login", map[string]any{"Next": safeNext(c.Query("next")), "Error": msg}); err != nil {
+	next := c.Query("next")
+	if c.Request.Method == http.MethodPost {
+		next = c.PostForm("next")
+	}
+	if err := h.tmpl.ExecuteTemplate(c.Writer, "login", map[string]any{"Next": safeNext(next), "Error": msg, "CSRF": csrf}); err != nil {
 		_ = c.Error(err)
 	}
 }
 
-// login exchanges a bearer token for a session cookie.
+// csrfCookie holds the login form's CSRF token.
+const csrfCookie = "cch_csrf"
+
+// csrfOK reports whether the posted form carries the CSRF token of the
+// form this browser was given.
+func csrfOK(c *gin.Context) bool {
+	cookie, err := c.Cookie(csrfCookie)
+	field := c.PostForm("csrf")
+	return err == nil && cookie != "" && subtle.ConstantTimeCompare([]byte(cookie), []byte(field)) == 1
+}
+
+func randomID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// login exchanges a bearer token for a session cookie. A post without the
+// form's CSRF token is refused (403) before the token is looked at.
 func (h *Handler) login(c *gin.Context) {
+	if !csrfOK(c) {
+		h.loginPage(c, http.StatusForbidden, "The sign-in form expired or did not come from this site. Please sign in again.")
+		return
+	}
 	tok := strings.TrimSpace(c.PostForm("token"))
 	if _, ok := h.check(c, tok); tok == "" || !ok {
 		h.loginPage(c, http.StatusUnauthorized, "That token is not valid. Check it has not expired or been revoked.")

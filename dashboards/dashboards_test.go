@@ -13,13 +13,16 @@ func TestDashboards(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a generated business and a CDC pipeline")
 	}
-	s := newStack(t, smallData())
+	w := &countingWarehouse{}
+	s := newStack(t, smallData(), counting(w))
 	t.Run("login", func(t *testing.T) { testLogin(t, s) })
+	t.Run("login csrf", func(t *testing.T) { testLoginCSRF(t, s) })
 	t.Run("pages", func(t *testing.T) { testPages(t, s) })
 	t.Run("technician", func(t *testing.T) { testTechnician(t, s) })
 	t.Run("catalog", func(t *testing.T) { testCatalog(t, s) })
 	t.Run("browser", func(t *testing.T) { testBrowser(t, s) })
 	t.Run("live", func(t *testing.T) { testLive(t, s) })
+	t.Run("streams", func(t *testing.T) { testStreams(t, s, w) })
 }
 
 func testLogin(t *testing.T, s *stack) {
@@ -28,24 +31,17 @@ func testLogin(t *testing.T, s *stack) {
 		t.Errorf("no credentials: %d %q", r.status, r.header.Get("Location"))
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(s.url+"/dashboards/login", url.Values{"token": {"cch_1_nope"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
+	csrf, csrfCookie := s.loginForm(t)
+	resp := s.postLogin(t, url.Values{"token": {"cch_1_nope"}, "csrf": {csrf}}, csrfCookie)
+	if resp.StatusCode != http.StatusUnauthorized || sessionCookie(resp) != nil {
 		t.Errorf("bad token: %d, cookies %v", resp.StatusCode, resp.Cookies())
 	}
-	resp, err = client.PostForm(s.url+"/dashboards/login", url.Values{"token": {s.tokens["manager"]}, "next": {"/dashboards/services"}})
-	if err != nil {
-		t.Fatal(err)
+	resp = s.postLogin(t, url.Values{"token": {s.tokens["manager"]}, "next": {"/dashboards/services"}, "csrf": {csrf}}, csrfCookie)
+	c := sessionCookie(resp)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboards/services" || c == nil {
+		t.Fatalf("login: %d %q %v", resp.StatusCode, resp.Header.Get("Location"), resp.Cookies())
 	}
-	resp.Body.Close()
-	cookies := resp.Cookies()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboards/services" || len(cookies) != 1 {
-		t.Fatalf("login: %d %q %v", resp.StatusCode, resp.Header.Get("Location"), cookies)
-	}
-	c := cookies[0]
+	var err error
 	if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/dashboards" ||
 		strings.Contains(c.Value, s.tokens["manager"]) {
 		t.Errorf("session cookie %+v", c)
@@ -113,6 +109,10 @@ func testPages(t *testing.T, s *stack) {
 		"/dashboards/branches?format=csv&table=nope": http.StatusNotFound,
 		"/dashboards/overview?period=fortnight":      http.StatusBadRequest,
 		"/dashboards/overview?branch=x":              http.StatusBadRequest,
+		"/dashboards/overview?format=xml":            http.StatusBadRequest,
+		"/dashboards/overview?to=0001-01-01":         http.StatusBadRequest,
+		"/dashboards/overview?to=9999-12-31":         http.StatusBadRequest,
+		"/dashboards/overview?period=3m%00":          http.StatusBadRequest,
 	} {
 		if r := s.get(t, "manager", path); r.status != want {
 			t.Errorf("%s: %d, want %d", path, r.status, want)

@@ -53,9 +53,9 @@ func parseFilters(q url.Values, p oltp.Principal, now time.Time) (filters, error
 		f.Branch = id
 	}
 	if s := q.Get("to"); s != "" {
-		t, err := time.Parse(time.DateOnly, s)
+		t, err := oltp.ParseDate("to", s)
 		if err != nil {
-			return f, errFilter{"to must be a date YYYY-MM-DD"}
+			return f, errFilter{err.(*oltp.Error).Detail}
 		}
 		f.To = t
 	}

@@ -40,6 +40,9 @@ type Config struct {
 	// CacheEntries bounds the results kept for the current applied LSN
 	// (shared by every viewer). Default 512; negative disables the cache.
 	CacheEntries int
+	// MaxStreams and MaxStreamsPerToken cap the live streams open at once
+	// in this process and per bearer token (429 beyond). Defaults 256 and 8.
+	MaxStreams, MaxStreamsPerToken int
 	// Logger; default discards.
 	Logger *slog.Logger
 }
@@ -50,6 +53,8 @@ type Handler struct {
 	tmpl     *template.Template
 	sessions *sessions
 	cache    *cache
+	streams  *streamLimits
+	renders  *renders
 }
 
 // New checks cfg and parses the embedded templates; nothing runs until a
@@ -70,6 +75,12 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.CacheEntries == 0 {
 		cfg.CacheEntries = 512
 	}
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = 256
+	}
+	if cfg.MaxStreamsPerToken <= 0 {
+		cfg.MaxStreamsPerToken = 8
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -77,7 +88,8 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboards: parse templates: %w", err)
 	}
-	return &Handler{cfg: cfg, tmpl: tmpl, sessions: newSessions(cfg.SessionTTL), cache: newCache(cfg.CacheEntries)}, nil
+	return &Handler{cfg: cfg, tmpl: tmpl, sessions: newSessions(cfg.SessionTTL), cache: newCache(cfg.CacheEntries),
+		streams: newStreamLimits(cfg.MaxStreamsPerToken, cfg.MaxStreams), renders: newRenders()}, nil
 }
 
 func (h *Handler) now() time.Time { return h.cfg.Now() }

@@ -54,8 +54,12 @@ func (h *Handler) servePage(c *gin.Context, slug string, p oltp.Principal) {
 		h.problem(c, http.StatusBadRequest, err.Error())
 		return
 	}
-	if c.Query("format") == "csv" {
+	switch format, ok := c.GetQuery("format"); {
+	case format == "csv":
 		h.csv(c, pg, p, f)
+		return
+	case ok:
+		h.problem(c, http.StatusBadRequest, "format must be csv (or left out for the page)")
 		return
 	}
 	h.html(c, pg, p, f)

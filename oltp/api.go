@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,11 +25,12 @@ import (
 // API is the /v1 surface: authentication, the per-request transaction,
 // idempotency and the route table the OpenAPI document is built from.
 type API struct {
-	pool   *pgxpool.Pool
-	log    *slog.Logger
-	group  *gin.RouterGroup
-	routes []Route
-	tokens tokenCache
+	pool     *pgxpool.Pool
+	log      *slog.Logger
+	group    *gin.RouterGroup
+	routes   []Route
+	tokens   tokenCache
+	throttle throttle
 }
 
 // Route documents one /v1 operation; the OpenAPI document is generated from
@@ -81,6 +83,7 @@ type HandlerFunc func(ctx context.Context, call *Call) (Result, error)
 // NewAPI mounts the authenticated /v1 group on s.
 func NewAPI(s *Server, pool *pgxpool.Pool, log *slog.Logger) *API {
 	a := &API{pool: pool, log: log}
+	a.SetAuthLimits(AuthLimits{})
 	a.group = s.Router().Group("/v1", a.authenticate)
 	s.Router().GET("/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, a.OpenAPI()) })
 	return a
@@ -118,24 +121,32 @@ const principalKey = "principal"
 // authenticate resolves the bearer token to a Principal. Unknown, expired
 // and revoked tokens all get the same 401.
 func (a *API) authenticate(c *gin.Context) {
-	auth := c.GetHeader("Authorization")
-	token, ok := strings.CutPrefix(auth, "Bearer ")
+	p, ok := a.Authenticate(c)
 	if !ok {
-		WriteError(c, Unauthenticated())
-		return
-	}
-	id, hash, err := ParseToken(strings.TrimSpace(token))
-	if err != nil {
-		WriteError(c, Unauthenticated())
-		return
-	}
-	p, err := a.lookupToken(c.Request.Context(), id, hash)
-	if err != nil {
-		WriteError(c, err)
 		return
 	}
 	c.Set(principalKey, p)
 	c.Next()
+}
+
+// verify resolves a bearer token presented by client (its IP address; ""
+// when unknown), counting failures against both and refusing with 429 a
+// client or token id over its limit (see AuthLimits).
+func (a *API) verify(ctx context.Context, client, token string) (Principal, error) {
+	id, hash, perr := ParseToken(strings.TrimSpace(token))
+	th := a.throttle.Load()
+	if wait := th.blocked(client, id); wait > 0 {
+		return Principal{}, TooManyFailures(wait)
+	}
+	if perr != nil {
+		th.fail(client, 0)
+		return Principal{}, Unauthenticated()
+	}
+	p, err := a.lookupToken(ctx, id, hash)
+	if isUnauthenticated(err) {
+		th.fail(client, id)
+	}
+	return p, err
 }
 
 func (a *API) lookupToken(ctx context.Context, id int64, hash []byte) (Principal, error) {
@@ -269,7 +280,7 @@ func (a *API) attempt(c *gin.Context, r Route, call *Call, readOnly bool, h Hand
 		call.Tx = tx
 		if !readOnly && idemKey != "" {
 			var err error
-			if out.replay, err = claimIdempotencyKey(ctx, tx, p, idemKey, c.Request.Method, c.FullPath(), call.body); err != nil || out.replay != nil {
+			if out.replay, err = claimIdempotencyKey(ctx, tx, p, idemKey, c.Request.Method, c.Request.URL.RequestURI(), call.body); err != nil || out.replay != nil {
 				return err
 			}
 		}
@@ -327,11 +338,13 @@ type storedResponse struct {
 // claimIdempotencyKey inserts the key in the request's transaction. A
 // concurrent request with the same key blocks on the unique index until the
 // first commits (then replays its response) or rolls back (then proceeds).
-func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, p Principal, key, method, path string, body []byte) (*storedResponse, error) {
-	if len(key) > 200 {
-		return nil, BadRequest("Idempotency-Key is limited to 200 characters")
+// The key is bound to the request: the same key with another method, path
+// (with its query), body or caller role is refused, never replayed.
+func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, p Principal, key, method, uri string, body []byte) (*storedResponse, error) {
+	if len(key) > 200 || strings.IndexFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return nil, BadRequest("Idempotency-Key is 1 to 200 visible ASCII characters")
 	}
-	sum := sha256.Sum256(append([]byte(method+" "+path+"\n"), body...))
+	sum := idempotencyHash(p, method, uri, body)
 	tag, err := tx.Exec(ctx, `INSERT INTO api.idempotency_key (organisation_id, staff_id, key, request_hash)
 		VALUES ($1, $2, $3, $4) ON CONFLICT (organisation_id, staff_id, key) DO NOTHING`, p.OrganisationID, p.StaffID, key, sum[:])
 	if err != nil {
@@ -348,9 +361,25 @@ func claimIdempotencyKey(ctx context.Context, tx pgx.Tx, p Principal, key, metho
 		return nil, fmt.Errorf("read idempotent response: %w", err)
 	}
 	if subtle.ConstantTimeCompare(hash, sum[:]) != 1 {
-		return nil, Unprocessable("this Idempotency-Key was used for a different request")
+		return nil, &Error{Kind: "idempotency-key-reused", Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused",
+			Detail: "this Idempotency-Key was used for a different request (method, path, body or caller); use a fresh key"}
 	}
 	return &s, nil
+}
+
+// idempotencyHash identifies a request for its Idempotency-Key: the
+// caller (staff member and role), the method, the full request URI and the
+// body, each length-prefixed so no two requests share an encoding.
+func idempotencyHash(p Principal, method, uri string, body []byte) [32]byte {
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(strconv.FormatInt(p.OrganisationID, 10)), []byte(strconv.FormatInt(p.StaffID, 10)),
+		[]byte(p.Role), []byte(method), []byte(uri), body} {
+		_, _ = fmt.Fprintf(h, "%d:", len(part))
+		_, _ = h.Write(part)
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 func storeIdempotentResponse(ctx context.Context, tx pgx.Tx, p Principal, key string, res Result) error {
@@ -374,4 +403,15 @@ func (c *Call) IDIfMatch() (id int64, version int32, err error) {
 	}
 	version, err = IfMatchVersion(c.Gin, id)
 	return id, version, err
+}
+
+// AtBranch refuses (403) an action at a branch outside the caller's
+// branch scope: a role held at some branches acts only there. (Row-level
+// security enforces the same scope on every write; this check answers
+// before any work is done.)
+func (c *Call) AtBranch(branchID int64) error {
+	if len(c.P.BranchIDs) > 0 && !slices.Contains(c.P.BranchIDs, branchID) {
+		return Forbidden(fmt.Sprintf("branch %d is not one of your branches", branchID))
+	}
+	return nil
 }

@@ -18,7 +18,7 @@ func (a *API) Authenticate(c *gin.Context) (Principal, bool) {
 		WriteError(c, Unauthenticated())
 		return Principal{}, false
 	}
-	p, err := a.PrincipalOf(c.Request.Context(), token)
+	p, err := a.verify(c.Request.Context(), c.ClientIP(), token)
 	if err != nil {
 		WriteError(c, err)
 		return Principal{}, false
@@ -29,11 +29,8 @@ func (a *API) Authenticate(c *gin.Context) (Principal, bool) {
 
 // PrincipalOf resolves a bearer token (cch_…) for transports other than
 // HTTP (the warehouse's Flight SQL server). Unknown, expired, revoked and
-// malformed tokens all return Unauthenticated().
+// malformed tokens all return Unauthenticated(); a token id over its
+// failed-authentication limit returns TooManyFailures.
 func (a *API) PrincipalOf(ctx context.Context, token string) (Principal, error) {
-	id, hash, err := ParseToken(strings.TrimSpace(token))
-	if err != nil {
-		return Principal{}, Unauthenticated()
-	}
-	return a.lookupToken(ctx, id, hash)
+	return a.verify(ctx, "", token)
 }

@@ -88,7 +88,7 @@ func observe(log *slog.Logger, m *httpMetrics) gin.HandlerFunc {
 		if isEventStream(c.Writer.Header()) {
 			m.streams.WithLabelValues(route).Inc()
 		} else {
-			m.duration.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Observe(elapsed.Seconds())
+			m.duration.WithLabelValues(route, methodLabel(c.Request.Method), strconv.Itoa(status)).Observe(elapsed.Seconds())
 		}
 		level := slog.LevelInfo
 		if status >= http.StatusInternalServerError {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -30,6 +31,8 @@ type Error struct {
 	Title  string
 	Detail string
 	Err    error // cause, never shown to the client
+	// RetryAfter, when positive, is sent as the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -70,6 +73,10 @@ func toProblem(err error) Problem {
 // Gin context for the request log.
 func WriteError(c *gin.Context, err error) {
 	p := toProblem(err)
+	var e *Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		c.Header("Retry-After", retryAfterSeconds(e.RetryAfter))
+	}
 	p.Instance = c.Request.URL.Path
 	p.RequestID = c.GetString(requestIDKey)
 	_ = c.Error(err)
@@ -90,6 +97,8 @@ func fromPostgres(e *pgconn.PgError) *Error {
 		return Unprocessable("a referenced row does not exist or is still referenced (" + e.ConstraintName + ")")
 	case "23514", "23502", "22P02", "22003", "22007", "22008", "22023", "22000": // check, not null, bad text/number/date
 		return Unprocessable("the values break a rule of the data model: " + e.Message)
+	case "22021", "22P05": // invalid byte sequence, untranslatable character (NUL): bad text from the client
+		return BadRequest("a value is not valid UTF-8 text (NUL characters and invalid bytes are refused)")
 	case "42501": // insufficient_privilege (grants, RLS WITH CHECK)
 		return Forbidden("your role may not do this")
 	case "55P03": // lock_not_available (NOWAIT)

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
@@ -54,6 +56,9 @@ func DecodeJSON(r io.Reader, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return BadRequest("the request body is empty; a JSON object is required")
 	}
+	if err := checkText(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
@@ -67,6 +72,31 @@ func DecodeJSON(r io.Reader, dst any) error {
 		return BadRequest("the body holds trailing data after the JSON object")
 	}
 	return nil
+}
+
+// checkText refuses a body that is not valid UTF-8 or whose JSON strings
+// hold a NUL character (\u0000): PostgreSQL text cannot store NUL, and
+// invalid UTF-8 would be silently replaced by the decoder.
+func checkText(body []byte) error {
+	if !utf8.Valid(body) {
+		return BadRequest("the body is not valid UTF-8")
+	}
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character; a \\ pair is skipped whole
+		if i < len(body) && body[i] == 'u' && bytes.HasPrefix(body[i+1:], []byte("0000")) {
+			return BadRequest("strings may not contain the NUL character (\\u0000)")
+		}
+	}
+	return nil
+}
+
+// ValidText reports whether s may be stored as text: valid UTF-8 without
+// NUL characters.
+func ValidText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 func tooLarge() *Error {
@@ -118,14 +148,19 @@ func ETag(id int64, version int32) string {
 }
 
 // IfMatchVersion reads If-Match for row id; a write without it is refused
-// (428), one naming another row is refused (412).
+// (428), one naming another row or a weak tag is refused (412): If-Match
+// uses the strong comparison (RFC 9110 section 13.1.1), which no weak
+// entity tag ever passes.
 func IfMatchVersion(c *gin.Context, id int64) (int32, error) {
 	h := strings.TrimSpace(c.GetHeader("If-Match"))
 	if h == "" {
 		return 0, &Error{Kind: "precondition-required", Status: http.StatusPreconditionRequired,
 			Title: "Precondition required", Detail: "send If-Match with the ETag you read"}
 	}
-	h = strings.TrimPrefix(h, "W/")
+	if strings.HasPrefix(h, "W/") {
+		return 0, &Error{Kind: "precondition-failed", Status: http.StatusPreconditionFailed, Title: "Precondition failed",
+			Detail: "If-Match uses the strong comparison: a weak entity tag (W/…) never matches; send the ETag as read"}
+	}
 	var gotID int64
 	var v int32
 	if _, err := fmt.Sscanf(h, `"%d.%d"`, &gotID, &v); err != nil || gotID != id {
@@ -276,4 +311,29 @@ func ListRows[T any](ctx context.Context, call *Call, spec ListSpec, scan func(p
 		return Collection[T]{}, fmt.Errorf("list %s: %w", spec.What, err)
 	}
 	return NewCollection(items, page.Limit, idOf), nil
+}
+
+// Dates the API accepts: anything outside [MinYear, MaxYear] is a mistake
+// (or a probe), never a business date.
+const (
+	MinYear = 2000
+	MaxYear = 2100
+)
+
+// SaneTime reports whether t lies in the years the API accepts.
+func SaneTime(t time.Time) bool {
+	return t.Year() >= MinYear && t.Year() <= MaxYear
+}
+
+// ParseDate parses a YYYY-MM-DD query parameter named name; a malformed
+// date or one outside [MinYear, MaxYear] is a 400.
+func ParseDate(name, s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, BadRequest(name + " must be a date YYYY-MM-DD")
+	}
+	if !SaneTime(t) {
+		return t, BadRequest(fmt.Sprintf("%s must be a date from %d to %d", name, MinYear, MaxYear))
+	}
+	return t, nil
 }

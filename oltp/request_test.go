@@ -27,6 +27,11 @@ func TestDecodeJSON(t *testing.T) {
 		{"trailing data", `{"name":"a"} {"name":"b"}`, http.StatusBadRequest},
 		{"empty", ``, http.StatusBadRequest},
 		{"array", `[1,2]`, http.StatusBadRequest},
+		{"NUL escape", `{"name":"a\u0000b"}`, http.StatusBadRequest},
+		{"NUL escape after an escaped quote", `{"name":"\"\u0000"}`, http.StatusBadRequest},
+		{"escaped backslash before u0000 is text", `{"name":"\\u0000"}`, 0},
+		{"invalid UTF-8", "{\"name\":\"\xff\"}", http.StatusBadRequest},
+		{"raw NUL", "{\"name\":\"a\x00\"}", http.StatusBadRequest},
 		{"oversized", `{"name":"` + strings.Repeat("x", oltp.MaxBodyBytes) + `"}`, http.StatusRequestEntityTooLarge},
 	}
 	for _, tt := range tests {

@@ -29,6 +29,12 @@ type Options struct {
 	Checks []Check
 	// ShutdownTimeout bounds graceful shutdown. Default 5s.
 	ShutdownTimeout time.Duration
+	// Timeouts of the HTTP server (zero fields take their defaults).
+	Timeouts Timeouts
+	// TrustedProxies are the addresses or CIDRs (a load balancer) whose
+	// X-Forwarded-For names the client, for failed-login throttling and
+	// logs. Default none: the client is the peer address.
+	TrustedProxies []string
 }
 
 // Server is the HTTP front of the platform. Routes of other parts
@@ -50,8 +56,14 @@ func NewServer(opts Options) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// The client address (failed-login throttling, logs) is the peer's
+	// unless the peer is a trusted proxy: X-Forwarded-For from anyone else
+	// is ignored, so it cannot be forged.
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("oltp: trusted proxies: %w", err)
+	}
 	m := newHTTPMetrics(opts.Registry)
-	r.Use(requestID(), observe(opts.Logger, m), recoverer(opts.Logger))
+	r.Use(requestID(), observe(opts.Logger, m), recoverer(opts.Logger), textInput())
 	r.NoRoute(func(c *gin.Context) {
 		WriteError(c, NotFound("no route "+c.Request.Method+" "+c.Request.URL.Path))
 	})
@@ -95,11 +107,7 @@ func (s *Server) readyz(c *gin.Context) {
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully
 // within ShutdownTimeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.router,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
-	}
+	srv := NewHTTPServer(s.router, s.opts.Logger, s.opts.Timeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

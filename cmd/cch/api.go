@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,21 @@ type apiConfig struct {
 	MaxConns    int    // --max-conns: pool size. Default 20.
 	Pooler      string // --pooler: auto|none|transaction (what sits in front of Postgres). Default auto.
 	LogLevel    string // --log-level: debug|info|warn|error. Default info.
+	// TrustedProxies (--trusted-proxies): comma-separated addresses or
+	// CIDRs of the load balancers whose X-Forwarded-For names the client.
+	// Default none.
+	TrustedProxies string
+}
+
+// proxies splits --trusted-proxies.
+func (c *apiConfig) proxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (c *apiConfig) validate() error {
@@ -51,6 +67,11 @@ func (c *apiConfig) validate() error {
 	if !oltp.ValidPooler(c.Pooler) {
 		errs = append(errs, fmt.Errorf("--pooler %q: want auto, none or transaction", c.Pooler))
 	}
+	for _, p := range c.proxies() {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an address or CIDR", p))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -67,6 +88,7 @@ func (a *apiCmd) Parse(args []string) error {
 	f.Int(&a.cfg.MaxConns, "max-conns", 20, "maximum Postgres connections in the pool")
 	f.String(&a.cfg.Pooler, "pooler", "auto", "what sits in front of Postgres: none, transaction (PgBouncer transaction mode: no named prepared statements) or auto (transaction when the server's port is not the one dialled); none behind PgBouncer >= 1.21 with max_prepared_statements")
 	f.String(&a.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.String(&a.cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client")
 	return f.Parse(args, a.cfg.validate)
 }
 
@@ -79,7 +101,7 @@ func (a *apiCmd) Run(ctx context.Context) error {
 	defer ln.Close()
 	a.part, err = openAPIPart(ctx, a.cfg.DatabaseURL,
 		oltp.PoolConfig{ApplicationName: "cch-api", MaxConns: int32(a.cfg.MaxConns), Pooler: a.cfg.Pooler},
-		oltp.Options{Logger: log, Registry: newRegistry()})
+		oltp.Options{Logger: log, Registry: newRegistry(), TrustedProxies: a.cfg.proxies()})
 	if err != nil {
 		return err
 	}

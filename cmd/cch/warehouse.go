@@ -137,7 +137,7 @@ func (c *warehouseCmd) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	c.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	c.srv = oltp.NewHTTPServer(handler, log, oltp.Timeouts{})
 	go c.srv.Serve(ln)
 	fmt.Fprintf(c.stdout, "warehouse: metrics and health on http://%s\n", ln.Addr())
 	return svc.Run(ctx)

@@ -2,18 +2,34 @@ package datagen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ensurePartitions makes sure every monthly partition in [from, to)
 // exists. It calls the schema's core.ensure_partitions when the
 // migrations define it (adapting to its argument list), and otherwise
-// creates <table>_pYYYYMM partitions itself.
+// creates <table>_pYYYYMM partitions itself. Creating partitions locks
+// their parent tables; should that deadlock with another session (a CDC
+// snapshot starting at the same time), the call is repeated: it is
+// idempotent, and the other session has gone by then.
 func ensurePartitions(ctx context.Context, conn *pgx.Conn, from, to time.Time) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var pgErr *pgconn.PgError
+		if err = ensurePartitionsOnce(ctx, conn, from, to); !errors.As(err, &pgErr) || pgErr.Code != "40P01" {
+			return err
+		}
+	}
+	return err
+}
+
+func ensurePartitionsOnce(ctx context.Context, conn *pgx.Conn, from, to time.Time) error {
 	var sig, kind string
 	err := conn.QueryRow(ctx, `
 		SELECT pg_get_function_identity_arguments(p.oid), p.prokind::text

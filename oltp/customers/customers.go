@@ -131,6 +131,9 @@ func createCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&in); err != nil {
 		return oltp.Result{}, err
 	}
+	if err := homeInScope(call, in.HomeBranchID); err != nil {
+		return oltp.Result{}, err
+	}
 	c, err := scanCustomer(call.Tx.QueryRow(ctx, `INSERT INTO core.customer (organisation_id, kind, home_branch_id, parent_customer_id,
 		given_name, family_name, company_name, email, phone, address, postcode)
 		VALUES ($1, $2::core.customer_kind, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+customerColumns,
@@ -148,6 +151,30 @@ func loadCustomer(ctx context.Context, tx pgx.Tx, id int64) (Customer, error) {
 		return c, oltp.NotFound("customer " + strconv.FormatInt(id, 10) + " does not exist")
 	}
 	return c, err
+}
+
+// inScope refuses (403) a write to a customer homed at a branch outside
+// the caller's branch scope; organisation-wide customers (no home branch)
+// are in everyone's.
+func inScope(call *oltp.Call, c Customer) error {
+	return homeInScope(call, c.HomeBranchID)
+}
+
+// homeInScope refuses (403) a home branch outside the caller's scope.
+func homeInScope(call *oltp.Call, home *int64) error {
+	if home == nil {
+		return nil
+	}
+	return call.AtBranch(*home)
+}
+
+// loadCustomerInScope loads a customer the caller may change.
+func loadCustomerInScope(ctx context.Context, call *oltp.Call, id int64) (Customer, error) {
+	c, err := loadCustomer(ctx, call.Tx, id)
+	if err != nil {
+		return c, err
+	}
+	return c, inScope(call, c)
 }
 
 func getCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
@@ -169,6 +196,12 @@ func updateCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	}
 	var in CustomerInput
 	if err := call.Bind(&in); err != nil {
+		return oltp.Result{}, err
+	}
+	if err := homeInScope(call, in.HomeBranchID); err != nil {
+		return oltp.Result{}, err
+	}
+	if _, err := loadCustomerInScope(ctx, call, id); err != nil {
 		return oltp.Result{}, err
 	}
 	c, err := scanCustomer(call.Tx.QueryRow(ctx, `UPDATE core.customer SET kind = $3::core.customer_kind, home_branch_id = $4,

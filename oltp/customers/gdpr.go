@@ -51,7 +51,7 @@ func exportCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	c, err := loadCustomer(ctx, call.Tx, id)
+	c, err := loadCustomerInScope(ctx, call, id)
 	if err != nil {
 		return oltp.Result{}, err
 	}
@@ -100,7 +100,7 @@ func eraseCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	if _, err := loadCustomer(ctx, call.Tx, id); err != nil {
+	if _, err := loadCustomerInScope(ctx, call, id); err != nil {
 		return oltp.Result{}, err
 	}
 	for _, stmt := range erasureSQL {

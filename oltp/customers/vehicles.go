@@ -107,6 +107,9 @@ func createVehicle(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&in); err != nil {
 		return oltp.Result{}, err
 	}
+	if err := keeperInScope(ctx, call, in.OwnerCustomerID); err != nil {
+		return oltp.Result{}, err
+	}
 	var id int64
 	err := call.Tx.QueryRow(ctx, `INSERT INTO core.vehicle (organisation_id, vin, registration_plate, make, model, model_year, fuel_type, colour)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, call.P.OrganisationID, in.VIN, in.RegistrationPlate, in.Make, in.Model,
@@ -120,6 +123,37 @@ func createVehicle(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	res, err := loadVehicle(ctx, call.Tx, id)
 	res.Status = http.StatusCreated
 	return res, err
+}
+
+// keeperInScope checks a new keeper: the caller must see the customer
+// (404) and the customer must be homed at one of the caller's branches or
+// organisation-wide (403). The foreign key alone would accept another
+// organisation's customer: foreign-key checks bypass row-level security.
+func keeperInScope(ctx context.Context, call *oltp.Call, customer *int64) error {
+	if customer == nil {
+		return nil
+	}
+	_, err := loadCustomerInScope(ctx, call, *customer)
+	return err
+}
+
+// vehicleInScope refuses changes to a vehicle kept by a customer the
+// caller cannot see (404, as if the vehicle were not there) or homed at a
+// branch outside the caller's scope (403).
+func vehicleInScope(ctx context.Context, call *oltp.Call, vehicleID int64) error {
+	var keeper int64
+	err := call.Tx.QueryRow(ctx, `SELECT customer_id FROM core.vehicle_ownership WHERE vehicle_id = $1 AND period @> now()`, vehicleID).Scan(&keeper)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	_, err = loadCustomerInScope(ctx, call, keeper)
+	var e *oltp.Error
+	if errors.As(err, &e) && e.Status == http.StatusNotFound {
+		return oltp.NotFound("vehicle " + strconv.FormatInt(vehicleID, 10) + " does not exist")
+	}
+	return err
 }
 
 // setKeeper ends the current ownership and starts one for customer (the
@@ -160,6 +194,12 @@ func updateVehicle(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	}
 	var in VehicleInput
 	if err := call.Bind(&in); err != nil {
+		return oltp.Result{}, err
+	}
+	if err := vehicleInScope(ctx, call, id); err != nil {
+		return oltp.Result{}, err
+	}
+	if err := keeperInScope(ctx, call, in.OwnerCustomerID); err != nil {
 		return oltp.Result{}, err
 	}
 	tag, err := call.Tx.Exec(ctx, `UPDATE core.vehicle SET vin = $3, registration_plate = $4, make = $5, model = $6, model_year = $7,

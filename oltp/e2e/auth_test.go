@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,4 +77,62 @@ func tamper(tok string) string {
 		last = 'B'
 	}
 	return tok[:len(tok)-1] + string(last)
+}
+
+// TestFailedAuthenticationIsThrottled: guessing a token's secret locks
+// that token id, and failing from one client address locks that client,
+// each with 429 problem+json and Retry-After, until the window ends; the
+// database is not asked meanwhile.
+func TestFailedAuthenticationIsThrottled(t *testing.T) {
+	e := oltptest.New(t, customers.Register)
+	getFrom := func(token, forwardedFor string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.URL+"/v1/customers", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if forwardedFor != "" {
+			req.Header.Set("X-Forwarded-For", forwardedFor)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	get := func(token string) *http.Response { t.Helper(); return getFrom(token, "") }
+	throttled := func(name string, resp *http.Response) {
+		t.Helper()
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Content-Type") != "application/problem+json" || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: %d %q Retry-After %q", name, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Retry-After"))
+		}
+	}
+
+	e.API.SetAuthLimits(oltp.AuthLimits{PerClient: 100, PerToken: 3, Window: time.Minute})
+	good := e.Tokens["receptionist"]
+	for i := range 3 {
+		if resp := get(tamper(good)); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	throttled("the guessed token id, even with its secret", get(good))
+	if resp := get(e.Tokens["manager"]); resp.StatusCode != http.StatusOK {
+		t.Errorf("another token from the same client: %d", resp.StatusCode)
+	}
+
+	e.API.SetAuthLimits(oltp.AuthLimits{PerClient: 5, PerToken: 100, Window: time.Minute})
+	for i := range 5 { // a forged X-Forwarded-For does not make a new client
+		if resp := getFrom("cch_"+strconv.Itoa(900000+i)+"_"+strings.Repeat("A", 43), "198.51.100."+strconv.Itoa(i)); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("unknown token %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	throttled("a valid token from the failing client", get(e.Tokens["manager"]))
+
+	e.API.SetAuthLimits(oltp.AuthLimits{PerClient: 2, PerToken: 100, Window: 300 * time.Millisecond})
+	get("not-a-token")
+	get("not-a-token")
+	throttled("malformed tokens count too", get(good))
+	time.Sleep(400 * time.Millisecond)
+	if resp := get(good); resp.StatusCode != http.StatusOK {
+		t.Errorf("after the window: %d", resp.StatusCode)
+	}
 }

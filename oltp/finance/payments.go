@@ -56,6 +56,10 @@ type AllocationRequest struct {
 	Amount    Decimal `json:"amount"`
 }
 
+// maxClockSkew is how far in the future a client's received_at may lie
+// (clocks differ); a payment is never received later than now.
+const maxClockSkew = 5 * time.Minute
+
 var methods = []string{"card", "cash", "bank_transfer", "account", "voucher"}
 
 // Validate reports every problem at once, including allocations that add
@@ -75,6 +79,9 @@ func (r *PaymentRequest) Validate() error {
 	}
 	if len(r.Reference) > 200 {
 		errs = append(errs, errors.New("reference is limited to 200 characters"))
+	}
+	if r.ReceivedAt != nil && (!oltp.SaneTime(*r.ReceivedAt) || r.ReceivedAt.After(time.Now().Add(maxClockSkew))) {
+		errs = append(errs, fmt.Errorf("received_at must be a past moment from %d on", oltp.MinYear))
 	}
 	errs = append(errs, r.validateAllocations()...)
 	if err := errors.Join(errs...); err != nil {

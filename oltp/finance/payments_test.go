@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/carcarehub/cch/oltp/finance"
 )
@@ -40,6 +41,15 @@ func TestPaymentsSplitPartialAndOverAllocation(t *testing.T) {
 	wantProblem(t, e.Do(t, "finance", "POST", "/v1/payments", pay("10.00", alloc(b.ID, "5"), alloc(a.ID, "5"), alloc(a.ID, "1"))), 422, "validation")
 	wantProblem(t, e.Do(t, "finance", "POST", "/v1/payments", pay("12.00", alloc(draft, "12.00"))), 409, "invoice-not-payable")
 	wantProblem(t, e.Do(t, "finance", "POST", "/v1/payments", pay("12.00", alloc(424242, "12.00"))), 422, "validation")
+	for _, when := range []string{"9999-01-01T00:00:00Z", "1970-01-01T00:00:00Z", time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)} {
+		body := pay("12.00", alloc(a.ID, "12.00"))
+		body["received_at"] = when
+		before := e.Count(t, "finance.payment")
+		wantProblem(t, e.Do(t, "finance", "POST", "/v1/payments", body), 422, "validation")
+		if after := e.Count(t, "finance.payment"); after != before {
+			t.Errorf("payment received at %s written", when)
+		}
+	}
 	if after := e.Count(t, "finance.payment") + e.Count(t, "finance.payment_allocation"); after != before {
 		t.Errorf("refused payments wrote rows: %d → %d", before, after)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -119,17 +120,42 @@ func Register(api *oltp.API) {
 	registerRepairs(api)
 }
 
-// CreateBookingSQL inserts the booking and both reservations in one
-// statement (one round trip). The exclusion constraints on
-// bay_reservation and technician_booking are what make a double booking
-// impossible; the joins make sure bay and technician belong to the branch.
-// Exported for the benchmarks, which drive the same statement.
-const CreateBookingSQL = `
-WITH b AS (
+// CreateBookingSQL checks what the booking references and, when every
+// check passes, inserts the booking and both reservations, all in one
+// statement (one round trip). The checks run as the caller, so row-level
+// security decides what is visible: branch, customer, vehicle and
+// technician must be seen (else 404); the vehicle must be kept by the
+// customer now, the technician must hold the technician role at the branch,
+// the branch must be open for the whole period in its own time zone, the
+// start must not be past and every labour operation code must be known
+// (else 422). The exclusion constraints on bay_reservation and
+// technician_booking are what make a double booking impossible; the joins
+// make sure the bay belongs to the branch. Exported for the benchmarks,
+// which drive the same statement.
+var CreateBookingSQL = `
+WITH chk AS (
+  SELECT
+    EXISTS (SELECT 1 FROM core.branch br WHERE br.id = $2 AND br.active) AS branch_seen,
+    core.in_branch_scope($2) AS branch_in_scope,
+    EXISTS (SELECT 1 FROM core.customer c WHERE c.id = $3) AS customer_seen,
+    EXISTS (SELECT 1 FROM core.vehicle v WHERE v.id = $4) AS vehicle_seen,
+    EXISTS (SELECT 1 FROM core.staff s WHERE s.id = $12) AS technician_seen,
+    EXISTS (SELECT 1 FROM core.vehicle_ownership vo
+            WHERE vo.vehicle_id = $4 AND vo.customer_id = $3 AND vo.period @> now()) AS vehicle_kept,
+    ` + technicianSQL("$2", "$12") + ` AS technician_ok,
+    ` + openSQL("$2", "$5", "$6") + ` AS open,
+    $5::timestamptz >= now() AS future,
+    (SELECT count(*) FROM workshop.labour_operation lo WHERE lo.organisation_id = $1 AND lo.code = ANY ($8::text[]) AND lo.active)
+      = cardinality(ARRAY(SELECT DISTINCT unnest($8::text[]))) AS codes_known
+), ok AS (
+  SELECT 1 FROM chk WHERE branch_seen AND branch_in_scope AND customer_seen AND vehicle_seen AND technician_seen AND vehicle_kept
+    AND technician_ok AND open AND future AND codes_known
+), b AS (
   INSERT INTO workshop.booking (organisation_id, branch_id, customer_id, vehicle_id, period, channel, status,
     labour_operation_codes, notes, booked_by_staff_id, reminder_due_at)
-  VALUES ($1, $2, $3, $4, tstzrange($5::timestamptz, $5::timestamptz + make_interval(mins => $6), '[)'), $7::workshop.booking_channel, 'booked',
-    $8, NULLIF($9, ''), $10, $5::timestamptz - interval '24 hours')
+  SELECT $1, $2, $3, $4, tstzrange($5::timestamptz, $5::timestamptz + make_interval(mins => $6), '[)'), $7::workshop.booking_channel, 'booked',
+    $8, NULLIF($9, ''), $10, $5::timestamptz - interval '24 hours'
+  FROM ok
   RETURNING id, period, status, version, created_at
 ), bay AS (
   INSERT INTO workshop.bay_reservation (organisation_id, branch_id, booking_id, bay_id, period, active)
@@ -143,7 +169,81 @@ WITH b AS (
   SELECT $1, $2, b.id, $12, b.period, true FROM b, bay
   RETURNING technician_id
 )
-SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay), (SELECT count(*) FROM tech) FROM b`
+SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay), (SELECT count(*) FROM tech),
+  chk.branch_seen, chk.branch_in_scope, chk.customer_seen, chk.vehicle_seen, chk.technician_seen, chk.vehicle_kept, chk.technician_ok,
+  chk.open, chk.future, chk.codes_known
+FROM chk LEFT JOIN b ON true`
+
+// openSQL is true when the branch is open for the whole period from start
+// for minutes, in the branch's own time zone: some interval of that
+// weekday's opening_hours ({"mon": [["08:00", "18:00"]], …}; a day that is
+// missing or empty is closed) holds it. Arguments are SQL expressions.
+func openSQL(branch, start, minutes string) string {
+	return strings.NewReplacer("BRANCH", branch, "START", start, "MINUTES", minutes).Replace(`EXISTS (SELECT 1 FROM core.branch br
+      CROSS JOIN LATERAL (SELECT START::timestamptz AT TIME ZONE br.timezone AS ls,
+                                 (START::timestamptz + make_interval(mins => MINUTES)) AT TIME ZONE br.timezone AS le) t
+      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(br.opening_hours -> lower(to_char(t.ls, 'Dy'))) = 'array'
+                                                   THEN br.opening_hours -> lower(to_char(t.ls, 'Dy')) ELSE '[]' END) h
+      WHERE br.id = BRANCH AND t.ls >= t.ls::date + (h ->> 0)::time AND t.le <= t.ls::date + (h ->> 1)::time)`)
+}
+
+// technicianSQL is true when staff is active and holds the technician
+// role at branch (or organisation-wide).
+func technicianSQL(branch, staff string) string {
+	return strings.NewReplacer("BRANCH", branch, "STAFF", staff).Replace(`EXISTS (SELECT 1 FROM core.staff s JOIN core.staff_role sr ON sr.staff_id = s.id
+      WHERE s.id = STAFF AND s.active AND sr.role = 'technician' AND (sr.branch_id = BRANCH OR sr.branch_id IS NULL))`)
+}
+
+// bookingChecks are the reference checks of CreateBookingSQL, in its
+// column order.
+type bookingChecks struct {
+	branchSeen, branchInScope                           bool
+	customerSeen, vehicleSeen, technicianSeen           bool
+	vehicleKept, technicianOK, open, future, codesKnown bool
+}
+
+// refusal turns failed checks into the error the client gets: 404 for a
+// reference the caller cannot see (existence stays hidden), 403 for a
+// branch of the caller's organisation outside their branches, else 422
+// with every inconsistency named.
+func (k bookingChecks) refusal(req BookingRequest) error {
+	if !k.branchSeen {
+		return oltp.NotFound(fmt.Sprintf("branch %d does not exist", req.BranchID))
+	}
+	if !k.branchInScope {
+		return oltp.Forbidden(fmt.Sprintf("branch %d is not one of your branches", req.BranchID))
+	}
+	for _, ref := range []struct {
+		seen bool
+		what string
+		id   int64
+	}{{k.customerSeen, "customer", req.CustomerID},
+		{k.vehicleSeen, "vehicle", req.VehicleID}, {k.technicianSeen, "technician", req.TechnicianID}} {
+		if !ref.seen {
+			return oltp.NotFound(fmt.Sprintf("%s %d does not exist", ref.what, ref.id))
+		}
+	}
+	var errs []error
+	if !k.vehicleKept {
+		errs = append(errs, fmt.Errorf("vehicle %d is not kept by customer %d", req.VehicleID, req.CustomerID))
+	}
+	if !k.technicianOK {
+		errs = append(errs, fmt.Errorf("staff member %d is not an active technician of branch %d", req.TechnicianID, req.BranchID))
+	}
+	if !k.future {
+		errs = append(errs, errors.New("starts_at is in the past"))
+	}
+	if !k.open {
+		errs = append(errs, fmt.Errorf("branch %d is not open for the whole period", req.BranchID))
+	}
+	if !k.codesKnown {
+		errs = append(errs, errors.New("labour_operation_codes holds a code that is not an active labour operation"))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return oltp.Unprocessable(errors.Join(errs...).Error())
+}
 
 func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	var req BookingRequest
@@ -158,19 +258,29 @@ func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 		StartsAt: req.StartsAt.UTC(), DurationMinutes: req.DurationMinutes, Channel: req.Channel,
 		LabourOperationCodes: codes, Notes: req.Notes, BayID: &req.BayID, TechnicianID: &req.TechnicianID}
 	bk.EndsAt = bk.StartsAt.Add(time.Duration(req.DurationMinutes) * time.Minute)
-	var bays, techs int
+	var id *int64
+	var status *string
+	var version *int32
+	var created *time.Time
+	var bays, techs *int64
+	var k bookingChecks
 	err := call.Tx.QueryRow(ctx, CreateBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
 		bk.StartsAt, req.DurationMinutes, req.Channel, codes, req.Notes, call.P.StaffID, req.BayID, req.TechnicianID,
-	).Scan(&bk.ID, &bk.Status, &bk.Version, &bk.CreatedAt, &bays, &techs)
+	).Scan(&id, &status, &version, &created, &bays, &techs, &k.branchSeen, &k.branchInScope, &k.customerSeen, &k.vehicleSeen,
+		&k.technicianSeen, &k.vehicleKept, &k.technicianOK, &k.open, &k.future, &k.codesKnown)
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	if bays != 1 {
+	if err := k.refusal(req); err != nil {
+		return oltp.Result{}, err
+	}
+	if id == nil || *bays != 1 {
 		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("bay %d is not an active bay of branch %d", req.BayID, req.BranchID))
 	}
-	if techs != 1 {
+	if *techs != 1 {
 		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("technician %d cannot be booked", req.TechnicianID))
 	}
+	bk.ID, bk.Status, bk.Version, bk.CreatedAt = *id, *status, *version, *created
 	return oltp.Result{Status: http.StatusCreated, Body: bk, ETag: oltp.ETag(bk.ID, bk.Version),
 		Location: "/v1/bookings/" + strconv.FormatInt(bk.ID, 10)}, nil
 }

@@ -160,6 +160,11 @@ func clockOff(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 		WHERE staff_id = $1 AND repair_job_id = $2 AND kind = 'job' AND upper_inf(period)
 		RETURNING id, repair_job_id, staff_id, period::text`, call.P.StaffID, id).Scan(&e.ID, &e.RepairJobID, &e.StaffID, &e.Period)
 	if errors.Is(err, pgx.ErrNoRows) {
+		// A job the caller cannot see is a 404, as everywhere: the
+		// conflict would tell them it exists.
+		if _, err := lockJob(ctx, call.Tx, id); err != nil {
+			return oltp.Result{}, err
+		}
 		return oltp.Result{}, oltp.Conflict("not-clocked-on", "you are not clocked on this job")
 	}
 	if err != nil {

@@ -75,6 +75,9 @@ func rescheduleBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error
 		return oltp.Result{}, oltp.Unprocessable("bay_id and technician_id are required: the booking has none")
 	}
 	start := req.StartsAt.UTC()
+	if err := checkNewPeriod(ctx, call, b.BranchID, start, req.DurationMinutes, *tech); err != nil {
+		return oltp.Result{}, err
+	}
 	_, err = call.Tx.Exec(ctx, `UPDATE workshop.booking SET period = tstzrange($2::timestamptz, $2::timestamptz + make_interval(mins => $3), '[)'),
 		reminder_due_at = $2::timestamptz - interval '24 hours', reminder_sent_at = NULL WHERE id = $1 AND version = $4`,
 		b.ID, start, req.DurationMinutes, b.Version)
@@ -88,6 +91,33 @@ func rescheduleBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error
 		return oltp.Result{}, err
 	}
 	return reload(ctx, call.Tx, b.ID)
+}
+
+// reschedulingSQL checks a booking's new period and technician as
+// CreateBookingSQL does: not past, branch open, technician of the branch.
+var reschedulingSQL = `SELECT $2::timestamptz >= now(), ` + openSQL("$1", "$2", "$3") + `, ` + technicianSQL("$1", "$4")
+
+// checkNewPeriod refuses (422) a new period in the past or when the branch
+// is closed, and a technician who is not one of the branch's.
+func checkNewPeriod(ctx context.Context, call *oltp.Call, branch int64, start time.Time, minutes int, tech int64) error {
+	var future, open, techOK bool
+	if err := call.Tx.QueryRow(ctx, reschedulingSQL, branch, start, minutes, tech).Scan(&future, &open, &techOK); err != nil {
+		return err
+	}
+	var errs []error
+	if !future {
+		errs = append(errs, errors.New("starts_at is in the past"))
+	}
+	if !open {
+		errs = append(errs, fmt.Errorf("branch %d is not open for the whole period", branch))
+	}
+	if !techOK {
+		errs = append(errs, fmt.Errorf("staff member %d is not an active technician of branch %d", tech, branch))
+	}
+	if len(errs) > 0 {
+		return oltp.Unprocessable(errors.Join(errs...).Error())
+	}
+	return nil
 }
 
 func releaseReservations(ctx context.Context, tx pgx.Tx, bookingID int64) error {
@@ -211,9 +241,9 @@ func availability(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("branch_id: %w", err))
 	}
-	day, err := time.Parse(time.DateOnly, q("date"))
+	day, err := oltp.ParseDate("date", q("date"))
 	if err != nil {
-		errs = append(errs, errors.New("date must be YYYY-MM-DD"))
+		errs = append(errs, err)
 	}
 	minutes, err := parsePositive(q("duration_minutes"))
 	if err != nil || minutes < 15 || minutes > 720 {

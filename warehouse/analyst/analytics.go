@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -86,16 +87,22 @@ func parseParams(c *gin.Context, p oltp.Principal) (marts.Params, cdc.LSN, error
 		}
 		out.BranchIDs = []int64{id}
 	}
+	if g, ok := c.GetQuery("granularity"); ok && !slices.Contains(marts.Granularities, g) {
+		return out, 0, oltp.BadRequest(fmt.Sprintf("granularity must be one of %s", strings.Join(marts.Granularities, ", ")))
+	}
 	var err error
 	for _, f := range []struct {
 		name string
 		dst  *time.Time
 	}{{"from", &out.From}, {"to", &out.To}} {
-		if s := c.Query(f.name); s != "" {
-			if *f.dst, err = time.Parse(time.DateOnly, s); err != nil {
-				return out, 0, oltp.BadRequest(f.name + " must be a date YYYY-MM-DD")
+		if s, ok := c.GetQuery(f.name); ok {
+			if *f.dst, err = oltp.ParseDate(f.name, s); err != nil {
+				return out, 0, err
 			}
 		}
+	}
+	if !out.From.IsZero() && !out.To.IsZero() && !out.From.Before(out.To) {
+		return out, 0, oltp.BadRequest("from must be before to")
 	}
 	var lsn cdc.LSN
 	if s := c.Query("min_lsn"); s != "" {

@@ -56,6 +56,12 @@ func testAnalyticRoles(t *testing.T, s *stack) {
 		{"manager", "/v1/analytics/show_rate?granularity=fortnight", 400},
 		{"manager", "/v1/analytics/show_rate?from=yesterday", 400},
 		{"manager", "/v1/analytics/show_rate?min_lsn=nope", 400},
+		{"manager", "/v1/analytics/show_rate?to=0001-01-01", 400},
+		{"manager", "/v1/analytics/show_rate?from=0001-01-01&to=9999-12-31", 400},
+		{"manager", "/v1/analytics/show_rate?from=2026-03-01&to=2026-02-01", 400},
+		{"manager", "/v1/analytics/show_rate?from=2026-03-01&to=2026-03-01", 400},
+		{"manager", "/v1/analytics/show_rate?granularity=", 400},
+		{"manager", "/v1/analytics/dead_head_ratio?granularity=decade", 400},
 		{"manager", "/v1/analytics/show_rate?branch_id=" + fmt.Sprint(s.env.Fix.OtherBranch), 403},
 		{"manager", "/v1/analytics/show_rate?branch_id=" + fmt.Sprint(s.env.Fix.Branch), 200},
 	} {
