@@ -195,10 +195,6 @@ func DashboardSuite(ctx context.Context, seedURL string, quick bool) ([]Figure, 
 		duckRuns, pgRuns = 10, 3
 	}
 	p := marts.Params{OrganisationID: org, From: from, To: to, Granularity: "month"}
-	type duckTiming struct {
-		median, p95 float64
-		rows        int
-	}
 	duckT := map[string]duckTiming{}
 	var worstP95 float64
 	var worstName string
@@ -220,6 +216,11 @@ func DashboardSuite(ctx context.Context, seedURL string, quick bool) ([]Figure, 
 			worstP95, worstName = d.p95, a.Name
 		}
 	}
+	scoped, err := scopedCost(ctx, pg, duck, p, duckRuns, duckT)
+	if err != nil {
+		return figs, err
+	}
+	figs = append(figs, scoped)
 	var logSum float64
 	var paired []string
 	disagree := 0
@@ -319,6 +320,48 @@ func DashboardSuite(ctx context.Context, seedURL string, quick bool) ([]Figure, 
 	}
 	figs = append(figs, mem)
 	return figs, nil
+}
+
+// duckTiming is one analytic's DuckDB timing.
+type duckTiming struct {
+	median, p95 float64
+	rows        int
+}
+
+// scopedCost times every analytic again as a branch-scoped caller sees it
+// (the organisation's branches named, as a branch-scoped token's principal
+// carries them, so every mart read is filtered by branch as well as
+// organisation) and returns the geometric mean of scoped ÷ organisation-wide
+// medians, both from this run.
+func scopedCost(ctx context.Context, pg *pgx.Conn, duck *warehouse.DB, p marts.Params, runs int, wide map[string]duckTiming) (Figure, error) {
+	var branches []int64
+	if err := pg.QueryRow(ctx, `SELECT array_agg(id ORDER BY id) FROM core.branch WHERE organisation_id = $1`, p.OrganisationID).Scan(&branches); err != nil {
+		return Figure{}, fmt.Errorf("branches: %w", err)
+	}
+	sp := p
+	sp.BranchIDs = branches
+	var logSum, worst float64
+	var worstName string
+	for _, a := range marts.Catalog() {
+		ts, err := timeRuns(runs, func() error {
+			_, err := marts.Run(ctx, duck.DB, a, sp, 0)
+			return err
+		})
+		if err != nil {
+			return Figure{}, fmt.Errorf("duckdb %s scoped: %w", a.Name, err)
+		}
+		r := Ms(Percentile(ts, 50)) / wide[a.Name].median
+		logSum += math.Log(r)
+		if r > worst {
+			worst, worstName = r, a.Name
+		}
+	}
+	geo := math.Exp(logSum / float64(len(marts.Catalog())))
+	return Figure{Suite: dashSuite, Name: fmt.Sprintf("branch-scoped ÷ organisation-wide cost, geometric mean of %d analytics", len(marts.Catalog())),
+		Value: geo, Unit: "×", BaseName: "each analytic's organisation-wide DuckDB median, same run", Target: "≤ 1.10×",
+		Check: func(f Figure) bool { return f.Value <= 1.10 },
+		Note: fmt.Sprintf("scoped: the %d branches of the organisation named (as a branch-scoped principal carries them); medians of %d runs; worst %s at %.2f×",
+			len(branches), runs, worstName, worst)}, nil
 }
 
 // timeRuns runs f once to warm up and then n times, returning the sorted
