@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -23,9 +24,15 @@ var templateFiles embed.FS
 //go:embed static
 var staticFiles embed.FS
 
-// Config wires the dashboards. Warehouse and Authenticate are required.
+// Config wires the dashboards. Warehouse, Authenticate and Access are
+// required.
 type Config struct {
 	Warehouse Warehouse
+	// Access names the analytics a business role may read, following
+	// PostgreSQL's grants ((*analyst.AnalyticAccess).Open): a page's panel
+	// or figure over any other analytic is left out, and its own page
+	// does not exist for the viewer.
+	Access func(ctx context.Context, role string) (map[string]bool, error)
 	// Authenticate resolves the caller from Authorization: Bearer or writes
 	// a 401 and returns false ((*oltp.API).Authenticate).
 	Authenticate func(*gin.Context) (oltp.Principal, bool)
@@ -55,8 +62,8 @@ type Handler struct {
 // New checks cfg and parses the embedded templates; nothing runs until a
 // request.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Warehouse == nil || cfg.Authenticate == nil {
-		return nil, errors.New("dashboards: Warehouse and Authenticate are required")
+	if cfg.Warehouse == nil || cfg.Authenticate == nil || cfg.Access == nil {
+		return nil, errors.New("dashboards: Warehouse, Authenticate and Access are required")
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 500 * time.Millisecond
@@ -106,7 +113,12 @@ func (h *Handler) Mount(r gin.IRoutes) {
 		if !ok {
 			return
 		}
-		if a, found := marts.Lookup(c.Param("name")); !found || !a.Allows(p.Role) {
+		open, err := h.cfg.Access(c.Request.Context(), p.Role)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		if _, found := marts.Lookup(c.Param("name")); !found || !open[c.Param("name")] {
 			h.problem(c, http.StatusNotFound, "There is no analytic called "+c.Param("name")+" for you.")
 			return
 		}
