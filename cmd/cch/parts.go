@@ -102,7 +102,8 @@ func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, views
 	}
 	h.Mount(srv.Router(), api)
 	dash, err := dashboards.New(dashboards.Config{Authenticate: api.Authenticate, Logger: log,
-		Warehouse: dashboards.NewMarts(w.DB().DB, w.LSN, w.Marts().Ready())})
+		Warehouse: dashboards.NewMarts(w.DB().DB, w.LSN, w.Marts().Ready()),
+		Access:    analyst.NewAnalyticAccess(w.DB().DB, views).Open})
 	if err != nil {
 		return nil, err
 	}
