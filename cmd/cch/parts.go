@@ -120,7 +120,7 @@ func analystViews(w *warehouse.Service, pg scope.Querier, publication string, lo
 		return nil, err
 	}
 	return scope.NewManager(scope.Config{DB: w.DB().DB, PG: pg, Publication: publication,
-		Roles: oltp.Roles, Derived: derived, Logger: log})
+		Roles: oltp.Roles, Derived: derived, Logger: log, Instance: w.DB().Instance})
 }
 
 // flightPart is the Flight SQL server and its listener.
