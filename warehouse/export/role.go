@@ -1,0 +1,67 @@
+package export
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+
+	"github.com/carcarehub/cch/warehouse/scope"
+)
+
+// AsRole exports what one business role sees in PostgreSQL: the relations
+// of set visible to who.Role (its views: granted columns only, rows its
+// policies admit), read with who's request context — who.OrganisationID,
+// and who.StaffID for roles whose rows are the staff member's own (see
+// NeedsStaff). Mart tables, computed over every row, are exported from the
+// role's mart views instead (computed from what the role sees), and left
+// out where those do not bind. Anything else is left out: no view, no
+// export.
+func AsRole(set *scope.Set, who scope.Caller) (Options, error) {
+	cat := set.Catalog(who.Role)
+	if cat == "" || who.OrganisationID <= 0 {
+		return Options{}, fmt.Errorf("export: no warehouse views for role %q (organisation %d)", who.Role, who.OrganisationID)
+	}
+	if NeedsStaff(set, who.Role) && who.StaffID <= 0 {
+		return Options{}, fmt.Errorf("export: the %s role sees rows by staff member: name one (staff id)", who.Role)
+	}
+	views := map[string]bool{}
+	for _, v := range set.Views(who.Role) {
+		views[v.Key()] = true
+	}
+	sel := func(relation string, _ []string) (string, bool) {
+		key := strings.ToLower(relation)
+		if s, n, _ := strings.Cut(key, "."); s == "mart" {
+			key = "mart_view." + n
+		}
+		if !views[key] {
+			return "", false
+		}
+		return "SELECT * FROM " + ident(cat) + "." + quoteRelation(key), true
+	}
+	enter := func(ctx context.Context, c *sql.Conn) (func(context.Context) error, error) {
+		return set.Enter(ctx, connExecer{c}, who)
+	}
+	return Options{Organisation: who.OrganisationID, Role: who.Role, StaffID: who.StaffID, Select: sel, Enter: enter}, nil
+}
+
+// NeedsStaff reports whether what role sees depends on who the staff
+// member is (a policy of one of its views reads the request's staff id,
+// as a technician's assigned jobs do): an export as that role must name
+// the staff member.
+func NeedsStaff(set *scope.Set, role string) bool {
+	for _, v := range set.Views(role) {
+		if strings.Contains(v.Filter, "current_staff_id") || strings.Contains(v.Filter, "'staff_id'") {
+			return true
+		}
+	}
+	return false
+}
+
+// connExecer runs scope's statements on a database/sql connection.
+type connExecer struct{ c *sql.Conn }
+
+func (e connExecer) ExecContext(ctx context.Context, q string, _ []driver.NamedValue) (driver.Result, error) {
+	return e.c.ExecContext(ctx, q)
+}
