@@ -119,8 +119,13 @@ func analystViews(w *warehouse.Service, pg scope.Querier, publication string, lo
 	if err != nil {
 		return nil, err
 	}
-	return scope.NewManager(scope.Config{DB: w.DB().DB, PG: pg, Publication: publication,
+	m, err := scope.NewManager(scope.Config{DB: w.DB().DB, PG: pg, Publication: publication,
 		Roles: oltp.Roles, Derived: derived, Logger: log, Instance: w.DB().Instance})
+	if err != nil {
+		return nil, err
+	}
+	w.ServeRoleExports(m.Acquire)
+	return m, nil
 }
 
 // flightPart is the Flight SQL server and its listener.
