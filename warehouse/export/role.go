@@ -13,8 +13,8 @@ import (
 // AsRole exports what one business role sees in PostgreSQL: the relations
 // of set visible to who.Role (its views: granted columns only, rows its
 // policies admit), read with who's request context — who.OrganisationID,
-// and who.StaffID for roles whose rows are the staff member's own (see
-// NeedsStaff). Mart tables, computed over every row, are exported from the
+// who.BranchIDs (empty: every branch of the organisation), and who.StaffID
+// for roles whose rows are the staff member's own (see NeedsStaff). Mart tables, computed over every row, are exported from the
 // role's mart views instead (computed from what the role sees), and left
 // out where those do not bind. Anything else is left out: no view, no
 // export.
@@ -41,9 +41,35 @@ func AsRole(set *scope.Set, who scope.Caller) (Options, error) {
 		return "SELECT * FROM " + ident(cat) + "." + quoteRelation(key), true
 	}
 	enter := func(ctx context.Context, c *sql.Conn) (func(context.Context) error, error) {
+		if len(who.BranchIDs) == 0 {
+			var err error
+			if who.BranchIDs, err = branches(ctx, c, who.OrganisationID); err != nil {
+				return nil, err
+			}
+		}
 		return set.Enter(ctx, connExecer{c}, who)
 	}
 	return Options{Organisation: who.OrganisationID, Role: who.Role, StaffID: who.StaffID, Select: sel, Enter: enter}, nil
+}
+
+// branches are the organisation's branch ids in the mirror: an export is
+// organisation-wide, so a branch-scoped role sees every branch (an empty
+// list would admit none of the branch rows).
+func branches(ctx context.Context, c *sql.Conn, org int64) ([]int64, error) {
+	rows, err := c.QueryContext(ctx, "SELECT id FROM core.branch WHERE organisation_id = ? ORDER BY id", org)
+	if err != nil {
+		return nil, fmt.Errorf("export: branches of organisation %d: %w", org, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // NeedsStaff reports whether what role sees depends on who the staff
