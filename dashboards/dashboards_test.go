@@ -150,6 +150,11 @@ func testTechnician(t *testing.T, s *stack) {
 		t.Errorf("technician's technicians page: efficiency shown %v, comebacks shown %v",
 			strings.Contains(r.body, "Technician efficiency"), strings.Contains(r.body, "Comeback rate"))
 	}
+	// The navigation leaves out the pages with nothing for the technician.
+	if r := s.get(t, "technician", "/dashboards/technicians"); strings.Contains(r.body, `href="/dashboards/services"`) ||
+		!strings.Contains(r.body, `href="/dashboards/technicians"`) {
+		t.Error("technician's navigation offers the services page (nothing there is theirs) or lacks the technicians page")
+	}
 	// Finance is granted nothing of workshop.bay_reservation: no bay
 	// utilisation panel for finance, one for the manager.
 	for role, want := range map[string]bool{"finance": false, "manager": true} {

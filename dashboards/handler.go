@@ -144,10 +144,14 @@ type navItem struct {
 	Current     bool
 }
 
-func nav(current string) []navItem {
+// A page with nothing the viewer may read (open; nil: no viewer) is left
+// out of the navigation, unless it is the current one.
+func nav(current string, open map[string]bool) []navItem {
 	var out []navItem
 	for _, p := range pages {
-		out = append(out, navItem{p.Title, "/dashboards/" + p.Slug, p.Slug == current})
+		if open == nil || p.Slug == current || p.shows(open) {
+			out = append(out, navItem{p.Title, "/dashboards/" + p.Slug, p.Slug == current})
+		}
 	}
 	return append(out, navItem{"Analytics", "/dashboards/" + analyticsSlug,
 		current == analyticsSlug || strings.HasPrefix(current, analyticsSlug+"/")})
@@ -157,7 +161,7 @@ func nav(current string) []navItem {
 func (h *Handler) problem(c *gin.Context, status int, msg string) {
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)
-	if err := h.tmpl.ExecuteTemplate(c.Writer, "problem", map[string]any{"Status": status, "Message": msg, "Nav": nav("")}); err != nil {
+	if err := h.tmpl.ExecuteTemplate(c.Writer, "problem", map[string]any{"Status": status, "Message": msg, "Nav": nav("", nil)}); err != nil {
 		_ = c.Error(err)
 	}
 }

@@ -53,6 +53,23 @@ func visible(open map[string]bool, name string) bool {
 	return ok && open[name]
 }
 
+// shows reports whether the page has a figure or panel over an analytic
+// in open.
+func (p page) shows(open map[string]bool) bool {
+	e := p.expand()
+	for _, k := range e.KPIs {
+		if visible(open, k.Analytic) {
+			return true
+		}
+	}
+	for _, pn := range e.Panels {
+		if visible(open, pn.Analytic) {
+			return true
+		}
+	}
+	return false
+}
+
 // runner runs each distinct (analytic, params) once per render, at most
 // four at a time, through the handler's cache.
 type runner struct {

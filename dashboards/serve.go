@@ -63,6 +63,11 @@ func (h *Handler) servePage(c *gin.Context, slug string, p oltp.Principal) {
 
 func (h *Handler) html(c *gin.Context, pg page, p oltp.Principal, f filters) {
 	ctx := c.Request.Context()
+	open, err := h.cfg.Access(ctx, p.Role)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	applied := h.cfg.Warehouse.Applied()
 	r, err := h.render(ctx, pg, p, f)
 	if err != nil {
@@ -73,17 +78,12 @@ func (h *Handler) html(c *gin.Context, pg page, p oltp.Principal, f filters) {
 	q := f.query(h.now())
 	q.Set("page", pg.Slug)
 	q.Set("since", applied.String())
-	v := pageView{Title: pg.Title, Slug: pg.Slug, Nav: nav(pg.Slug), Branches: scoped(branches, p), Branch: f.Branch,
+	v := pageView{Title: pg.Title, Slug: pg.Slug, Nav: nav(pg.Slug, open), Branches: scoped(branches, p), Branch: f.Branch,
 		Periods: periods, Period: f.Period, To: f.To.AddDate(0, 0, -1).Format("2 Jan 2006"), Role: p.Role,
 		Applied: applied.String(), EventsURL: "/dashboards/events?" + q.Encode(), Live: pg.Slug == "overview", rendered: r}
 	switch {
 	case pg.Slug == analyticsSlug:
 		v.Summary = "Every analytic of the warehouse catalogue your role may read. Each opens on its own page, with its chart, table and CSV."
-		open, err := h.cfg.Access(ctx, p.Role)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
 		v.Catalog = catalog(open, f.query(h.now()))
 	case strings.HasPrefix(pg.Slug, analyticsSlug+"/"):
 		a, _ := marts.Lookup(strings.TrimPrefix(pg.Slug, analyticsSlug+"/"))
