@@ -59,7 +59,7 @@ func (h *Handler) analytic(c *gin.Context, p oltp.Principal) {
 		oltp.WriteError(c, err)
 		return
 	} else if !ok {
-		oltp.WriteError(c, oltp.Forbidden(fmt.Sprintf("the %s role may not read %s: PostgreSQL does not grant it everything the analytic reads", p.Role, a.Name)))
+		oltp.WriteError(c, oltp.Forbidden(fmt.Sprintf("the %s role may not read %s: it is not offered to the role, or PostgreSQL does not grant the role everything it reads", p.Role, a.Name)))
 		return
 	}
 	params, minLSN, err := parseParams(c, p)

@@ -20,7 +20,7 @@ func (s *Set) Binds(ctx context.Context, db *sql.DB, role, query string, args ..
 	if r == nil {
 		return false, nil
 	}
-	key := role + "\x00" + fmt.Sprintf("%x", sha256.Sum256([]byte(query)))
+	key := role + "\x00" + fmt.Sprintf("%x", sha256.Sum256([]byte(query+"\x00"+fmt.Sprint(args...))))
 	s.bindMu.Lock()
 	ok, known := s.binds[key]
 	s.bindMu.Unlock()
