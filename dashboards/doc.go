@@ -5,8 +5,10 @@
 //
 // Pages are lists of panels, each naming an analytic of the warehouse
 // catalogue (marts.Catalog). A panel whose analytic is missing is left
-// out, and so is one the viewer's role may not read (marts.Analytic.Allows):
-// a technician's page carries no revenue, cost or margin figure at all.
+// out, and so is one the viewer's role may not read (Config.Access: only
+// analytics over tables and columns PostgreSQL grants the role, and that
+// the catalogue offers it): a technician's page carries no revenue, cost
+// or margin figure at all.
 // Analytics no page names yet are still reachable on the Analytics page,
 // rendered generically (first period or label column × first measure).
 //

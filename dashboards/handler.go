@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -23,9 +24,15 @@ var templateFiles embed.FS
 //go:embed static
 var staticFiles embed.FS
 
-// Config wires the dashboards. Warehouse and Authenticate are required.
+// Config wires the dashboards. Warehouse, Authenticate and Access are
+// required.
 type Config struct {
 	Warehouse Warehouse
+	// Access names the analytics a business role may read, following
+	// PostgreSQL's grants ((*analyst.AnalyticAccess).Open): a page's panel
+	// or figure over any other analytic is left out, and its own page
+	// does not exist for the viewer.
+	Access func(ctx context.Context, role string) (map[string]bool, error)
 	// Authenticate resolves the caller from Authorization: Bearer or writes
 	// a 401 and returns false ((*oltp.API).Authenticate).
 	Authenticate func(*gin.Context) (oltp.Principal, bool)
@@ -60,8 +67,8 @@ type Handler struct {
 // New checks cfg and parses the embedded templates; nothing runs until a
 // request.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Warehouse == nil || cfg.Authenticate == nil {
-		return nil, errors.New("dashboards: Warehouse and Authenticate are required")
+	if cfg.Warehouse == nil || cfg.Authenticate == nil || cfg.Access == nil {
+		return nil, errors.New("dashboards: Warehouse, Authenticate and Access are required")
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 500 * time.Millisecond
@@ -118,7 +125,12 @@ func (h *Handler) Mount(r gin.IRoutes) {
 		if !ok {
 			return
 		}
-		if a, found := marts.Lookup(c.Param("name")); !found || !a.Allows(p.Role) {
+		open, err := h.cfg.Access(c.Request.Context(), p.Role)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		if _, found := marts.Lookup(c.Param("name")); !found || !open[c.Param("name")] {
 			h.problem(c, http.StatusNotFound, "There is no analytic called "+c.Param("name")+" for you.")
 			return
 		}
@@ -144,10 +156,14 @@ type navItem struct {
 	Current     bool
 }
 
-func nav(current string) []navItem {
+// A page with nothing the viewer may read (open; nil: no viewer) is left
+// out of the navigation, unless it is the current one.
+func nav(current string, open map[string]bool) []navItem {
 	var out []navItem
 	for _, p := range pages {
-		out = append(out, navItem{p.Title, "/dashboards/" + p.Slug, p.Slug == current})
+		if open == nil || p.Slug == current || p.shows(open) {
+			out = append(out, navItem{p.Title, "/dashboards/" + p.Slug, p.Slug == current})
+		}
 	}
 	return append(out, navItem{"Analytics", "/dashboards/" + analyticsSlug,
 		current == analyticsSlug || strings.HasPrefix(current, analyticsSlug+"/")})
@@ -157,7 +173,7 @@ func nav(current string) []navItem {
 func (h *Handler) problem(c *gin.Context, status int, msg string) {
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)
-	if err := h.tmpl.ExecuteTemplate(c.Writer, "problem", map[string]any{"Status": status, "Message": msg, "Nav": nav("")}); err != nil {
+	if err := h.tmpl.ExecuteTemplate(c.Writer, "problem", map[string]any{"Status": status, "Message": msg, "Nav": nav("", nil)}); err != nil {
 		_ = c.Error(err)
 	}
 }

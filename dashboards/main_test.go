@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/carcarehub/cch/cdc"
@@ -29,6 +30,9 @@ import (
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/oltp/workshop"
 	"github.com/carcarehub/cch/warehouse"
+	"github.com/carcarehub/cch/warehouse/analyst"
+	"github.com/carcarehub/cch/warehouse/marts"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -43,6 +47,8 @@ type stack struct {
 	admin  *pgx.Conn
 	tokens map[string]string // role → bearer token of the main organisation
 	org    int64
+	// access is what the dashboards are told each role may read.
+	access *analyst.AnalyticAccess
 }
 
 var slotSeq atomic.Int64
@@ -73,9 +79,10 @@ func newStack(tb testing.TB, data datagen.Options, opts ...func(*dashboards.Conf
 	s.issueTokens(tb)
 	api, srv := s.startAPI(tb, dbURL, log)
 	svc := startWarehouse(tb, dbURL, s.admin)
+	s.access = analyticAccess(tb, svc, dbURL)
 	cfg := dashboards.Config{
 		Warehouse:    dashboards.NewMarts(svc.DB().DB, svc.Marts().LSN, svc.Marts().Ready()),
-		Authenticate: api.Authenticate, Logger: log}
+		Authenticate: api.Authenticate, Logger: log, Access: s.access.Open}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -173,6 +180,26 @@ func startWarehouse(tb testing.TB, dbURL string, admin *pgx.Conn) *warehouse.Ser
 		tb.Fatal("marts not built")
 	}
 	return svc
+}
+
+// analyticAccess derives each role's analytics from its warehouse views,
+// built from the database's grants as the servers build them.
+func analyticAccess(tb testing.TB, svc *warehouse.Service, dbURL string) *analyst.AnalyticAccess {
+	tb.Helper()
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(pool.Close)
+	derived, err := marts.Definitions()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	views, err := scope.NewManager(scope.Config{DB: svc.DB().DB, PG: pool, Roles: oltp.Roles, Derived: derived})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return analyst.NewAnalyticAccess(svc.DB().DB, views)
 }
 
 type response struct {

@@ -46,11 +46,28 @@ func (r rendered) blocks() []block {
 	return out
 }
 
-// visible reports whether the viewer's role may see analytic name, and
-// whether the catalogue has it at all.
-func visible(name string, role string) bool {
-	a, ok := marts.Lookup(name)
-	return ok && a.Allows(role)
+// visible reports whether analytic name is among those open to the
+// viewer (Config.Access), and whether the catalogue has it at all.
+func visible(open map[string]bool, name string) bool {
+	_, ok := marts.Lookup(name)
+	return ok && open[name]
+}
+
+// shows reports whether the page has a figure or panel over an analytic
+// in open.
+func (p page) shows(open map[string]bool) bool {
+	e := p.expand()
+	for _, k := range e.KPIs {
+		if visible(open, k.Analytic) {
+			return true
+		}
+	}
+	for _, pn := range e.Panels {
+		if visible(open, pn.Analytic) {
+			return true
+		}
+	}
+	return false
 }
 
 // runner runs each distinct (analytic, params) once per render, at most
@@ -103,18 +120,22 @@ func (r *runner) run(name string, p marts.Params) (*marts.Table, error) {
 
 // render runs a page's analytics for viewer p and renders every block.
 func (h *Handler) render(ctx context.Context, pg page, p oltp.Principal, f filters) (rendered, error) {
+	open, err := h.cfg.Access(ctx, p.Role)
+	if err != nil {
+		return rendered{}, err
+	}
 	run := newRunner(ctx, h.cfg.Warehouse, h.cache)
 	lab := h.labeler(ctx, p.OrganisationID)
 	var out rendered
 	var kpis []kpi
 	for _, k := range pg.KPIs {
-		if visible(k.Analytic, p.Role) {
+		if visible(open, k.Analytic) {
 			kpis = append(kpis, k)
 		}
 	}
 	var panels []panel
 	for _, pn := range pg.Panels {
-		if visible(pn.Analytic, p.Role) {
+		if visible(open, pn.Analytic) {
 			panels = append(panels, pn)
 		}
 	}

@@ -67,6 +67,11 @@ func (h *Handler) servePage(c *gin.Context, slug string, p oltp.Principal) {
 
 func (h *Handler) html(c *gin.Context, pg page, p oltp.Principal, f filters) {
 	ctx := c.Request.Context()
+	open, err := h.cfg.Access(ctx, p.Role)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	applied := h.cfg.Warehouse.Applied()
 	r, err := h.render(ctx, pg, p, f)
 	if err != nil {
@@ -77,13 +82,13 @@ func (h *Handler) html(c *gin.Context, pg page, p oltp.Principal, f filters) {
 	q := f.query(h.now())
 	q.Set("page", pg.Slug)
 	q.Set("since", applied.String())
-	v := pageView{Title: pg.Title, Slug: pg.Slug, Nav: nav(pg.Slug), Branches: scoped(branches, p), Branch: f.Branch,
+	v := pageView{Title: pg.Title, Slug: pg.Slug, Nav: nav(pg.Slug, open), Branches: scoped(branches, p), Branch: f.Branch,
 		Periods: periods, Period: f.Period, To: f.To.AddDate(0, 0, -1).Format("2 Jan 2006"), Role: p.Role,
 		Applied: applied.String(), EventsURL: "/dashboards/events?" + q.Encode(), Live: pg.Slug == "overview", rendered: r}
 	switch {
 	case pg.Slug == analyticsSlug:
 		v.Summary = "Every analytic of the warehouse catalogue your role may read. Each opens on its own page, with its chart, table and CSV."
-		v.Catalog = catalog(p.Role, f.query(h.now()))
+		v.Catalog = catalog(open, f.query(h.now()))
 	case strings.HasPrefix(pg.Slug, analyticsSlug+"/"):
 		a, _ := marts.Lookup(strings.TrimPrefix(pg.Slug, analyticsSlug+"/"))
 		v.Summary = a.Summary
@@ -132,9 +137,14 @@ func (h *Handler) fail(c *gin.Context, err error) {
 // csv writes the whole table of panel ?table= (its filter applied).
 func (h *Handler) csv(c *gin.Context, pg page, p oltp.Principal, f filters) {
 	id := c.Query("table")
+	open, err := h.cfg.Access(c.Request.Context(), p.Role)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	var pn *panel
 	for i := range pg.Panels {
-		if pg.Panels[i].ID == id && !pg.Panels[i].NoTable && visible(pg.Panels[i].Analytic, p.Role) {
+		if pg.Panels[i].ID == id && !pg.Panels[i].NoTable && visible(open, pg.Panels[i].Analytic) {
 			pn = &pg.Panels[i]
 		}
 	}
@@ -207,15 +217,15 @@ type catalogLink struct {
 	Title, Href, Summary string
 }
 
-// catalog lists the analytics role may read, linking with the filter q.
-func catalog(role string, q url.Values) []catalogLink {
+// catalog lists the analytics open to the viewer, linking with the filter q.
+func catalog(open map[string]bool, q url.Values) []catalogLink {
 	var out []catalogLink
 	suffix := ""
 	if len(q) > 0 {
 		suffix = "?" + q.Encode()
 	}
 	for _, a := range marts.Catalog() {
-		if a.Allows(role) {
+		if open[a.Name] {
 			out = append(out, catalogLink{Title: humanise(a.Name), Href: "/dashboards/" + analyticsSlug + "/" + a.Name + suffix, Summary: a.Summary})
 		}
 	}

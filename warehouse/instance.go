@@ -71,6 +71,8 @@ type router struct {
 	// globals are the SET GLOBAL statements run through the DB, replayed
 	// on a replacement instance before readers move to it.
 	globals []string
+	// switches counts the instances moved to (Replace).
+	switches uint64
 }
 
 func newRouter(in *instance) *router {
@@ -106,6 +108,7 @@ func (r *router) switchTo(in *instance) error {
 	r.mu.Lock()
 	old := r.current
 	r.current = in
+	r.switches++
 	r.mu.Unlock()
 	return old.release()
 }

@@ -116,6 +116,16 @@ func (db *DB) Replace(ctx context.Context, next *DB) error {
 	return err
 }
 
+// Instance counts the times Replace moved db's readers to another file:
+// what a reader keeping objects on the instance itself (attached
+// in-memory catalogues, which a replacement does not carry over) checks
+// to know it must create them again.
+func (db *DB) Instance() uint64 {
+	db.r.mu.Lock()
+	defer db.r.mu.Unlock()
+	return db.r.switches
+}
+
 // writeCurrent points base+".current" at path, atomically (rename).
 func writeCurrent(base, path string) error {
 	tmp := base + ".current.tmp"

@@ -13,6 +13,7 @@ import (
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/warehouse/export"
 	"github.com/carcarehub/cch/warehouse/marts"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 // Service is the CDC pipeline into one DuckDB file: an Applier plus a
@@ -38,6 +39,20 @@ type Service struct {
 	done chan struct{}
 
 	metrics *serviceMetrics
+	// views are the roles' warehouse views role exports read (ServeRoleExports).
+	views atomic.Pointer[export.Views]
+}
+
+// ServeRoleExports lets `cch export parquet --role` ask this warehouse
+// for what a business role sees, through views (scope.Manager.Acquire).
+func (s *Service) ServeRoleExports(views export.Views) { s.views.Store(&views) }
+
+func (s *Service) roleViews(ctx context.Context) (*scope.Set, func(), error) {
+	v := s.views.Load()
+	if v == nil {
+		return nil, nil, export.ErrNoViews
+	}
+	return (*v)(ctx)
 }
 
 // ServiceOptions tune a Service beyond its cdc.Config.
@@ -152,7 +167,7 @@ func (s *Service) serveExports(ctx context.Context, done chan<- struct{}) {
 		}
 		return mem.DB, nil
 	}
-	if err := export.Serve(ctx, s.db.DB, export.SocketPath(s.db.base), s.db.Path(), scratch); err != nil {
+	if err := export.Serve(ctx, s.db.DB, export.SocketPath(s.db.base), s.db.Path(), scratch, s.roleViews); err != nil {
 		s.cfg.Logger.Warn("export socket stopped", "err", err)
 	}
 }

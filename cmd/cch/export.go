@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/export"
 )
@@ -25,6 +26,8 @@ type exportConfig struct {
 	MemoryLimit  string // --memory-limit: DuckDB memory_limit. Default 1GB.
 	Organisation int    // --organisation: the organisation to export. Required unless --all-organisations.
 	AllOrgs      bool   // --all-organisations: export every organisation (an operator's explicit choice). Default false.
+	Role         string // --role: export what this business role sees of the organisation (its PostgreSQL grants and policies), through a running warehouse. Default: every row and column.
+	Staff        int    // --staff: the staff member the role export is for; required for roles whose rows are their own (technician, chauffeur).
 	Dir          string // --dir: a past export (subject). Required (subject).
 	Customer     int    // --customer: the data subject's customer id (subject). Required (subject).
 	Rewrite      bool   // --rewrite: rewrite the files without the subject's rows (subject). Default false: list them.
@@ -40,6 +43,15 @@ func (c *exportConfig) validateParquet() error {
 	}
 	if (c.Organisation > 0) == c.AllOrgs {
 		errs = append(errs, errors.New("give --organisation ID, or --all-organisations to export every organisation"))
+	}
+	if _, ok := oltp.Roles[c.Role]; c.Role != "" && !ok {
+		errs = append(errs, fmt.Errorf("--role %q is not a business role", c.Role))
+	}
+	if c.Role != "" && c.AllOrgs {
+		errs = append(errs, errors.New("--role exports one organisation: give --organisation"))
+	}
+	if c.Staff != 0 && c.Role == "" {
+		errs = append(errs, errors.New("--staff needs --role"))
 	}
 	return errors.Join(errs...)
 }
@@ -64,7 +76,7 @@ type exportCmd struct {
 
 func (c *exportCmd) Parse(args []string) error {
 	if len(args) == 0 || (args[0] != "parquet" && args[0] != "subject") {
-		fmt.Fprintln(c.stderr, "Usage: cch export parquet --out DIR (--organisation ID | --all-organisations) [--duckdb FILE]\n"+
+		fmt.Fprintln(c.stderr, "Usage: cch export parquet --out DIR (--organisation ID [--role ROLE [--staff ID]] | --all-organisations) [--duckdb FILE]\n"+
 			"       cch export subject --dir DIR --customer ID [--rewrite]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			return flag.ErrHelp
@@ -83,6 +95,8 @@ func (c *exportCmd) Parse(args []string) error {
 	f.String(&c.cfg.Out, "out", "", "output directory (created; must be empty)")
 	f.Int(&c.cfg.Organisation, "organisation", 0, "the organisation to export (required unless --all-organisations)")
 	f.Bool(&c.cfg.AllOrgs, "all-organisations", false, "export every organisation (operators only)")
+	f.String(&c.cfg.Role, "role", "", "export what this business role sees in PostgreSQL (needs the running warehouse)")
+	f.Int(&c.cfg.Staff, "staff", 0, "the staff member a --role export is for (required for technician and chauffeur)")
 	return f.Parse(args[1:], c.cfg.validateParquet)
 }
 
@@ -94,9 +108,13 @@ func (c *exportCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := export.Options{Organisation: int64(c.cfg.Organisation), AllOrganisations: c.cfg.AllOrgs}
+	opts := export.Options{Organisation: int64(c.cfg.Organisation), AllOrganisations: c.cfg.AllOrgs,
+		Role: c.cfg.Role, StaffID: int64(c.cfg.Staff)}
 	via := "the running warehouse"
 	m, err := export.Remote(ctx, export.SocketPath(c.cfg.DuckDB), export.Request{Out: out, Options: opts})
+	if errors.Is(err, export.ErrNoServer) && c.cfg.Role != "" {
+		return errors.New("--role exports through a running warehouse (cch dev, or cch warehouse --api-database-url): it keeps the roles' views of PostgreSQL's grants")
+	}
 	if errors.Is(err, export.ErrNoServer) {
 		via = "the file, read-only"
 		c.db, err = warehouse.Open(ctx, c.cfg.DuckDB, warehouse.Options{ReadOnly: true, MemoryLimit: c.cfg.MemoryLimit})

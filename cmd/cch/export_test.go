@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/carcarehub/cch/warehouse"
 	"github.com/carcarehub/cch/warehouse/export"
 )
 
@@ -43,6 +45,56 @@ func TestExportBesideRunningWarehouse(t *testing.T) {
 	}
 	if m.Organisation != 1 || len(m.Relations) == 0 || m.AppliedLSN == "" {
 		t.Errorf("manifest: organisation %d, %d relations, applied %q", m.Organisation, len(m.Relations), m.AppliedLSN)
+	}
+	testExportAsRole(t, ctx, duck)
+}
+
+// testExportAsRole: --role exports what the role sees through the running
+// warehouse's views: a manager's export has the labour cost column, a
+// technician's (which must name the technician) has not.
+func testExportAsRole(t *testing.T, ctx context.Context, duck string) {
+	const technician = 1 // any staff id: the dev database holds no business yet, the columns are what is checked
+	mem, err := warehouse.Open(ctx, ":memory:", warehouse.Options{MemoryLimit: "256MB", Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	for _, tc := range []struct {
+		args     []string
+		wantErr  string
+		wantCost bool
+	}{
+		{args: []string{"--role", "manager"}, wantCost: true},
+		{args: []string{"--role", "technician"}, wantErr: "staff"},
+		{args: []string{"--role", "technician", "--staff", strconv.Itoa(technician)}},
+	} {
+		out := filepath.Join(t.TempDir(), "export")
+		var stdout, stderr bytes.Buffer
+		c := &exportCmd{stdout: &stdout, stderr: &stderr}
+		if err := c.Parse(append([]string{"parquet", "--duckdb", duck, "--out", out, "--organisation", "1"}, tc.args...)); err != nil {
+			t.Fatal(err)
+		}
+		err := c.Run(ctx)
+		c.Close()
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%v: %v, want an error about %s", tc.args, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%v: %v (%s)", tc.args, err, stderr.String())
+		}
+		m, err := export.ReadManifest(out)
+		if err != nil || m.Role != tc.args[1] {
+			t.Fatalf("%v: manifest %+v (%v)", tc.args, m, err)
+		}
+		var cost bool
+		err = mem.QueryRow(`SELECT count(*) > 0 FROM (DESCRIBE SELECT * FROM read_parquet('` +
+			filepath.Join(out, "workshop", "labour_line", "**", "*.parquet") + `', hive_partitioning = true)) WHERE column_name = 'cost_amount'`).Scan(&cost)
+		if err != nil || cost != tc.wantCost {
+			t.Errorf("%v: labour_line has cost_amount %v (%v), want %v", tc.args, cost, err, tc.wantCost)
+		}
 	}
 }
 

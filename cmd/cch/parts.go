@@ -102,7 +102,8 @@ func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, views
 	}
 	h.Mount(srv.Router(), api)
 	dash, err := dashboards.New(dashboards.Config{Authenticate: api.Authenticate, Logger: log,
-		Warehouse: dashboards.NewMarts(w.DB().DB, w.LSN, w.Marts().Ready())})
+		Warehouse: dashboards.NewMarts(w.DB().DB, w.LSN, w.Marts().Ready()),
+		Access:    analyst.NewAnalyticAccess(w.DB().DB, views).Open})
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +119,13 @@ func analystViews(w *warehouse.Service, pg scope.Querier, publication string, lo
 	if err != nil {
 		return nil, err
 	}
-	return scope.NewManager(scope.Config{DB: w.DB().DB, PG: pg, Publication: publication,
-		Roles: oltp.Roles, Derived: derived, Logger: log})
+	m, err := scope.NewManager(scope.Config{DB: w.DB().DB, PG: pg, Publication: publication,
+		Roles: oltp.Roles, Derived: derived, Logger: log, Instance: w.DB().Instance})
+	if err != nil {
+		return nil, err
+	}
+	w.ServeRoleExports(m.Acquire)
+	return m, nil
 }
 
 // flightPart is the Flight SQL server and its listener.

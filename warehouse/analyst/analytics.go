@@ -26,9 +26,19 @@ type analyticInfo struct {
 }
 
 func (h *Handler) list(c *gin.Context, p oltp.Principal) {
+	ctx := c.Request.Context()
+	if err := h.prepare(ctx); err != nil {
+		oltp.WriteError(c, err)
+		return
+	}
+	open, err := h.access.Open(ctx, p.Role)
+	if err != nil {
+		oltp.WriteError(c, err)
+		return
+	}
 	items := []analyticInfo{}
 	for _, a := range marts.Catalog() {
-		if a.Allows(p.Role) {
+		if open[a.Name] {
 			items = append(items, analyticInfo{a.Name, a.Summary, a.Financial, a.TimeSeries})
 		}
 	}
@@ -41,17 +51,20 @@ func (h *Handler) analytic(c *gin.Context, p oltp.Principal) {
 		oltp.WriteError(c, oltp.NotFound("no analytic "+c.Param("name")))
 		return
 	}
-	if !a.Allows(p.Role) {
-		oltp.WriteError(c, oltp.Forbidden(fmt.Sprintf("the %s role may not read %s", p.Role, a.Name)))
+	ctx := c.Request.Context()
+	if err := h.prepare(ctx); err != nil {
+		oltp.WriteError(c, err)
+		return
+	}
+	if ok, err := h.access.Allows(ctx, p.Role, a); err != nil {
+		oltp.WriteError(c, err)
+		return
+	} else if !ok {
+		oltp.WriteError(c, oltp.Forbidden(fmt.Sprintf("the %s role may not read %s: it is not offered to the role, or PostgreSQL does not grant the role everything it reads", p.Role, a.Name)))
 		return
 	}
 	params, minLSN, err := parseParams(c, p)
 	if err != nil {
-		oltp.WriteError(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	if err := h.prepare(ctx); err != nil {
 		oltp.WriteError(c, err)
 		return
 	}

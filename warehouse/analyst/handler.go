@@ -58,8 +58,9 @@ type Config struct {
 
 // Handler serves the analyst endpoints.
 type Handler struct {
-	cfg Config
-	adm admission
+	cfg    Config
+	adm    admission
+	access *AnalyticAccess
 
 	mu        sync.Mutex
 	installed bool
@@ -94,7 +95,7 @@ func New(cfg Config) (*Handler, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.limitDefaults()
-	return &Handler{cfg: cfg}, nil
+	return &Handler{cfg: cfg, access: NewAnalyticAccess(cfg.DB, cfg.Scope)}, nil
 }
 
 // Documenter records routes in the API's OpenAPI document

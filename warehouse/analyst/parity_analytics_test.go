@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,15 +18,17 @@ import (
 	"github.com/carcarehub/cch/warehouse/marts"
 )
 
-// testAnalyticsFollowGrants checks the analytics catalogue's hand-kept
-// Financial flag against PostgreSQL's column grants. The masked columns
-// are derived from the catalogue (a column some business role may not
-// select on a table it may otherwise read); every mart is built once
-// more over the mirror with exactly those columns removed, and a mart
-// that no longer binds reads a masked column. An analytic reading such a
-// mart must be Financial, and every role a Financial analytic is open to
-// must be granted every masked column. So no role reads a figure computed
-// from a column PostgreSQL masks from it.
+// testAnalyticsFollowGrants checks what GET /v1/analytics opens to each
+// role against PostgreSQL's grants, read independently of the server's
+// rule. The masked columns are derived from the catalogue (a column some
+// business role may not select on a table it may otherwise read); every
+// mart is built once more over the mirror with exactly those columns
+// removed, and a mart that no longer binds reads a masked column. An
+// analytic whose plan scans such a column must be Financial and must not
+// be open to a role the grants mask it from; an analytic whose plan scans
+// a table the grants give a role nothing of must not be open to it either
+// (listed, or answered: 403). Then a REVOKE in PostgreSQL closes an
+// analytic and the GRANT back reopens it.
 func testAnalyticsFollowGrants(t *testing.T, s *seeded) {
 	ctx := context.Background()
 	roles := make([]string, 0, len(oltp.Roles))
@@ -58,6 +62,10 @@ func testAnalyticsFollowGrants(t *testing.T, s *seeded) {
 	}
 	t.Logf("masked columns: %v", pairs)
 	costReaders := s.costReaders(t, pairs)
+	open := s.openAnalytics(t)
+	for role, names := range open {
+		t.Logf("open to %s: %d analytics %v", role, len(names), names)
+	}
 	bound := s.bindWithout(t, masked)
 	var tainted int
 	for _, a := range marts.Catalog() {
@@ -79,12 +87,13 @@ func testAnalyticsFollowGrants(t *testing.T, s *seeded) {
 			t.Errorf("%s reads the masked %s but is not Financial", a.Name, col)
 		}
 		for role := range oltp.Roles {
-			if a.Allows(role) && !costReaders[role] {
+			if open[role][a.Name] && !costReaders[role] {
 				t.Errorf("%s (masked columns) is open to %s, whose grants mask them", a.Name, role)
 			}
 		}
 	}
-	s.logTableDivergence(t)
+	s.assertTableGrants(t, open)
+	s.assertGrantChange(t)
 	if tainted == 0 || tainted == len(marts.Catalog()) {
 		t.Fatalf("%d of %d analytics read masked columns: the probe tells nothing", tainted, len(marts.Catalog()))
 	}
@@ -228,17 +237,14 @@ func walkJSON(node any, fn func(map[string]any)) {
 	}
 }
 
-// logTableDivergence reports, without failing, the analytics the catalogue
-// opens to a role although their plans scan a table PostgreSQL grants the
-// role nothing of: aggregates the product chose to show (a technician's
-// own efficiency, a receptionist's churn list).
-func (s *seeded) logTableDivergence(t *testing.T) {
+// assertTableGrants fails for an analytic open to a role although its
+// plan scans a table PostgreSQL grants the role nothing of, and checks the
+// single analytic's answer (403 when closed, 200 when open).
+func (s *seeded) assertTableGrants(t *testing.T, open map[string]map[string]bool) {
+	var closed int
 	for _, a := range marts.Catalog() {
 		tables := s.scannedTables(t, a)
 		for role, db := range oltp.Roles {
-			if !a.Allows(role) {
-				continue
-			}
 			var denied []string
 			for _, tbl := range tables {
 				var ok bool
@@ -246,11 +252,111 @@ func (s *seeded) logTableDivergence(t *testing.T) {
 					denied = append(denied, tbl)
 				}
 			}
-			if len(denied) > 0 {
-				t.Logf("%s is open to %s, whose grants give nothing of %v", a.Name, role, denied)
+			if len(denied) > 0 && open[role][a.Name] {
+				t.Errorf("%s is open to %s, whose grants give nothing of %v", a.Name, role, denied)
+			}
+			if len(denied) > 0 && a.Allows(role) {
+				closed++ // the catalogue offers it; the grants close it
+			}
+			want := map[bool]int{true: 200, false: 403}[open[role][a.Name]]
+			if r := s.get(role, "/v1/analytics/"+a.Name); r.status != want {
+				t.Errorf("%s %s: %d, want %d (listed: %v): %.200s", role, a.Name, r.status, want, open[role][a.Name], r.body)
 			}
 		}
 	}
+	if closed == 0 {
+		t.Error("the grants close no analytic the catalogue offers: the check tells nothing")
+	}
+}
+
+// assertGrantChange revokes the receptionist's bookings in PostgreSQL:
+// show_rate closes for it once the views are rebuilt, and reopens with
+// the grant back.
+func (s *seeded) assertGrantChange(t *testing.T) {
+	ctx := context.Background()
+	role := oltp.Roles["receptionist"]
+	if !s.openAnalytics(t)["receptionist"]["show_rate"] {
+		t.Fatal("show_rate is not open to the receptionist to begin with")
+	}
+	var grants []string
+	rows, err := s.admin.Query(ctx, `SELECT 'GRANT ' || privilege_type || ' ON workshop.booking TO ' || quote_ident(grantee)
+		FROM information_schema.role_table_grants WHERE table_schema = 'workshop' AND table_name = 'booking' AND grantee = $1`, role)
+	if err == nil {
+		grants, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	if err := s.admin.QueryRow(ctx, `SELECT coalesce(array_agg(column_name::text), '{}') FROM information_schema.column_privileges
+		WHERE table_schema = 'workshop' AND table_name = 'booking' AND grantee = $1 AND privilege_type = 'SELECT'`, role).Scan(&cols); err != nil {
+		t.Fatal(err)
+	}
+	restore := func() {
+		_, _ = s.admin.Exec(ctx, "GRANT SELECT ("+strings.Join(quoteAll(cols), ", ")+") ON workshop.booking TO "+pgx.Identifier{role}.Sanitize())
+		for _, g := range grants {
+			_, _ = s.admin.Exec(ctx, g)
+		}
+		_ = s.views.Refresh(ctx)
+	}
+	defer restore()
+	if _, err := s.admin.Exec(ctx, "REVOKE SELECT ON workshop.booking FROM "+pgx.Identifier{role}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.views.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s.openAnalytics(t)["receptionist"]["show_rate"] {
+		t.Error("show_rate is still listed for the receptionist after REVOKE SELECT ON workshop.booking")
+	}
+	if r := s.get("receptionist", "/v1/analytics/show_rate"); r.status != 403 || !strings.Contains(string(r.body), "problem") && !strings.Contains(r.header.Get("Content-Type"), "problem") {
+		t.Errorf("show_rate after the revoke: %d %s", r.status, r.body)
+	}
+	restore()
+	if !s.openAnalytics(t)["receptionist"]["show_rate"] {
+		t.Error("show_rate is not listed again after the grant is restored")
+	}
+}
+
+func quoteAll(cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = pgx.Identifier{c}.Sanitize()
+	}
+	return out
+}
+
+// openAnalytics is what GET /v1/analytics lists to each role.
+func (s *seeded) openAnalytics(t *testing.T) map[string]map[string]bool {
+	t.Helper()
+	out := map[string]map[string]bool{}
+	for role := range oltp.Roles {
+		r := s.get(role, "/v1/analytics")
+		var list struct {
+			Items []struct{ Name string } `json:"items"`
+		}
+		if err := json.Unmarshal(r.body, &list); err != nil || r.status != 200 {
+			t.Fatalf("%s list: %d %s", role, r.status, r.body)
+		}
+		out[role] = map[string]bool{}
+		for _, it := range list.Items {
+			out[role][it.Name] = true
+		}
+	}
+	return out
+}
+
+// get sends GET path with the token of the caller named role.
+func (s *seeded) get(role, path string) response {
+	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.tokens[role])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return response{status: 0, body: []byte(err.Error())}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, body}
 }
 
 // scannedTables are the mirror tables the analytic's plan scans (nil for

@@ -23,9 +23,13 @@ type Manifest struct {
 	AppliedLSN string    `json:"applied_lsn,omitempty"`
 	// Organisation is the one organisation exported; 0 with
 	// AllOrganisations.
-	Organisation     int64      `json:"organisation_id,omitempty"`
-	AllOrganisations bool       `json:"all_organisations,omitempty"`
-	Relations        []Relation `json:"relations"`
+	Organisation     int64 `json:"organisation_id,omitempty"`
+	AllOrganisations bool  `json:"all_organisations,omitempty"`
+	// Role (and StaffID) name the business role whose view of the
+	// organisation was exported; empty: every row and column.
+	Role      string     `json:"role,omitempty"`
+	StaffID   int64      `json:"staff_id,omitempty"`
+	Relations []Relation `json:"relations"`
 	// Rewrites records the erasures applied to this export afterwards
 	// (see RewriteSubject), by customer id.
 	Rewrites []Rewrite `json:"rewrites,omitempty"`
@@ -89,7 +93,7 @@ func Parquet(ctx context.Context, db *sql.DB, source, dir string, opts Options) 
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 	m := &Manifest{CreatedAt: time.Now().UTC(), Source: source, Relations: []Relation{},
-		Organisation: opts.Organisation, AllOrganisations: opts.AllOrganisations}
+		Organisation: opts.Organisation, AllOrganisations: opts.AllOrganisations, Role: opts.Role, StaffID: opts.StaffID}
 	var lsn sql.NullInt64
 	if err := conn.QueryRowContext(ctx, "SELECT lsn FROM _cch.position WHERE id = 1").Scan(&lsn); err == nil && lsn.Valid {
 		m.AppliedLSN = fmt.Sprintf("%X/%X", uint32(uint64(lsn.Int64)>>32), uint32(lsn.Int64))
@@ -98,6 +102,11 @@ func Parquet(ctx context.Context, db *sql.DB, source, dir string, opts Options) 
 	if err != nil {
 		return nil, err
 	}
+	leave, err := opts.enter(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	for _, r := range rels {
 		ok, err := exportRelation(ctx, conn, dir, &r, sel)
 		if err != nil {

@@ -1,6 +1,9 @@
 package export
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -24,8 +27,34 @@ type Options struct {
 	// AllOrganisations exports every organisation: an operator's explicit
 	// choice.
 	AllOrganisations bool `json:"all_organisations,omitempty"`
+	// Role and StaffID ask for an export of what that business role (and
+	// staff member, for roles that see their own rows) sees of
+	// Organisation; a running warehouse resolves them to Select and Enter
+	// (see AsRole).
+	Role    string `json:"role,omitempty"`
+	StaffID int64  `json:"staff_id,omitempty"`
 	// Select, when set, replaces the organisation scope (see Selector).
 	Select Selector `json:"-"`
+	// Enter, when set, prepares the reading connection once the relations
+	// are listed and before any is read (the role's request context), and
+	// returns what undoes it.
+	Enter func(ctx context.Context, c *sql.Conn) (leave func(context.Context) error, err error) `json:"-"`
+}
+
+// enter runs o.Enter on c, if any.
+func (o Options) enter(ctx context.Context, c *sql.Conn) (func(), error) {
+	if o.Enter == nil {
+		return func() {}, nil
+	}
+	leave, err := o.Enter(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if err := leave(context.WithoutCancel(ctx)); err != nil {
+			_ = c.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}, nil
 }
 
 func (o Options) selector() (Selector, error) {

@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 // SocketPath is where a running warehouse serves exports of the DuckDB
@@ -48,8 +50,9 @@ type Request struct {
 // whoever may connect may make the warehouse write files) until ctx ends.
 // db is the warehouse; source names it in manifests; scratch opens the
 // empty in-memory DuckDB each export is written through (see
-// ParquetThrough).
-func Serve(ctx context.Context, db *sql.DB, path, source string, scratch func(context.Context) (*sql.DB, error)) error {
+// ParquetThrough); views, for a request naming a role, are the roles'
+// current views (see AsRole).
+func Serve(ctx context.Context, db *sql.DB, path, source string, scratch func(context.Context) (*sql.DB, error), views Views) error {
 	_ = os.Remove(path) // a socket left by a killed process
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -67,6 +70,18 @@ func Serve(ctx context.Context, db *sql.DB, path, source string, scratch func(co
 		if err := dec.Decode(&req); err != nil || !filepath.IsAbs(req.Out) {
 			http.Error(w, "want {\"out\": absolute directory, \"organisation_id\" or \"all_organisations\"}", http.StatusBadRequest)
 			return
+		}
+		if req.Role != "" {
+			set, release, err := views(r.Context())
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+				return
+			}
+			defer release()
+			if req.Options, err = AsRole(set, scope.Caller{Role: req.Role, StaffID: req.StaffID, OrganisationID: req.Organisation}); err != nil {
+				http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+				return
+			}
 		}
 		mem, err := scratch(r.Context())
 		if err != nil {
@@ -96,6 +111,14 @@ func Serve(ctx context.Context, db *sql.DB, path, source string, scratch func(co
 	}
 	return err
 }
+
+// Views acquires the roles' current warehouse views
+// (scope.Manager.Acquire); release once the export is written.
+type Views func(ctx context.Context) (set *scope.Set, release func(), err error)
+
+// ErrNoViews answers a role export where no views are kept (a warehouse
+// served without the API's database login).
+var ErrNoViews = errors.New("this warehouse keeps no role views (serve it with the API's database login to export as a role)")
 
 // ErrNoServer means no running warehouse answers at the socket.
 var ErrNoServer = errors.New("no running warehouse serves exports")

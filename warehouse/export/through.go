@@ -47,6 +47,11 @@ func ParquetThrough(ctx context.Context, db, scratch *sql.DB, source, dir string
 	if err != nil {
 		return nil, err
 	}
+	leave, err := opts.enter(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	for _, r := range rels {
 		schema, name, _ := strings.Cut(r.Name, ".")
 		cols, err := columns(ctx, src, schema, name)
@@ -63,7 +68,7 @@ func ParquetThrough(ctx context.Context, db, scratch *sql.DB, source, dir string
 	if err != nil {
 		return nil, err
 	}
-	m.Organisation, m.AllOrganisations = opts.Organisation, opts.AllOrganisations
+	m.Organisation, m.AllOrganisations, m.Role, m.StaffID = opts.Organisation, opts.AllOrganisations, opts.Role, opts.StaffID
 	return m, writeManifest(dir, m)
 }
 

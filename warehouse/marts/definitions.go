@@ -3,6 +3,7 @@ package marts
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Definitions are the statements that define the marts as views computed
@@ -54,4 +55,40 @@ func (a Analytic) Reads() ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// Probe is the analytic as a query over the mart views (mart_view.X) and
+// mirror tables it reads, with sample arguments: run (or planned) in a
+// catalogue of Definitions over a role's views, it binds exactly when
+// every table and column the analytic reads is one the role may read. An
+// analytic computed in Go probes every column of the marts it reads.
+func (a Analytic) Probe() (string, []any, error) {
+	_, defs, err := loadDefs()
+	if err != nil {
+		return "", nil, err
+	}
+	if a.compute != nil {
+		froms := make([]string, len(a.reads))
+		for i, r := range a.reads {
+			froms[i] = "(SELECT * FROM mart_view." + r + " LIMIT 0)"
+		}
+		return "SELECT * FROM " + strings.Join(froms, ", "), nil, nil
+	}
+	to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	q, args, err := a.Bind(Params{OrganisationID: 1, BranchIDs: []int64{1}, StaffID: 1, From: to.AddDate(-1, 0, 0), To: to})
+	if err != nil {
+		return "", nil, err
+	}
+	known := map[string]bool{}
+	for _, d := range defs {
+		known[d.Name] = true
+	}
+	q = refRE.ReplaceAllStringFunc(q, func(m string) string {
+		r := refRE.FindStringSubmatch(m)
+		if r[1] == "mart" && r[3] == "" && known[r[2]] {
+			return "mart_view." + r[2]
+		}
+		return m
+	})
+	return q, args, nil
 }

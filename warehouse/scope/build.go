@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // View is one relation of a role as built in DuckDB. Derived views (the
@@ -33,6 +34,9 @@ type Set struct {
 	hidden []string
 	users  int  // guarded by Manager.mu
 	gone   bool // retired; guarded by Manager.mu
+
+	bindMu sync.Mutex
+	binds  map[string]bool // Binds' answers by role and query
 }
 
 type roleSet struct {

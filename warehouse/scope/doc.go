@@ -26,7 +26,10 @@
 //
 // Manager keeps the current Set, rebuilds it when the mirror's tables or
 // the catalogue's rules change, and retires old sets once their last
-// query ends. Safe for concurrent use.
+// query ends. The catalogues live in the memory of the DuckDB instance:
+// given Config.Instance (warehouse.DB.Instance), Acquire builds them again
+// when the warehouse has moved its readers to a rebuilt file. Safe for
+// concurrent use.
 //
 // Other readers of the warehouse (an export per organisation or role)
 // use the same views:

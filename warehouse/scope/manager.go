@@ -28,6 +28,11 @@ type Config struct {
 	// Derived statements run in every role's catalogue after its views
 	// (marts.Definitions); see Build.
 	Derived []string
+	// Instance, when set, names the DuckDB instance DB's new connections
+	// open on (warehouse.DB.Instance). The role catalogues live in that
+	// instance's memory: when it changes (the warehouse moved its readers
+	// to a rebuilt file), Acquire builds them again there.
+	Instance func() uint64
 	// Logger; default discards.
 	Logger *slog.Logger
 }
@@ -37,10 +42,11 @@ type Manager struct {
 	cfg     Config
 	refresh sync.Mutex // one Refresh at a time
 
-	mu  sync.Mutex
-	cur *Set
-	sig string
-	gen int64
+	mu   sync.Mutex
+	cur  *Set
+	sig  string
+	gen  int64
+	inst uint64 // cfg.Instance() when cur was built
 }
 
 // NewManager checks cfg; nothing is built until Refresh or Acquire.
@@ -71,8 +77,9 @@ func (m *Manager) Refresh(ctx context.Context) error {
 		return err
 	}
 	sig := rules.Signature() + mirSig
+	inst := m.instance()
 	m.mu.Lock()
-	same, gen := sig == m.sig && m.cur != nil, m.gen+1
+	same, gen := sig == m.sig && m.cur != nil && inst == m.inst, m.gen+1
 	m.mu.Unlock()
 	if same {
 		return nil
@@ -84,7 +91,7 @@ func (m *Manager) Refresh(ctx context.Context) error {
 	}
 	m.mu.Lock()
 	old := m.cur
-	m.cur, m.sig, m.gen = set, sig, gen
+	m.cur, m.sig, m.gen, m.inst = set, sig, gen, inst
 	dropOld := old != nil && old.users == 0
 	if old != nil {
 		old.gone = true
@@ -100,13 +107,21 @@ func (m *Manager) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// Acquire returns the current Set (building the first) and a release
-// function the caller must call once its query is over.
+func (m *Manager) instance() uint64 {
+	if m.cfg.Instance == nil {
+		return 0
+	}
+	return m.cfg.Instance()
+}
+
+// Acquire returns the current Set (building the first, or building them
+// again on a new instance) and a release function the caller must call
+// once its query is over.
 func (m *Manager) Acquire(ctx context.Context) (*Set, func(), error) {
 	m.mu.Lock()
-	s := m.cur
+	s, moved := m.cur, m.inst != m.instance()
 	m.mu.Unlock()
-	if s == nil {
+	if s == nil || moved {
 		if err := m.Refresh(ctx); err != nil {
 			return nil, nil, fmt.Errorf("build warehouse views: %w", err)
 		}
