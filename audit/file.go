@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 )
 
 // fileMu serialises AppendFile calls of this process.
@@ -16,7 +17,8 @@ var fileMu sync.Mutex
 
 // AppendFile appends cps to the checkpoint file at path (JSON, one
 // checkpoint per line; created with mode 0600), in one write, and syncs
-// it. The file is only ever appended to.
+// it, under an exclusive file lock (flock) shared with other processes
+// appending to it. The file is only ever appended to.
 func AppendFile(path string, cps []Checkpoint) error {
 	if len(cps) == 0 {
 		return nil
@@ -33,6 +35,12 @@ func AppendFile(path string, cps []Checkpoint) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("checkpoint file: %w", err)
+	}
+	// Other processes (several workers) append to the same file: an
+	// exclusive lock keeps each round's lines whole and together.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return fmt.Errorf("checkpoint file %s: lock: %w", path, err)
 	}
 	_, werr := f.Write(buf.Bytes())
 	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {

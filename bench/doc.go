@@ -14,6 +14,8 @@
 //   - Seed: datagen load time (issue 8).
 //   - Dashboards: the hook for DuckDB vs PostgreSQL dashboard queries
 //     (issues 6/7; owned by the analytics work).
+//   - SSE: /v1 p99 (a customer read and one write a second) with 400 dashboard
+//     streams open vs without, on a `cch dev` built from the tree.
 //
 // Go benchmarks (go test -bench) compare the same paths side by side with
 // b.Loop(); they start a cluster only when -test.bench is set, so `go test

@@ -34,11 +34,13 @@ const (
 	// connection and cached (pgx's default).
 	PoolerNone = "none"
 	// PoolerTransaction: a transaction-mode pooler such as PgBouncer
-	// without prepared-statement support. Statements are never named:
-	// each runs as the unnamed statement, with its parameter and result
-	// descriptions cached per connection (pgx QueryExecModeCacheDescribe),
-	// so a server connection the pooler hands over never holds, or misses,
-	// a statement another client prepared.
+	// without prepared-statement support. Statements run as the unnamed
+	// statement, with their parameter and result descriptions cached per
+	// connection (pgx QueryExecModeCacheDescribe), except a request
+	// transaction's first statement: it is prepared by name inside the
+	// transaction, where the server connection is pinned, and re-prepared
+	// when the server connection the pooler hands over lacks it (see
+	// InTx), so it is planned once per server connection, not per request.
 	PoolerTransaction = "transaction"
 )
 

@@ -24,6 +24,8 @@ import (
 // Round trips: BEGIN and the request context are not sent on their own but
 // pipelined with fn's first statement, and COMMIT carries the query for the
 // WAL position, so a one-statement write costs two round trips, not four.
+// Behind a transaction pooler the first statement is a named statement
+// prepared once per server connection (txpooled.go).
 func InTx(ctx context.Context, pool *pgxpool.Pool, p Principal, requestID string, readOnly bool, fn func(pgx.Tx) error) (lsn string, err error) {
 	role := p.DBRole()
 	if role == "" {
@@ -153,47 +155,80 @@ func batchable(args []any) bool {
 // start sends sql pipelined with BEGIN when nothing has been sent yet and
 // returns the batch positioned at its result; otherwise, or when the
 // statement must go on its own (errNotBegun), it returns the begun
-// transaction to send it on.
-func (t *requestTx) start(ctx context.Context, sql string, args []any) (pgx.BatchResults, pgx.Tx, error) {
+// transaction to send it on. stmt is what was or is to be sent: sql, or
+// behind a transaction pooler the first statement's name (txpooled.go).
+func (t *requestTx) start(ctx context.Context, sql string, args []any) (br pgx.BatchResults, tx pgx.Tx, stmt string, err error) {
+	stmt = sql
 	if t.tx == nil && batchable(args) {
-		br, err := t.pipelined(ctx, sql, args)
+		if t.namedFirst() {
+			stmt = pooledName(sql)
+			if !prepared(t.conn)[stmt] {
+				tx, err = t.reprepare(ctx, sql, stmt)
+				return nil, tx, stmt, err
+			}
+		}
+		br, err := t.pipelined(ctx, stmt, args)
 		if err == nil || !errors.Is(err, errNotBegun) {
-			return br, nil, err
+			return br, nil, stmt, err
 		}
 	}
-	tx, err := t.begun(ctx)
-	return nil, tx, err
+	tx, err = t.begun(ctx)
+	return nil, tx, stmt, err
 }
 
 func (t *requestTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	br, tx, err := t.start(ctx, sql, args)
+	br, tx, stmt, err := t.start(ctx, sql, args)
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	if tx != nil {
-		return tx.Exec(ctx, sql, args...)
+	if tx == nil {
+		tag, err := br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if stmt == sql || !missedStatement(err) {
+			return tag, err
+		}
+		if tx, err = t.reprepare(ctx, sql, stmt); err != nil {
+			return pgconn.CommandTag{}, err
+		}
 	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	return tag, err
+	return tx.Exec(ctx, stmt, args...)
 }
 
 func (t *requestTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	br, tx, err := t.start(ctx, sql, args)
+	br, tx, stmt, err := t.start(ctx, sql, args)
 	if err != nil {
 		return errRows{err}, err
 	}
-	if tx != nil {
-		return tx.Query(ctx, sql, args...)
-	}
-	rows, err := br.Query()
-	if err != nil {
+	if tx == nil {
+		rows, err := br.Query()
+		if err != nil && (stmt == sql || !missedStatement(err)) {
+			_ = br.Close()
+			return errRows{err}, err
+		}
+		if err == nil && stmt == sql {
+			return &batchRows{Rows: rows, br: br}, nil
+		}
+		// A named statement: its first row (or error) tells whether the
+		// server connection had it, before the caller sees anything.
+		if err == nil {
+			if rows.Next() {
+				return &batchRows{Rows: &peekedRows{Rows: rows, peeked: true}, br: br}, nil
+			}
+			if err = rows.Err(); !missedStatement(err) {
+				return &batchRows{Rows: rows, br: br}, nil
+			}
+		}
+		if rows != nil {
+			rows.Close()
+		}
 		_ = br.Close()
-		return errRows{err}, err
+		if tx, err = t.reprepare(ctx, sql, stmt); err != nil {
+			return errRows{err}, err
+		}
 	}
-	return &batchRows{Rows: rows, br: br}, nil
+	return tx.Query(ctx, stmt, args...)
 }
 
 func (t *requestTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {

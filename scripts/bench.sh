@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite and writes BENCHMARKS.md (see bench/doc.go):
 # API vs pgbench, CDC apply vs decode-only and lag, critical-path queries
-# with vs without their indexes, seed time, and the dashboard hook.
+# with vs without their indexes, seed time, the dashboard hook, and /v1
+# latency with dashboard streams open (sse).
 # BENCH_QUICK=1 finishes within 10 minutes; the full run within ~30.
 set -euo pipefail
 cd "$(dirname "$0")/.."

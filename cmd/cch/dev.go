@@ -159,7 +159,8 @@ func (d *devCmd) Run(ctx context.Context) error {
 // or one fails.
 func (d *devCmd) runParts(ctx context.Context, dataDir string, ln net.Listener) error {
 	jobs := &jobs{Pool: d.workerPool, Webhook: d.cfg.Webhook, Secret: []byte(d.cfg.Secret), NotifyEvery: 2 * time.Second,
-		DispatchEvery: 30 * time.Second, PartitionsAhead: 3, PartitionsEvery: time.Hour, Log: d.log}
+		DispatchEvery: 30 * time.Second, PartitionsAhead: 3, PartitionsEvery: time.Hour, Log: d.log,
+		AuditKey: filepath.Join(dataDir, "audit.key"), AuditFile: filepath.Join(dataDir, "audit-checkpoints.jsonl"), AuditEvery: 5 * time.Minute}
 	if !d.cfg.Seed {
 		d.seeded.Store(true)
 	}

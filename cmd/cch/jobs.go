@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/carcarehub/cch/audit"
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/oltp/chauffeur"
 	"github.com/carcarehub/cch/oltp/notify"
@@ -19,7 +20,8 @@ import (
 // jobs are the periodic and queued jobs of `cch worker` (and of `cch dev`,
 // which runs the same part): the notification outbox with the booking
 // reminders, chauffeur auto-dispatch for every organisation, and monthly
-// partitions created ahead of time. Any number of workers may run at
+// partitions created ahead of time, and (given a key and file) signed
+// audit checkpoints of every organisation. Any number of workers may run at
 // once: notifications and rides are claimed with FOR UPDATE SKIP LOCKED,
 // a booking's reminder is queued by one UPDATE that re-checks it, and
 // partition maintenance runs under a transaction-level advisory lock that
@@ -33,6 +35,9 @@ type jobs struct {
 	PartitionsAhead int           // months of partitions kept ahead of now
 	PartitionsEvery time.Duration // partition maintenance interval
 	Log             *slog.Logger
+	AuditKey        string        // HMAC key file of audit checkpoints; empty = none written
+	AuditFile       string        // append-only checkpoint file
+	AuditEvery      time.Duration // audit checkpoint interval
 }
 
 // partitionLockKey is the advisory lock of partition maintenance ("cchpart").
@@ -51,8 +56,27 @@ func (j *jobs) Run(ctx context.Context) error {
 	run(func(ctx context.Context) error {
 		return j.every(ctx, "partition maintenance", j.PartitionsEvery, j.ensurePartitions)
 	})
+	if j.AuditKey != "" {
+		run(func(ctx context.Context) error {
+			return j.every(ctx, "audit checkpoint", j.AuditEvery, j.auditCheckpoint)
+		})
+	}
 	wg.Wait()
 	return nil
+}
+
+// auditCheckpoint signs the head of every organisation's audit chain and
+// appends them to the checkpoint file (audit.AppendFile locks it, so
+// several workers may share it).
+func (j *jobs) auditCheckpoint(ctx context.Context) error {
+	cps, created, err := audit.WriteCheckpoint(ctx, j.Pool, j.AuditKey, j.AuditFile, 0)
+	if created {
+		j.Log.Warn("created audit key: keep it outside the database and back it up", "file", j.AuditKey)
+	}
+	if err == nil {
+		j.Log.Debug("audit checkpoint", "organisations", len(cps), "file", j.AuditFile)
+	}
+	return err
 }
 
 // every runs fn now and then at each tick until ctx ends.

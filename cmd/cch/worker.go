@@ -32,6 +32,9 @@ type workerConfig struct {
 	PartitionsAhead int           // --partitions-ahead: months of partitions kept ahead. Default 3.
 	PartitionsEvery time.Duration // --partitions-interval: partition maintenance. Default 1h.
 	LogLevel        string        // --log-level: debug|info|warn|error. Default info.
+	AuditKey        string        // --audit-key: HMAC key file signing audit checkpoints (created if missing). Default "" = no checkpoints.
+	AuditFile       string        // --audit-checkpoints: append-only checkpoint file. Required with --audit-key.
+	AuditEvery      time.Duration // --audit-interval: how often chain heads are signed. Default 5m.
 }
 
 func (c *workerConfig) validate() error {
@@ -53,6 +56,12 @@ func (c *workerConfig) validate() error {
 	}
 	if c.PartitionsAhead < 1 || c.PartitionsAhead > 120 {
 		errs = append(errs, fmt.Errorf("--partitions-ahead %d: must be 1..120", c.PartitionsAhead))
+	}
+	if (c.AuditKey == "") != (c.AuditFile == "") {
+		errs = append(errs, errors.New("--audit-key (CCH_AUDIT_KEY) and --audit-checkpoints (CCH_AUDIT_CHECKPOINTS) go together"))
+	}
+	if c.AuditEvery <= 0 {
+		errs = append(errs, errors.New("--audit-interval must be positive"))
 	}
 	if !validLevel(c.LogLevel) {
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
@@ -79,6 +88,9 @@ func (w *workerCmd) Parse(args []string) error {
 	f.Int(&c.PartitionsAhead, "partitions-ahead", 3, "months of partitions kept ahead of now")
 	f.Duration(&c.PartitionsEvery, "partitions-interval", time.Hour, "how often partitions are checked")
 	f.String(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.String(&c.AuditKey, "audit-key", "", "HMAC key file signing audit checkpoints, outside the database (created if missing); empty: no checkpoints")
+	f.String(&c.AuditFile, "audit-checkpoints", "", "append-only file the signed audit checkpoints are written to (with --audit-key)")
+	f.Duration(&c.AuditEvery, "audit-interval", 5*time.Minute, "how often every organisation's audit chain head is signed")
 	return f.Parse(args, c.validate)
 }
 
@@ -102,7 +114,8 @@ func (w *workerCmd) Run(ctx context.Context) error {
 		return err
 	}
 	j := &jobs{Pool: w.pool, Webhook: w.cfg.Webhook, Secret: []byte(w.cfg.Secret), NotifyEvery: w.cfg.NotifyEvery,
-		DispatchEvery: w.cfg.DispatchEvery, PartitionsAhead: w.cfg.PartitionsAhead, PartitionsEvery: w.cfg.PartitionsEvery, Log: log}
+		DispatchEvery: w.cfg.DispatchEvery, PartitionsAhead: w.cfg.PartitionsAhead, PartitionsEvery: w.cfg.PartitionsEvery, Log: log,
+		AuditKey: w.cfg.AuditKey, AuditFile: w.cfg.AuditFile, AuditEvery: w.cfg.AuditEvery}
 	log.Info("worker running", "health", "http://"+ln.Addr().String())
 	return runAll(ctx, map[string]func(context.Context) error{
 		"http": func(ctx context.Context) error { return srv.Serve(ctx, ln) },

@@ -67,6 +67,7 @@ func (d *driver) runAll(ctx context.Context) {
 		{"seed", d.seed},
 		{"indexes", d.indexes},
 		{"dashboards", d.dashboards},
+		{"sse", d.sse},
 	} {
 		if !slices.Contains(want, s.name) {
 			continue
