@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -244,7 +245,10 @@ func startDev(ctx context.Context, cfg SSEConfig) (*devProc, error) {
 		return nil, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(cfg.Bin, "dev", "--data-dir", data, "--http", "127.0.0.1:0", "--log-level", "warn")
+	// One token holds every stream: the per-token cap (8 by default) is
+	// raised to the stream count; the per-process cap stays above it.
+	cmd := exec.Command(cfg.Bin, "dev", "--data-dir", data, "--http", "127.0.0.1:0", "--log-level", "warn",
+		"--max-streams-per-token", strconv.Itoa(cfg.Streams), "--max-streams", strconv.Itoa(cfg.Streams+64))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {

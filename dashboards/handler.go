@@ -48,7 +48,7 @@ type Config struct {
 	// (shared by every viewer). Default 512; negative disables the cache.
 	CacheEntries int
 	// MaxStreams and MaxStreamsPerToken cap the live streams open at once
-	// in this process and per bearer token (429 beyond). Defaults 256 and 8.
+	// in this process and per bearer token (429 beyond). Defaults 1024 and 8.
 	MaxStreams, MaxStreamsPerToken int
 	// Logger; default discards.
 	Logger *slog.Logger
@@ -83,7 +83,7 @@ func New(cfg Config) (*Handler, error) {
 		cfg.CacheEntries = 512
 	}
 	if cfg.MaxStreams <= 0 {
-		cfg.MaxStreams = 256
+		cfg.MaxStreams = 1024
 	}
 	if cfg.MaxStreamsPerToken <= 0 {
 		cfg.MaxStreamsPerToken = 8

@@ -21,6 +21,8 @@ type boundsConfig struct {
 	MaxQueries          int    // --max-queries: analyst queries running at once in the process. Default 8.
 	MaxQueriesPerCaller int    // --max-queries-per-caller: of one staff member. Default 2.
 	MaxTempSize         string // --max-temp-size: DuckDB spill (DuckDB file + ".tmp"). Default 8GB.
+	MaxStreams          int    // --max-streams: live dashboard streams open at once in the process. Default 1024.
+	MaxStreamsPerToken  int    // --max-streams-per-token: of one bearer token. Default 8.
 }
 
 func (b *boundsConfig) register(f *flags) {
@@ -28,11 +30,13 @@ func (b *boundsConfig) register(f *flags) {
 	f.Int(&b.MaxQueries, "max-queries", analyst.DefaultMaxQueries, "analyst queries running at once in this process; more are refused (429 / RESOURCE_EXHAUSTED)")
 	f.Int(&b.MaxQueriesPerCaller, "max-queries-per-caller", analyst.DefaultMaxQueriesPerCaller, "analyst queries one staff member may run at once")
 	f.String(&b.MaxTempSize, "max-temp-size", "8GB", "most DuckDB may spill to disk (beside the warehouse file)")
+	f.Int(&b.MaxStreams, "max-streams", 1024, "live dashboard streams (/dashboards/events) open at once in this process; more are refused (429)")
+	f.Int(&b.MaxStreamsPerToken, "max-streams-per-token", 8, "live dashboard streams one bearer token may hold open")
 }
 
 func (b *boundsConfig) validate() error {
-	if b.MaxAnswerBytes < 1 || b.MaxQueries < 1 || b.MaxQueriesPerCaller < 1 {
-		return errors.New("--max-answer-bytes, --max-queries and --max-queries-per-caller must be positive")
+	if b.MaxAnswerBytes < 1 || b.MaxQueries < 1 || b.MaxQueriesPerCaller < 1 || b.MaxStreams < 1 || b.MaxStreamsPerToken < 1 {
+		return errors.New("--max-answer-bytes, --max-queries, --max-queries-per-caller, --max-streams and --max-streams-per-token must be positive")
 	}
 	return nil
 }

@@ -276,7 +276,7 @@ func (d *devCmd) openParts(ctx context.Context, info devInfo, reg *prometheus.Re
 	if d.views, err = analystViews(d.warehouse, d.api.pool, "cch_pub", d.log); err != nil {
 		return err
 	}
-	h, err := mountWarehouse(d.api.srv, d.api.api, d.warehouse, d.views, d.log, d.cfg.Bounds.analystConfig(analyst.Config{}, d.duck, d.audit))
+	h, err := mountWarehouse(d.api.srv, d.api.api, d.warehouse, d.views, d.log, d.cfg.Bounds.analystConfig(analyst.Config{}, d.duck, d.audit), &d.cfg.Bounds)
 	if err != nil {
 		return err
 	}

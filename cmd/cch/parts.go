@@ -94,7 +94,7 @@ func (p *apiPart) Close() {
 // executive pages under /dashboards, with cfg's bounds and audit log. It
 // returns the analyst handler the
 // Flight SQL server answers with.
-func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, views *scope.Manager, log *slog.Logger, cfg analyst.Config) (*analyst.Handler, error) {
+func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, views *scope.Manager, log *slog.Logger, cfg analyst.Config, b *boundsConfig) (*analyst.Handler, error) {
 	cfg.DB, cfg.Authenticate, cfg.Applied, cfg.Ready, cfg.Scope, cfg.Logger = w.DB().DB, api.Authenticate, w.LSN, w.Marts().Ready(), views, log
 	h, err := analyst.New(cfg)
 	if err != nil {
@@ -102,8 +102,9 @@ func mountWarehouse(srv *oltp.Server, api *oltp.API, w *warehouse.Service, views
 	}
 	h.Mount(srv.Router(), api)
 	dash, err := dashboards.New(dashboards.Config{Authenticate: api.Authenticate, Logger: log,
-		Warehouse: dashboards.NewMarts(w.DB().DB, w.LSN, w.Marts().Ready()),
-		Access:    analyst.NewAnalyticAccess(w.DB().DB, views).Open})
+		Warehouse:  dashboards.NewMarts(w.DB().DB, w.LSN, w.Marts().Ready()),
+		Access:     analyst.NewAnalyticAccess(w.DB().DB, views).Open,
+		MaxStreams: b.MaxStreams, MaxStreamsPerToken: b.MaxStreamsPerToken})
 	if err != nil {
 		return nil, err
 	}

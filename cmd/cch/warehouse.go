@@ -198,7 +198,7 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		return nil, err
 	}
 	go func() { _ = views.Run(ctx, scope.RefreshInterval) }() // ends with ctx, like svc.Run
-	h, err := mountWarehouse(srv, api, svc, views, log, c.cfg.Bounds.analystConfig(analyst.Config{Metrics: qm}, svc.DB(), audit))
+	h, err := mountWarehouse(srv, api, svc, views, log, c.cfg.Bounds.analystConfig(analyst.Config{Metrics: qm}, svc.DB(), audit), &c.cfg.Bounds)
 	if err != nil {
 		return nil, err
 	}
