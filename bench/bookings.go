@@ -41,7 +41,7 @@ func (b *bookingRun) next() time.Time {
 // the same SQL transaction driven by pgbench, then the latency of both at
 // half of the API's peak rate.
 func Bookings(ctx context.Context, db *DB, fix Fixture, api *API, cfg BookingConfig, log func(string, ...any)) ([]Figure, error) {
-	const suite = "Booking creation: API vs pgbench (issue 4 #7)"
+	const suite = "Booking creation: API vs pgbench"
 	var runs bookingRun
 	client := &loadgen.Client{BaseURL: api.URL, Token: fix.Token, HTTP: &http.Client{Transport: loadgen.Transport(512)}}
 	var figs []Figure

@@ -26,7 +26,7 @@ type CDCConfig struct {
 	LagExtraRates []float64
 }
 
-const cdcSuite = "CDC: apply into DuckDB vs decode-only (issue 5 #6)"
+const cdcSuite = "CDC: apply into DuckDB vs decode-only"
 
 // cdcTable is the workload table: the column mix of a business table
 // (bigint key, ints, numeric money, text status and note, timestamptz).

@@ -30,13 +30,13 @@ import (
 )
 
 // Dashboards is the hook for the DuckDB-vs-PostgreSQL dashboard query
-// benchmarks (issues 6/7, DESIGN.md: ≥ 20× faster geomean, p95 ≤ 100 ms on
+// benchmarks (DESIGN.md: ≥ 20× faster geomean, p95 ≤ 100 ms on
 // the 24-month dataset, warehouse RSS at 10M mirrored rows): DashboardSuite.
 var Dashboards func(ctx context.Context, seedURL string, quick bool) ([]Figure, error) = DashboardSuite
 
 const (
-	dashSuite   = "Dashboards: DuckDB vs PostgreSQL (issues 6/7)"
-	renderSuite = "Dashboard page render (issue 7 #5)"
+	dashSuite   = "Dashboards: DuckDB vs PostgreSQL"
+	renderSuite = "Dashboard page render"
 	memSuite    = "Warehouse memory (DESIGN.md)"
 	// dashMemoryLimit is DuckDB's memory_limit as `cch warehouse` sets it
 	// by default (--memory-limit 2GB).

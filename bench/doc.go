@@ -6,14 +6,14 @@
 // PostgreSQL cluster and writes BENCHMARKS.md. The suites:
 //
 //   - Bookings: booking creation through the HTTP API vs the same SQL
-//     transaction driven by pgbench (issue 4).
+//     transaction driven by pgbench.
 //   - CDC: apply into DuckDB vs a decode-only pglogrepl consumer of the
-//     same WAL, and commit-to-visible lag under a steady write rate (issue 5).
+//     same WAL, and commit-to-visible lag under a steady write rate.
 //   - Indexes: critical-path queries with vs without their purpose-built
-//     indexes, by EXPLAIN (ANALYZE, BUFFERS) (issue 8).
-//   - Seed: datagen load time (issue 8).
+//     indexes, by EXPLAIN (ANALYZE, BUFFERS).
+//   - Seed: datagen load time.
 //   - Dashboards: the hook for DuckDB vs PostgreSQL dashboard queries
-//     (issues 6/7; owned by the analytics work).
+//     (owned by the analytics work).
 //   - SSE: /v1 p99 (a customer read and one write a second) with 400 dashboard
 //     streams open vs without, on a `cch dev` built from the tree.
 //

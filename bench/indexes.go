@@ -13,7 +13,7 @@ import (
 	"github.com/carcarehub/cch/oltp/workshop"
 )
 
-const indexSuite = "Critical-path queries with vs without purpose-built indexes (issue 8)"
+const indexSuite = "Critical-path queries with vs without purpose-built indexes"
 
 // purposeBuilt are the indexes (and exclusion constraints, whose GiST
 // indexes serve the overlap probes) that the critical paths were designed

@@ -29,7 +29,7 @@ func StartBouncer(ctx context.Context, c *pglocal.Cluster, db *DB, dir string, p
 // direct (the API connected to PostgreSQL), so the two figures share the
 // machine's state. pgbenchPeak, when known, is quoted beside them.
 func BookingsThroughPooler(ctx context.Context, fix Fixture, direct, pooled *API, n int, d time.Duration, pgbenchPeak float64, log func(string, ...any)) ([]Figure, error) {
-	const suite = "Booking creation: API vs pgbench (issue 4 #7)"
+	const suite = "Booking creation: API vs pgbench"
 	if n > len(fix.Bays) {
 		return nil, fmt.Errorf("%d clients need %d lanes, the fixture has %d", n, n, len(fix.Bays))
 	}

@@ -130,7 +130,7 @@ func WriteMarkdown(w io.Writer, m Machine, figs []Figure) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 	p("# Benchmarks\n\nWritten by `%s` (bench/cmd/benchreport). Every figure stands beside a baseline measured in the\n", m.Command)
-	p("same run; ratios are value ÷ baseline. Targets are from DESIGN.md \"Performance targets\" and issues 4, 5, 8.\n\n")
+	p("same run; ratios are value ÷ baseline. Targets are DESIGN.md's \"Performance targets\" unless a figure names another.\n\n")
 	p("| | |\n|---|---|\n")
 	p("| date | %s → %s (%s) |\n", m.Started.Format(time.RFC3339), m.Finished.Format("15:04:05Z"), m.Finished.Sub(m.Started).Round(time.Second))
 	p("| command | `%s` |\n", m.Command)

@@ -9,7 +9,7 @@ import (
 	"github.com/carcarehub/cch/internal/pglocal"
 )
 
-const seedSuite = "Seed time (issue 8 #3)"
+const seedSuite = "Seed time"
 
 // Seed loads the benchmark dataset and the demo dataset, each into a fresh
 // migrated database with every constraint on, and returns the URL of the

@@ -283,14 +283,7 @@ func Bootstrap(ctx context.Context, superuserURL string, dir migrate.Dir, opts B
 		return nil, err
 	}
 	defer func() { err = joinUnlock(err, unlock(context.WithoutCancel(ctx))) }()
-	if err := ensureRevisionsTable(ctx, conn); err != nil {
-		return nil, err
-	}
-	revs, err := readRevisions(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	pending, err := pendingFiles(files, revs)
+	pending, err := pendingOn(ctx, conn, files)
 	if err != nil {
 		return nil, err
 	}

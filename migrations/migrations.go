@@ -54,6 +54,19 @@ func ApplyDir(ctx context.Context, databaseURL string, dir migrate.Dir, log *slo
 	return applyFiles(ctx, databaseURL, files, log)
 }
 
+// pendingOn is the part of files not yet applied to the database on conn
+// (the migration history is created when missing).
+func pendingOn(ctx context.Context, conn *pgx.Conn, files []migrate.File) ([]migrate.File, error) {
+	if err := ensureRevisionsTable(ctx, conn); err != nil {
+		return nil, err
+	}
+	revs, err := readRevisions(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	return pendingFiles(files, revs)
+}
+
 // applyFiles applies the pending ones of files (already verified).
 func applyFiles(ctx context.Context, databaseURL string, files []migrate.File, log *slog.Logger) (applied []string, err error) {
 	conn, err := connect(ctx, databaseURL)
@@ -66,14 +79,7 @@ func applyFiles(ctx context.Context, databaseURL string, files []migrate.File, l
 		return nil, err
 	}
 	defer func() { err = joinUnlock(err, unlock(context.WithoutCancel(ctx))) }()
-	if err := ensureRevisionsTable(ctx, conn); err != nil {
-		return nil, err
-	}
-	revs, err := readRevisions(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	pending, err := pendingFiles(files, revs)
+	pending, err := pendingOn(ctx, conn, files)
 	if err != nil {
 		return nil, err
 	}

@@ -173,7 +173,7 @@ func (d *driver) indexes(ctx context.Context) ([]bench.Figure, error) {
 // is set.
 func (d *driver) dashboards(ctx context.Context) ([]bench.Figure, error) {
 	if bench.Dashboards == nil {
-		return []bench.Figure{{Suite: "Dashboards: DuckDB vs PostgreSQL (issues 6/7)", Name: "dashboard queries",
+		return []bench.Figure{{Suite: "Dashboards: DuckDB vs PostgreSQL", Name: "dashboard queries",
 			Value: math.NaN(), Unit: "", BaseName: "not implemented yet: bench.Dashboards hook is nil", Target: "≥ 20× (geomean), p95 ≤ 100 ms",
 			Note: "owned by the analytics work; fill in bench/dashboards.go"}}, nil
 	}
