@@ -243,7 +243,7 @@ $$;
 
 // LoginRoles are the roles that log in; Bootstrap sets the passwords it
 // is given for them.
-var LoginRoles = []string{"cch_owner", "cch_app", "cch_replicator", "cch_worker"}
+var LoginRoles = []string{"cch_owner", "cch_app", "cch_replicator", "cch_worker", "cch_reporting"}
 
 // BootstrapOptions are the optional parts of Bootstrap.
 type BootstrapOptions struct {
@@ -323,7 +323,7 @@ func isSuperuser(ctx context.Context, conn *pgx.Conn) (bool, error) {
 }
 
 func runBootstrapSQL(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL+";"+partitionMoverSQL+backupRoleSQL).ReadAll(); err != nil {
+	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL+";"+partitionMoverSQL+backupRoleSQL+reportingRoleSQL).ReadAll(); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	return nil

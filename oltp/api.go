@@ -31,6 +31,7 @@ type API struct {
 	routes   []Route
 	tokens   tokenCache
 	throttle throttle
+	replica  *Replica // list and report reads; nil: all on pool
 }
 
 // Route documents one /v1 operation; the OpenAPI document is generated from
@@ -235,14 +236,15 @@ func (a *API) serve(c *gin.Context, r Route, readOnly bool, h HandlerFunc) {
 		}
 		call.body = body
 	}
-	var out outcome
-	var err error
-	// A deadlock or serialization failure rolled everything back: the
-	// request is retried as a whole, a few times, before the client sees 409.
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if out, err = a.attempt(c, r, call, readOnly, h); !retryable(err) {
-			break
-		}
+	pool, err := a.poolFor(c, r, readOnly)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	out, err := a.run(c, r, call, readOnly, h, pool)
+	if pool != a.pool && standbyFailed(err) {
+		a.replica.fallBack(c, err)
+		out, err = a.run(c, r, call, readOnly, h, a.pool)
 	}
 	if err != nil {
 		WriteError(c, err)
@@ -253,6 +255,19 @@ func (a *API) serve(c *gin.Context, r Route, readOnly bool, h HandlerFunc) {
 		return
 	}
 	writeResult(c, out.res, out.lsn)
+}
+
+// run runs the request on pool, retrying it as a whole after a deadlock
+// or serialization failure.
+func (a *API) run(c *gin.Context, r Route, call *Call, readOnly bool, h HandlerFunc, pool *pgxpool.Pool) (out outcome, err error) {
+	// A deadlock or serialization failure rolled everything back: the
+	// request is retried as a whole, a few times, before the client sees 409.
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if out, err = a.attempt(c, r, call, readOnly, h, pool); !retryable(err) {
+			break
+		}
+	}
+	return out, err
 }
 
 // outcome is what one committed attempt produced.
@@ -273,10 +288,10 @@ func retryable(err error) bool {
 
 // attempt runs the handler once in its own transaction, claiming and
 // storing the Idempotency-Key in that same transaction.
-func (a *API) attempt(c *gin.Context, r Route, call *Call, readOnly bool, h HandlerFunc) (out outcome, err error) {
+func (a *API) attempt(c *gin.Context, r Route, call *Call, readOnly bool, h HandlerFunc, pool *pgxpool.Pool) (out outcome, err error) {
 	ctx, p := c.Request.Context(), call.P
 	idemKey := c.GetHeader("Idempotency-Key")
-	out.lsn, err = InTx(ctx, a.pool, p, c.GetString(requestIDKey), readOnly, func(tx pgx.Tx) error {
+	out.lsn, err = InTx(ctx, pool, p, c.GetString(requestIDKey), readOnly, func(tx pgx.Tx) error {
 		call.Tx = tx
 		if !readOnly && idemKey != "" {
 			var err error

@@ -37,6 +37,7 @@ type apiConfig struct {
 	// CIDRs of the load balancers whose X-Forwarded-For names the client.
 	// Default none.
 	TrustedProxies string
+	Replica        replicaConfig
 }
 
 // proxies splits --trusted-proxies.
@@ -72,6 +73,9 @@ func (c *apiConfig) validate() error {
 			errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an address or CIDR", p))
 		}
 	}
+	if err := c.Replica.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -79,6 +83,7 @@ type apiCmd struct {
 	stdout, stderr io.Writer
 	cfg            apiConfig
 	part           *apiPart
+	replica        *replicaPart
 }
 
 func (a *apiCmd) Parse(args []string) error {
@@ -89,6 +94,7 @@ func (a *apiCmd) Parse(args []string) error {
 	f.String(&a.cfg.Pooler, "pooler", "auto", "what sits in front of Postgres: none, transaction (PgBouncer transaction mode: no named prepared statements) or auto (transaction when the server's port is not the one dialled); none behind PgBouncer >= 1.21 with max_prepared_statements")
 	f.String(&a.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.String(&a.cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client")
+	a.cfg.Replica.register(f)
 	return f.Parse(args, a.cfg.validate)
 }
 
@@ -99,18 +105,28 @@ func (a *apiCmd) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.HTTP, errors.Unwrap(err))
 	}
 	defer ln.Close()
-	a.part, err = openAPIPart(ctx, a.cfg.DatabaseURL,
-		oltp.PoolConfig{ApplicationName: "cch-api", MaxConns: int32(a.cfg.MaxConns), Pooler: a.cfg.Pooler},
-		oltp.Options{Logger: log, Registry: newRegistry(), TrustedProxies: a.cfg.proxies()})
+	pc := oltp.PoolConfig{ApplicationName: "cch-api", MaxConns: int32(a.cfg.MaxConns), Pooler: a.cfg.Pooler}
+	reg := newRegistry()
+	var checks []oltp.Check
+	if a.replica, checks, err = openReplica(ctx, a.cfg.Replica, pc, reg); err != nil {
+		return err
+	}
+	a.part, err = openAPIPart(ctx, a.cfg.DatabaseURL, pc,
+		oltp.Options{Logger: log, Registry: reg, TrustedProxies: a.cfg.proxies(), Checks: checks})
 	if err != nil {
 		return err
 	}
-	log.Info("api listening", "url", "http://"+ln.Addr().String())
-	return a.part.srv.Serve(ctx, ln)
+	a.replica.attach(a.part.api)
+	log.Info("api listening", "url", "http://"+ln.Addr().String(), "replica", a.cfg.Replica.URL != "")
+	return runAll(ctx, map[string]func(context.Context) error{
+		"http":        func(ctx context.Context) error { return a.part.srv.Serve(ctx, ln) },
+		"replica lag": a.replica.run,
+	})
 }
 
 func (a *apiCmd) Close() error {
 	a.part.Close()
+	a.replica.Close()
 	return nil
 }
 

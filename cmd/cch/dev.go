@@ -47,6 +47,7 @@ type devConfig struct {
 	Webhook  string // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
 	Secret   string // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
 	TLS      bool   // --tls: the local Postgres runs with TLS (own CA) and every connection verifies it. Default false.
+	Standby  bool   // --standby: a hot standby streams from the local Postgres; the API's list and report reads go to it. Default false.
 	Bounds   boundsConfig
 }
 
@@ -76,6 +77,8 @@ type devCmd struct {
 	devJSON        string // removed on a clean stop
 	log            *slog.Logger
 	cluster        *pglocal.Cluster
+	standby        *pglocal.Cluster // --standby
+	replica        *replicaPart
 	api            *apiPart      // the REST API as cch_app, with the warehouse readers and dashboards mounted
 	workerPool     *pgxpool.Pool // the jobs' (cch_worker)
 	workerURL      string
@@ -101,6 +104,7 @@ func (d *devCmd) Parse(args []string) error {
 	f.String(&d.cfg.Webhook, "webhook-url", "", "webhook receiving notifications (booking reminders, inventory alerts); empty: queue only")
 	f.String(&d.cfg.Secret, "webhook-secret", "dev-secret", "HMAC-SHA256 key signing webhook deliveries")
 	d.cfg.Bounds.register(f)
+	f.Bool(&d.cfg.Standby, "standby", false, "also run a hot standby of the local Postgres (DATA_DIR/pg-standby, replica_url in dev.json); the API's list and report reads go to it")
 	f.Bool(&d.cfg.TLS, "tls", false, "run the local Postgres with TLS only (a CA and server certificate under DATA_DIR/pg/tls) and verify it on every connection (sslmode=verify-full)")
 	return f.Parse(args, d.cfg.validate)
 }
@@ -110,6 +114,7 @@ type devInfo struct {
 	HTTPURL        string `json:"http_url"`
 	DatabaseURL    string `json:"database_url"`
 	AppDatabaseURL string `json:"app_database_url"`
+	ReplicaURL     string `json:"replica_url,omitempty"`
 	FlightSQLAddr  string `json:"flight_sql_addr"`
 	PID            int    `json:"pid"`
 }
@@ -133,6 +138,11 @@ func (d *devCmd) Run(ctx context.Context) error {
 	info, err := d.prepareDatabase(ctx, dataDir)
 	if err != nil {
 		return err
+	}
+	if d.cfg.Standby {
+		if info.ReplicaURL, err = d.startStandby(ctx, dataDir); err != nil {
+			return err
+		}
 	}
 	reg := newRegistry()
 	if err := d.openWarehouse(ctx, dataDir, reg); err != nil {
@@ -170,6 +180,8 @@ func (d *devCmd) runParts(ctx context.Context, dataDir string, ln net.Listener) 
 		"flight sql":        d.flight.serve,
 		"analyst audit log": d.audit.Run,
 		"analyst views":     func(ctx context.Context) error { return d.views.Run(ctx, scope.RefreshInterval) },
+		"hot standby":       func(ctx context.Context) error { return d.watchStandby(ctx, dataDir) },
+		"replica lag":       d.replica.run,
 		"postgres": func(ctx context.Context) error {
 			select {
 			case <-d.cluster.Done():
@@ -264,12 +276,18 @@ func (d *devCmd) openParts(ctx context.Context, info devInfo, reg *prometheus.Re
 			}
 			return nil
 		}}}
-	var err error
-	d.api, err = openAPIPart(ctx, info.AppDatabaseURL, oltp.PoolConfig{ApplicationName: "cch-dev"},
-		oltp.Options{Logger: d.log, Registry: reg, Checks: checks, ShutdownTimeout: 3 * time.Second})
+	pc := oltp.PoolConfig{ApplicationName: "cch-dev"}
+	replica, replicaChecks, err := openReplica(ctx, replicaConfig{URL: info.ReplicaURL, MaxWait: 2 * time.Second, MaxLag: devMaxLag}, pc, reg)
 	if err != nil {
 		return err
 	}
+	d.replica = replica
+	d.api, err = openAPIPart(ctx, info.AppDatabaseURL, pc,
+		oltp.Options{Logger: d.log, Registry: reg, Checks: append(checks, replicaChecks...), ShutdownTimeout: 3 * time.Second})
+	if err != nil {
+		return err
+	}
+	d.replica.attach(d.api.api)
 	if d.audit, err = openAuditLog(ctx, info.AppDatabaseURL, d.log); err != nil {
 		return err
 	}
@@ -292,6 +310,7 @@ func (d *devCmd) openParts(ctx context.Context, info devInfo, reg *prometheus.Re
 // whole stop stays under 10 s).
 func (d *devCmd) Close() error {
 	d.api.Close()
+	d.replica.Close()
 	if d.workerPool != nil {
 		d.workerPool.Close()
 	}
@@ -307,11 +326,12 @@ func (d *devCmd) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 	defer cancel()
+	standbyErr := d.stopStandby(ctx)
 	err := d.cluster.Stop(ctx)
 	if err == nil && d.log != nil {
 		d.log.Info("local postgres stopped")
 	}
-	return errors.Join(duckErr, err)
+	return errors.Join(duckErr, standbyErr, err)
 }
 
 // loadSecrets returns the dev login passwords, generating and saving them
