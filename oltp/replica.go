@@ -111,7 +111,7 @@ func (r *Replica) pick(c *gin.Context) (*pgxpool.Pool, error) {
 	if reason != "" {
 		c.Header("X-CCH-Read-From", "primary")
 		c.Header("X-CCH-Replica-Fallback", reason)
-		r.metrics.reads.WithLabelValues("primary", strings.Fields(reason)[0]).Inc()
+		r.metrics.reads.WithLabelValues("primary", strings.TrimSuffix(strings.Fields(reason)[0], ":")).Inc()
 		return r.primary, nil
 	}
 	c.Header("X-CCH-Read-From", "replica")
@@ -213,12 +213,19 @@ func (a *API) poolFor(c *gin.Context, r Route, readOnly bool) (*pgxpool.Pool, er
 }
 
 // standbyFailed reports whether err, from a read on the standby, is the
-// standby's failure (it could not be reached or went away) rather than
-// the request's: such a read is served by the primary instead.
+// standby's failure (it could not be reached, went away, is shutting
+// down or starting up: SQLSTATE classes 08, 57 and 53) rather than the
+// request's: such a read is served by the primary instead.
 func standbyFailed(err error) bool {
 	var apiErr *Error
 	var pgErr *pgconn.PgError
-	return err != nil && !errors.As(err, &apiErr) && !errors.As(err, &pgErr) && !errors.Is(err, context.Canceled)
+	switch {
+	case err == nil, errors.As(err, &apiErr), errors.Is(err, context.Canceled):
+		return false
+	case errors.As(err, &pgErr):
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") || strings.HasPrefix(pgErr.Code, "53")
+	}
+	return true
 }
 
 // fallBack marks a read the primary serves after the standby failed.

@@ -31,6 +31,8 @@ import (
 type stack struct {
 	dir                    string
 	cluster                *pglocal.Cluster
+	standby                *pglocal.Cluster // hot standby: the APIs' list and report reads
+	replicaURL             string
 	bouncer                *pglocal.Bouncer
 	super                  *pgx.Conn
 	fix                    oltptest.Fixture
@@ -55,7 +57,8 @@ var topologyPasswords = map[string]string{"cch_owner": "owner-pw", "cch_app": "a
 // warehouse process, a reminder delivered once by two worker processes,
 // then SIGKILL of the warehouse and one API under load: every
 // acknowledged booking is in PostgreSQL and the restarted warehouse's
-// mirror converges. Every process stops on SIGTERM with status 0.
+// mirror converges. A hot standby streams beside PostgreSQL and serves the
+// APIs' lists. Every process stops on SIGTERM with status 0.
 func TestTopology(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL, PgBouncer and five processes")
@@ -63,6 +66,7 @@ func TestTopology(t *testing.T) {
 	s := newStack(t)
 	s.startAll(t)
 	ro, lsn := s.workshopDay(t)
+	s.listsFromStandby(t, lsn)
 	s.chauffeurRide(t)
 	s.readAnalytics(t, lsn, ro)
 	s.reminderOnce(t)
@@ -105,6 +109,7 @@ func newStack(t *testing.T) *stack {
 	}
 	t.Cleanup(func() { s.super.Close(context.Background()) })
 	s.loadBusiness(t)
+	s.startStandby(t)
 	s.hook = newWebhook(t)
 	return s
 }
@@ -115,7 +120,8 @@ func (s *stack) migrate(t *testing.T) {
 	t.Helper()
 	out := runProc(t, "migrate", "bootstrap", "--database-url", s.cluster.SuperuserURL(topologyDB),
 		"--owner-password", topologyPasswords["cch_owner"], "--app-password", topologyPasswords["cch_app"],
-		"--replicator-password", topologyPasswords["cch_replicator"], "--worker-password", topologyPasswords["cch_worker"])
+		"--replicator-password", topologyPasswords["cch_replicator"], "--worker-password", topologyPasswords["cch_worker"],
+		"--reporting-password", topologyReportingPassword)
 	if !strings.Contains(out, "bootstrap done") {
 		t.Fatalf("bootstrap said: %s", out)
 	}
@@ -167,7 +173,8 @@ func (s *stack) startAPI(t *testing.T, i int) {
 	if s.apiAddr[i] == "" {
 		s.apiAddr[i] = freeAddr(t)
 	}
-	s.apis[i] = startProc(t, s.dir, fmt.Sprintf("api%d", i+1), "api", "--database-url", s.appURL, "--http", s.apiAddr[i], "--max-conns", "8")
+	s.apis[i] = startProc(t, s.dir, fmt.Sprintf("api%d", i+1), "api", "--database-url", s.appURL, "--http", s.apiAddr[i], "--max-conns", "8",
+		"--replica-url", s.replicaURL)
 }
 
 func (s *stack) startWarehouse(t *testing.T) {
