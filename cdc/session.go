@@ -145,6 +145,10 @@ func (s *Stream) prepare(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Con
 	if pos.SnapshotDone && slotExists {
 		return pos, nil
 	}
+	if pos.SnapshotDone && s.cfg.MissingSlotIsLost {
+		s.metrics.slotLost.Set(1)
+		return pos, fmt.Errorf("%w: slot %s is missing on this server (a failover?)", ErrSlotLost, s.cfg.Slot)
+	}
 	if pos.SnapshotDone {
 		s.log.Warn("slot is missing; taking a new snapshot", "slot", s.cfg.Slot)
 	}

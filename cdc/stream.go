@@ -44,6 +44,12 @@ type Config struct {
 	// binary mode when every published column's type has a binary decoder
 	// (see BinaryDecodable), text mode otherwise.
 	TextOnly bool
+	// MissingSlotIsLost treats a slot that is missing once the snapshot
+	// is complete like an invalidated one (Run returns ErrSlotLost, the
+	// Sink keeps its data) instead of re-snapshotting into the same Sink.
+	// After a failover the slot is missing: PostgreSQL 15 does not carry
+	// logical slots to a promoted standby.
+	MissingSlotIsLost bool
 	// Logger receives progress and errors. Default: discard.
 	Logger *slog.Logger
 	// Registerer receives the metrics. Default: none registered.

@@ -30,7 +30,10 @@ import (
 // exceeds --max-lag). When the rebuild is ready, DB.Replace moves the
 // readers to the new file (the *sql.DB they hold does not change) and the
 // old file is deleted once its last query ends. A rebuild whose own slot
-// is lost again before it is ready ends Run with cdc.ErrSlotLost.
+// is lost again before it is ready ends Run with cdc.ErrSlotLost. A slot
+// missing after the snapshot completed is treated the same way (a
+// failover to a standby, which PostgreSQL 15 gives no logical slots):
+// the rebuild snapshots the new primary.
 type Service struct {
 	db   *DB // what readers hold; Replace moves it to a rebuilt file
 	cfg  cdc.Config
@@ -80,6 +83,7 @@ func NewService(ctx context.Context, db *DB, cfg cdc.Config, opts ...ServiceOpti
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.MissingSlotIsLost = true // a failover loses the slot: rebuild beside the old file, never in place
 	s := &Service{db: db, cfg: cfg, done: make(chan struct{})}
 	for _, x := range opts {
 		s.opts = x
