@@ -16,6 +16,8 @@
 //     (owned by the analytics work).
 //   - SSE: /v1 p99 (a customer read and one write a second) with 400 dashboard
 //     streams open vs without, on a `cch dev` built from the tree.
+//   - Failover: the failover drill (TestFailoverDrill in cmd/cch) on its own
+//     primary and synchronous standby: RTO, RPO and the warehouse's rebuild.
 //
 // Go benchmarks (go test -bench) compare the same paths side by side with
 // b.Loop(); they start a cluster only when -test.bench is set, so `go test

@@ -68,6 +68,7 @@ func (d *driver) runAll(ctx context.Context) {
 		{"indexes", d.indexes},
 		{"dashboards", d.dashboards},
 		{"sse", d.sse},
+		{"failover", d.failover},
 	} {
 		if !slices.Contains(want, s.name) {
 			continue

@@ -27,3 +27,13 @@ func (d *driver) sse(ctx context.Context) ([]bench.Figure, error) {
 	figs, _, err := bench.SSELoad(ctx, cfg, d.log.Info)
 	return figs, err
 }
+
+// failover runs the failover drill (its own primary and synchronous
+// standby) and reports RTO, RPO and the warehouse's rebuild.
+func (d *driver) failover(ctx context.Context) ([]bench.Figure, error) {
+	dir := filepath.Join(d.dir, "failover")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return bench.Failover(ctx, dir, d.log.Info)
+}
