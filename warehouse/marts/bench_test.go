@@ -2,8 +2,10 @@ package marts_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -20,6 +22,8 @@ import (
 //	CCH_BENCH_BOOKINGS  bookings per month (default 2000; datagen's full size is 10000)
 //	CCH_BENCH_DUCKDB    a DuckDB file: reused when it exists (no PostgreSQL,
 //	                    the marts are reinstalled), else mirrored into and kept
+//	CCH_BENCH_SCOPED    set: instead, the branch-scoped ÷ organisation-wide
+//	                    cost of every analytic (see branchScopedCost)
 //
 // The query window is the last 12 months of the data (monthly grain).
 //
@@ -52,6 +56,10 @@ func BenchmarkAnalytics(b *testing.B) {
 	}
 	to := end.AddDate(0, 0, 1)
 	p := marts.Params{OrganisationID: 1, From: to.AddDate(-1, 0, 0), To: to, Granularity: "month"}
+	if os.Getenv("CCH_BENCH_SCOPED") != "" {
+		branchScopedCost(b, &mirrored{duck: db}, p)
+		return
+	}
 	for _, a := range marts.Catalog() {
 		b.Run(a.Name, func(b *testing.B) {
 			for b.Loop() {
@@ -68,4 +76,58 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// branchScopedCost times every analytic organisation-wide and as a
+// branch-scoped caller naming every branch of the organisation sees it,
+// on a running Refresher's database (resident visit histories), as the
+// dashboards benchmark does on 24 months; it logs each ratio of medians
+// and reports their geometric mean.
+//
+//	CCH_BENCH_SCOPED=1 CCH_BENCH_MONTHS=6 CCH_BENCH_BOOKINGS=4000 CCH_BENCH_DUCKDB=/tmp/w6.duckdb \
+//	  go test -tags duckdb_arrow -run '^$' -bench Analytics -benchtime 1x ./warehouse/marts/
+func branchScopedCost(b *testing.B, m *mirrored, p marts.Params) {
+	defer startRefresher(b, m)()
+	ctx := context.Background()
+	var branches []int64
+	rows, err := m.duck.DB.Query("SELECT id FROM core.branch WHERE organisation_id = $1 ORDER BY id", p.OrganisationID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		branches = append(branches, id)
+	}
+	rows.Close()
+	scoped := p
+	scoped.BranchIDs = branches
+	median := func(a marts.Analytic, q marts.Params) time.Duration {
+		var ts []time.Duration
+		for i := range 11 {
+			t0 := time.Now()
+			if _, err := marts.Run(ctx, m.duck.DB, a, q, 0); err != nil {
+				b.Fatal(a.Name, err)
+			}
+			if i > 0 { // the first run warms up
+				ts = append(ts, time.Since(t0))
+			}
+		}
+		slices.Sort(ts)
+		return ts[len(ts)/2]
+	}
+	logSum := 0.0
+	for b.Loop() {
+		logSum = 0
+		for _, a := range marts.Catalog() {
+			wide, narrow := median(a, p), median(a, scoped)
+			r := float64(narrow) / float64(wide)
+			logSum += math.Log(r)
+			b.Logf("%-28s organisation %8.2f ms  branches %v %8.2f ms  %.2f×", a.Name,
+				float64(wide.Microseconds())/1000, branches, float64(narrow.Microseconds())/1000, r)
+		}
+	}
+	b.ReportMetric(math.Exp(logSum/float64(len(marts.Catalog()))), "scoped/org")
 }
