@@ -127,7 +127,7 @@ GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"bay utilisation", "bay_utilisation", `
 WITH span AS (SELECT greatest($1::date, (min(lower(period)) AT TIME ZONE 'UTC')::date) AS lo,
                      least($2::date - 1, (max(lower(period)) AT TIME ZONE 'UTC')::date) AS hi
-              FROM workshop.booking),
+              FROM workshop.booking WHERE organisation_id = $3),
 cal AS (
   SELECT b.id AS branch_id, d::date AS day,
          (SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) *
@@ -441,7 +441,7 @@ cars AS (
   GROUP BY 1),
 span AS (SELECT greatest($1::date, (min(lower(period)) AT TIME ZONE 'UTC')::date) AS lo,
                 least($2::date - 1, (max(lower(period)) AT TIME ZONE 'UTC')::date) AS hi
-         FROM workshop.booking),
+         FROM workshop.booking WHERE organisation_id = $3),
 capacity AS (
   SELECT b.id AS branch_id,
          sum((SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) *
