@@ -127,7 +127,7 @@ GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"bay utilisation", "bay_utilisation", `
 WITH span AS (SELECT greatest($1::date, (min(lower(period)) AT TIME ZONE 'UTC')::date) AS lo,
                      least($2::date - 1, (max(lower(period)) AT TIME ZONE 'UTC')::date) AS hi
-              FROM workshop.booking),
+              FROM workshop.booking WHERE organisation_id = $3),
 cal AS (
   SELECT b.id AS branch_id, d::date AS day,
          (SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) *
@@ -201,11 +201,8 @@ s AS (
   FROM jobs GROUP BY 1, 2)
 SELECT *, tm / nullif(ls + ps, 0), jobs >= avg(jobs) OVER () AND tm < 0 FROM s ORDER BY tm`},
 	{"churn risk (rule)", "churn_risk", `
-WITH v AS (
-  SELECT DISTINCT i.customer_id, (i.issued_at AT TIME ZONE b.timezone)::date AS day
-  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
-    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL),
+WITH visit AS (` + pgVisits + `),
+v AS (SELECT DISTINCT customer_id, day FROM visit WHERE day < $2::date AND $1::date IS NOT NULL),
 gaps AS (SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM v),
 own AS (SELECT customer_id, count(*) AS visits, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS med, max(day) AS last
         FROM gaps GROUP BY 1),
@@ -444,7 +441,7 @@ cars AS (
   GROUP BY 1),
 span AS (SELECT greatest($1::date, (min(lower(period)) AT TIME ZONE 'UTC')::date) AS lo,
                 least($2::date - 1, (max(lower(period)) AT TIME ZONE 'UTC')::date) AS hi
-         FROM workshop.booking),
+         FROM workshop.booking WHERE organisation_id = $3),
 capacity AS (
   SELECT b.id AS branch_id,
          sum((SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) *
@@ -560,14 +557,31 @@ WHERE s.organisation_id = $3 AND s.period && w.r
 ORDER BY mismatch DESC, lower(s.period), s.chauffeur_id`},
 }
 
+// pgVisits is every visit of organisation $3's customers with its day
+// and revenue: a repair order opened for the customer (whoever pays for
+// it) or a ride they booked completed, on the branch's local day, with
+// the net amount of its issued invoices. An invoice alone (a
+// late-cancellation fee) is no visit.
+const pgVisits = `
+  SELECT ro.customer_id, (ro.opened_at AT TIME ZONE b.timezone)::date AS day,
+         coalesce((SELECT sum(l.net_amount) FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
+                   WHERE i.repair_order_id = ro.id AND i.status = 'issued'), 0) AS revenue
+  FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
+  WHERE ro.organisation_id = $3
+  UNION ALL
+  SELECT r.booker_customer_id, (r.completed_at AT TIME ZONE b.timezone)::date,
+         coalesce((SELECT sum(l.net_amount) FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
+                   WHERE i.ride_booking_id = r.id AND i.status = 'issued'), 0)
+  FROM chauffeur.ride_booking r JOIN core.branch b ON b.id = r.branch_id
+  WHERE r.organisation_id = $3 AND r.status = 'completed' AND r.completed_at IS NOT NULL
+    AND r.booker_customer_id IS NOT NULL`
+
 // pgRFMCustomers is the per-customer recency, frequency and monetary value
-// over the 24 months before $2 that the two RFM questions rank.
-const pgRFMCustomers = `WITH inv AS (
-  SELECT i.customer_id, (i.issued_at AT TIME ZONE b.timezone)::date AS day,
-         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) AS revenue
-  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
-    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '24 months')::date
-    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL),
+// over the 24 months before $2 that the two RFM questions rank: the last
+// visit, the days with a visit, and the revenue of those visits.
+const pgRFMCustomers = `WITH visit AS (` + pgVisits + `),
+inv AS (
+  SELECT * FROM visit
+  WHERE day >= ($2::date - interval '24 months')::date AND day < $2::date AND $1::date IS NOT NULL),
 c AS (SELECT customer_id, max(day) AS last_visit, count(DISTINCT day) AS frequency, sum(revenue) AS monetary
       FROM inv GROUP BY 1)`

@@ -15,7 +15,9 @@ import (
 // (every mart it reads computes from what the role may read, and every
 // mirror table and column it names is one the role may SELECT), and the
 // catalogue offers it to the role (marts.Analytic.Allows: which figures
-// belong to which job). The views follow the catalogue of grants and
+// belong to which job), and only when the role's row policies on those
+// tables admit no more than the analytic filters on itself (rowpolicy.go).
+// The views follow the catalogue of grants and
 // policies (scope.Manager), so a GRANT or REVOKE changes the answer
 // within the views' refresh interval.
 type AnalyticAccess struct {
@@ -30,15 +32,23 @@ func NewAnalyticAccess(db *sql.DB, views *scope.Manager) *AnalyticAccess {
 
 // Allows reports whether role may read the analytic.
 func (x *AnalyticAccess) Allows(ctx context.Context, role string, a marts.Analytic) (bool, error) {
+	why, err := x.Refusal(ctx, role, a)
+	return why == "", err
+}
+
+// Refusal is why role may not read the analytic ("" when it may): not
+// offered to the role, not bound by its grants, or a row policy of the
+// role the marts cannot apply (rowPolicyGap).
+func (x *AnalyticAccess) Refusal(ctx context.Context, role string, a marts.Analytic) (string, error) {
 	if !a.Allows(role) {
-		return false, nil
+		return "it is not offered to the role", nil
 	}
 	set, release, err := x.views.Acquire(ctx)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	defer release()
-	return x.binds(ctx, set, role, a)
+	return x.refusal(ctx, set, role, a)
 }
 
 // Open lists the names of the analytics role may read.
@@ -53,25 +63,28 @@ func (x *AnalyticAccess) Open(ctx context.Context, role string) (map[string]bool
 		if !a.Allows(role) {
 			continue
 		}
-		ok, err := x.binds(ctx, set, role, a)
+		why, err := x.refusal(ctx, set, role, a)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if why == "" {
 			out[a.Name] = true
 		}
 	}
 	return out, nil
 }
 
-func (x *AnalyticAccess) binds(ctx context.Context, set *scope.Set, role string, a marts.Analytic) (bool, error) {
+func (x *AnalyticAccess) refusal(ctx context.Context, set *scope.Set, role string, a marts.Analytic) (string, error) {
 	q, args, err := a.Probe()
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	ok, err := set.Binds(ctx, x.db, role, q, args...)
 	if err != nil {
-		return false, fmt.Errorf("what %s reads: %w", a.Name, err)
+		return "", fmt.Errorf("what %s reads: %w", a.Name, err)
 	}
-	return ok, nil
+	if !ok {
+		return "PostgreSQL does not grant the role everything it reads", nil
+	}
+	return rowPolicyGap(set, role, a)
 }

@@ -56,11 +56,11 @@ func (h *Handler) analytic(c *gin.Context, p oltp.Principal) {
 		oltp.WriteError(c, err)
 		return
 	}
-	if ok, err := h.access.Allows(ctx, p.Role, a); err != nil {
+	if why, err := h.access.Refusal(ctx, p.Role, a); err != nil {
 		oltp.WriteError(c, err)
 		return
-	} else if !ok {
-		oltp.WriteError(c, oltp.Forbidden(fmt.Sprintf("the %s role may not read %s: it is not offered to the role, or PostgreSQL does not grant the role everything it reads", p.Role, a.Name)))
+	} else if why != "" {
+		oltp.WriteError(c, oltp.Forbidden(fmt.Sprintf("the %s role may not read %s: %s", p.Role, a.Name, why)))
 		return
 	}
 	params, minLSN, err := parseParams(c, p)
@@ -87,7 +87,7 @@ func (h *Handler) analytic(c *gin.Context, p oltp.Principal) {
 // scopes the analytic to the caller's organisation and branches.
 func parseParams(c *gin.Context, p oltp.Principal) (marts.Params, cdc.LSN, error) {
 	out := marts.Params{OrganisationID: p.OrganisationID, BranchIDs: p.BranchIDs, Granularity: c.Query("granularity")}
-	if p.Role == marts.Technician {
+	if staffScopedRole(p.Role) {
 		out.StaffID = p.StaffID
 	}
 	if s := c.Query("branch_id"); s != "" {

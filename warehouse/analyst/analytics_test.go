@@ -58,9 +58,12 @@ func testAnalyticRoles(t *testing.T, s *stack) {
 		{"receptionist", "/v1/analytics/show_rate", 200},
 		{"dispatcher", "/v1/analytics/show_rate", 403},
 		{"dispatcher", "/v1/analytics/chauffeur_utilisation", 200},
-		// mart.rides carries the chauffeur's pay, which the dispatcher's
-		// grants mask: what reads it is closed to the dispatcher.
-		{"dispatcher", "/v1/analytics/dead_head_ratio", 403},
+		// The ride KPIs read mart.ride_operations, which carries no pay;
+		// mart.rides adds the chauffeur's pay, which the dispatcher's
+		// grants mask (and fleet utilisation is a financial figure).
+		{"dispatcher", "/v1/analytics/dead_head_ratio", 200},
+		{"dispatcher", "/v1/analytics/chauffeur_on_time_pickup", 200},
+		{"dispatcher", "/v1/analytics/fleet_utilisation", 403},
 		{"manager", "/v1/analytics/nope", 404},
 		{"manager", "/v1/analytics/show_rate?granularity=fortnight", 400},
 		{"manager", "/v1/analytics/show_rate?from=yesterday", 400},

@@ -43,6 +43,7 @@ func TestParity(t *testing.T) {
 		t.Run(name, func(t *testing.T) { s.assertCaller(t, name, tables) })
 	}
 	t.Run("analytics follow the column grants", func(t *testing.T) { testAnalyticsFollowGrants(t, s) })
+	t.Run("analytics follow the row policies", func(t *testing.T) { testAnalyticsFollowRowPolicies(t, s) })
 	t.Run("an export as a role holds what the role sees", func(t *testing.T) { testExportAsRole(t, s) })
 	t.Run("a new table or column is governed, never open", func(t *testing.T) { testNewObjects(t, s) })
 }

@@ -172,20 +172,21 @@ SELECT r.organisation_id, r.branch_id, mart.local_day_at(r.opened_at, r.tz, o.o0
 FROM base r LEFT JOIN off o ON o.tz = r.tz AND o.k = mart.utc_day_key(r.opened_at)
 GROUP BY 1, 2, 3;
 
--- Branch calendar: every day from the first to the last booking with the
+-- Branch calendar: every day from the organisation's first to its last booking
+-- (another tenant's bookings never lengthen it), with the
 -- branch's opening hours and active bays.
 CREATE OR REPLACE VIEW mart_view.branch_calendar AS
 WITH span AS (
-  SELECT CAST(min(mart.range_lo(period)) AS DATE) AS lo, CAST(max(mart.range_lo(period)) AS DATE) AS hi
-  FROM workshop.booking
+  SELECT organisation_id, CAST(min(mart.range_lo(period)) AS DATE) AS lo, CAST(max(mart.range_lo(period)) AS DATE) AS hi
+  FROM workshop.booking GROUP BY 1
 ),
 days AS (
-  SELECT CAST(unnest(generate_series(lo, hi, INTERVAL 1 DAY)) AS DATE) AS day FROM span WHERE lo IS NOT NULL
+  SELECT organisation_id, CAST(unnest(generate_series(lo, hi, INTERVAL 1 DAY)) AS DATE) AS day FROM span
 )
 SELECT b.organisation_id, b.id AS branch_id, d.day,
        mart.opening_hours_on(b.opening_hours, d.day) AS opening_hours,
        (SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) AS bays
-FROM core.branch b CROSS JOIN days d;
+FROM core.branch b JOIN days d ON d.organisation_id = b.organisation_id;
 
 -- Bay hours per branch and day: occupied (active reservations) and
 -- available (bays × opening hours).

@@ -32,21 +32,42 @@ LEFT JOIN off o ON o.tz = i.tz AND o.k = mart.utc_day_key(i.issued_at)
 LEFT JOIN lines l ON l.invoice_id = i.id
 LEFT JOIN paid p ON p.invoice_id = i.id;
 
--- Visits: the distinct days a customer was invoiced for a repair order or
--- a ride, at any branch of the organisation, with the days since the
--- customer's previous visit (gap; NULL on the first). The
--- organisation-wide customer analytics (churn rule, RFM, churn model) read
--- it when no branch filter is given.
+-- Visits: a customer visits a branch when a repair order is opened for
+-- them there (whoever pays: warranty-only and internal work count) or a
+-- ride they booked is completed, on the branch's local day. An invoice is
+-- not a visit: a late-cancellation fee is charged for a ride that never
+-- happened. One row per organisation, customer, day and branch, with the
+-- net revenue issued on those repair orders' and rides' invoices (the RFM
+-- monetary value). The customer analytics (churn rule, RFM, churn model)
+-- read it; the resident histories (resident.go) are a copy of it.
 CREATE OR REPLACE VIEW mart_view.customer_visits AS
-WITH v AS (
-  SELECT organisation_id, customer_id, day, sum(revenue) AS revenue, sum(gross_profit) AS gross_profit,
-         bool_or(paid) AS paid
-  FROM mart.customer_invoices
-  GROUP BY ALL
+WITH ev AS (
+  SELECT r.organisation_id, r.branch_id, r.customer_id, r.opened_at AS happened_at, r.id AS repair_order_id,
+         CAST(NULL AS BIGINT) AS ride_booking_id, b.timezone AS tz
+  FROM workshop.repair_order r JOIN core.branch b ON b.id = r.branch_id
+  UNION ALL
+  SELECT rb.organisation_id, rb.branch_id, rb.booker_customer_id, rb.completed_at, NULL, rb.id, b.timezone
+  FROM chauffeur.ride_booking rb JOIN core.branch b ON b.id = rb.branch_id
+  WHERE rb.status = 'completed' AND rb.completed_at IS NOT NULL AND rb.booker_customer_id IS NOT NULL
+),
+billed AS (
+  SELECT i.repair_order_id, i.ride_booking_id, sum(l.net_amount) AS revenue
+  FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
+  WHERE i.status = 'issued'
+  GROUP BY 1, 2
+),
+off AS (
+  SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
+  FROM (SELECT DISTINCT tz, mart.utc_day_key(happened_at) AS k FROM ev)
 )
-SELECT *, date_diff('day', lag(day) OVER (PARTITION BY organisation_id, customer_id ORDER BY day), day) AS gap
-FROM v
-ORDER BY organisation_id, customer_id, day;
+SELECT e.organisation_id, e.customer_id, mart.local_day_at(e.happened_at, e.tz, o.o0, o.o1) AS day, e.branch_id,
+       CAST(coalesce(sum(coalesce(ro.revenue, rd.revenue)), 0) AS DOUBLE) AS revenue
+FROM ev e
+LEFT JOIN off o ON o.tz = e.tz AND o.k = mart.utc_day_key(e.happened_at)
+LEFT JOIN billed ro ON ro.repair_order_id = e.repair_order_id
+LEFT JOIN billed rd ON rd.ride_booking_id = e.ride_booking_id
+GROUP BY ALL
+ORDER BY e.organisation_id, e.customer_id, day, e.branch_id;
 
 
 -- Customer feedback on the branch's local day it was received.

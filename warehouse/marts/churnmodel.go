@@ -2,10 +2,7 @@ package marts
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"math"
 	"runtime"
 	"slices"
@@ -22,22 +19,6 @@ const churnHorizon = 30 * 24 * time.Hour
 
 // churnFeatures are the model's explanatory variables, in order.
 var churnFeatures = []string{"log_days_since_last_visit", "visits_12m", "log_revenue_12m", "rule_ratio"}
-
-// histories holds every customer's visit days (days since 1970-01-01, in
-// order) and revenue per visit, flat: customer i's visits are
-// days[start[i]:start[i+1]].
-type histories struct {
-	ids     []int64 // in order
-	start   []int32 // len(ids)+1
-	days    []int32
-	revenue []float64
-}
-
-// visits returns customer i's visit days and revenues.
-func (h *histories) visits(i int32) ([]int32, []float64) {
-	a, b := h.start[i], h.start[i+1]
-	return h.days[a:b], h.revenue[a:b]
-}
 
 // maxTrainingSamples caps the model's training set: beyond it the
 // training cutoffs use a deterministic sample of the customers (every
@@ -222,105 +203,6 @@ type memoKey struct{}
 // memo is dropped with the context.
 func WithMemo(ctx context.Context) context.Context {
 	return context.WithValue(ctx, memoKey{}, &memo{entries: map[string]*memoEntry{}})
-}
-
-// readHistories reads every customer's visit days before To.
-func readHistories(ctx context.Context, q Querier, p Params) (*histories, error) {
-	query := `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), coalesce(sum(revenue), 0)
-		FROM mart.customer_invoices
-		WHERE organisation_id = $org AND mart.in_scope(branch_id, $branches) AND day < $to
-		GROUP BY customer_id, day ORDER BY customer_id, day`
-	if len(p.BranchIDs) == 0 {
-		// One row per customer and day already, stored in (organisation,
-		// customer, day) order, which a scan returns as it is (DuckDB's
-		// preserve_insertion_order, on by default): no sort needed. The
-		// order is checked, and sorted for when it does not hold.
-		h := &histories{}
-		q1 := `SELECT customer_id, CAST(date_diff('day', DATE '1970-01-01', day) AS INTEGER), coalesce(revenue, 0)
-		FROM mart.customer_visits WHERE organisation_id = $org AND day < $to`
-		if err := scanVisits(ctx, q, q1, namedArgs(p, argNames(q1)...), h); err != nil {
-			return nil, fmt.Errorf("visit histories: %w", err)
-		}
-		if h.ordered() {
-			h.start = append(h.start, int32(len(h.days)))
-			return h, nil
-		}
-		query = q1 + " ORDER BY customer_id, day"
-	}
-	h := &histories{}
-	if err := scanVisits(ctx, q, query, namedArgs(p, argNames(query)...), h); err != nil {
-		return nil, fmt.Errorf("visit histories: %w", err)
-	}
-	h.start = append(h.start, int32(len(h.days)))
-	return h, nil
-}
-
-// ordered reports whether the rows read came in customer order with
-// increasing days (before the closing start offset is appended).
-func (h *histories) ordered() bool {
-	for i := 1; i < len(h.ids); i++ {
-		if h.ids[i] <= h.ids[i-1] {
-			return false
-		}
-	}
-	for i := range h.ids {
-		end := int32(len(h.days))
-		if i+1 < len(h.start) {
-			end = h.start[i+1]
-		}
-		for j := h.start[i] + 1; j < end; j++ {
-			if h.days[j] <= h.days[j-1] {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// scanVisits runs query (customer BIGINT, day INTEGER, revenue DOUBLE;
-// ordered by customer and day; no NULLs) into h.
-func scanVisits(ctx context.Context, q Querier, query string, args []any, h *histories) error {
-	last := int64(-1 << 63)
-	customer := func(c int64) {
-		if c != last || len(h.ids) == 0 {
-			h.ids, h.start = append(h.ids, c), append(h.start, int32(len(h.days)))
-			last = c
-		}
-	}
-	ok, err := arrowRecords(ctx, q, query, args, func(rec arrow.RecordBatch) error {
-		ids, idOK := rec.Column(0).(*array.Int64)
-		days, dayOK := rec.Column(1).(*array.Int32)
-		revs, revOK := rec.Column(2).(*array.Float64)
-		if !idOK || !dayOK || !revOK {
-			return fmt.Errorf("visits: unexpected column types %s", rec.Schema())
-		}
-		for i, c := range ids.Int64Values() {
-			customer(c)
-			h.days = append(h.days, days.Value(i))
-		}
-		// Whole columns at once: no value is NULL (coalesce above).
-		h.revenue = append(h.revenue, revs.Float64Values()...)
-		return nil
-	})
-	if ok {
-		return err
-	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c int64
-		var day int32
-		var rev float64
-		if err := rows.Scan(&c, &day, &rev); err != nil {
-			return err
-		}
-		customer(c)
-		h.days, h.revenue = append(h.days, day), append(h.revenue, rev)
-	}
-	return rows.Err()
 }
 
 // gapsByEnd is every interval between two consecutive visits of a

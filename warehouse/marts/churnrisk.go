@@ -7,11 +7,12 @@ import (
 // churnRisk is the churn rule as of `to`: a customer is at risk when the
 // days since their last visit exceed 1.5 × the median interval between
 // their visits — the shop-wide median of every customer's intervals for
-// one-visit customers. Visits are the distinct days a customer was
-// invoiced (customer_invoices) before `to`, in the caller's branches. In
-// SQL terms:
+// one-visit customers. A visit is a repair order opened for the customer
+// or a ride they booked completed (not an invoice: a late-cancellation fee
+// is no visit, warranty work is one), counted once per day, before `to`,
+// in the caller's branches. In SQL terms:
 //
-//	v    = SELECT DISTINCT customer_id, day FROM mart.customer_invoices WHERE … AND day < $to
+//	v    = SELECT DISTINCT customer_id, day FROM mart.customer_visits WHERE … AND day < $to
 //	gaps = day − lag(day) OVER (PARTITION BY customer_id ORDER BY day)
 //	own  = count(*), median(gap), max(day) per customer;  shop = median(gap) over all
 //

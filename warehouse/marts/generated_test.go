@@ -135,44 +135,35 @@ func TestGeneratedData(t *testing.T) {
 	t.Run("resident visit histories equal the mart's", func(t *testing.T) {
 		// A running Refresher keeps the visit histories in memory; the
 		// customer analytics on its *sql.DB read them from there, on a
-		// *sql.Conn from the table. Same answers, for any `to`.
-		ctx, cancel := context.WithCancel(context.Background())
-		r := marts.NewRefresher(marts.RefresherConfig{DB: m.duck.DB, MinInterval: 50 * time.Millisecond})
-		snapshot := make(chan struct{})
-		close(snapshot)
-		done := make(chan struct{})
-		go func() { defer close(done); _ = r.Run(ctx, snapshot) }()
-		defer func() { cancel(); <-done }()
-		select {
-		case <-r.Ready():
-		case <-done:
-			t.Fatal("refresher stopped")
-		case <-time.After(time.Minute):
-			t.Fatal("refresher not ready")
-		}
-		if !r.Resident() {
-			t.Fatal("the refresher holds no visit histories after its first refresh")
-		}
+		// *sql.Conn from the table. Same answers, for any `to` and any
+		// set of branches (each, both, one with a branch of no visits or
+		// of another organisation, repeated).
+		ctx := context.Background()
+		defer startRefresher(t, m)()
 		conn, err := m.duck.DB.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer conn.Close()
+		scopes := [][]int64{nil, {1}, {2}, {2, 1}, {1, 99}, {2, 2}}
 		for _, to := range []time.Time{to, time.Date(2026, 9, 15, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC),
 			time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)} {
-			q := marts.Params{OrganisationID: 1, From: to.AddDate(-1, 0, 0), To: to, Granularity: "month"}
-			for _, name := range []string{"churn_risk", "rfm", "rfm_segments", "churn_model"} {
-				a, _ := marts.Lookup(name)
-				res, err := marts.Run(ctx, m.duck.DB, a, q, 0)
-				if err != nil {
-					t.Fatal(name, err)
-				}
-				tab, err := marts.Run(ctx, conn, a, q, 0)
-				if err != nil {
-					t.Fatal(name, err)
-				}
-				if (len(tab.Rows) == 0 && name != "rfm" && name != "rfm_segments") || !reflect.DeepEqual(res.Rows, tab.Rows) {
-					t.Errorf("%s to %s: %d resident rows differ from %d rows read from the mart", name, to, len(res.Rows), len(tab.Rows))
+			for _, branches := range scopes {
+				q := marts.Params{OrganisationID: 1, BranchIDs: branches, From: to.AddDate(-1, 0, 0), To: to, Granularity: "month"}
+				for _, name := range []string{"churn_risk", "rfm", "rfm_segments", "churn_model"} {
+					a, _ := marts.Lookup(name)
+					res, err := marts.Run(ctx, m.duck.DB, a, q, 0)
+					if err != nil {
+						t.Fatal(name, err)
+					}
+					tab, err := marts.Run(ctx, conn, a, q, 0)
+					if err != nil {
+						t.Fatal(name, err)
+					}
+					if (len(tab.Rows) == 0 && name != "rfm" && name != "rfm_segments") || !reflect.DeepEqual(res.Rows, tab.Rows) {
+						t.Errorf("%s to %s, branches %v: %d resident rows differ from %d rows read from the mart",
+							name, to, branches, len(res.Rows), len(tab.Rows))
+					}
 				}
 			}
 		}

@@ -76,18 +76,19 @@ var kpiCases = []kpiCase{
 	{"high_value_customers", endOfMarch, map[string]any{"customer_id": 500}, map[string]any{"gross_profit_12m": 680, "revenue_12m": 1100}, 1},
 	{"high_value_customer_share", endOfMarch, nil, map[string]any{"customers": 4, "high_value_customers": 1,
 		"high_value_revenue_share": 1100.0 / 1650, "high_value_gross_profit_share": 680.0 / 1170}, 1},
+	// visits (repair orders opened; the fixture's rides have no booker): 500 on 10 Mar 2025, 2 and
+	// 20 Mar 2026 (revenue 880 + 1,000 + 100); 501 on 3 Mar, 502 and 503 (a cancelled RO) on 2 Mar
 	{"rfm", endOfMarch, map[string]any{"customer_id": 500}, map[string]any{"frequency": 3, "monetary": 1980,
-		"recency_quintile": 5, "frequency_quintile": 5, "monetary_quintile": 5}, 5},
-	{"rfm", endOfMarch, map[string]any{"customer_id": 503}, map[string]any{"recency_quintile": 3, "frequency_quintile": 4, "monetary_quintile": 4}, 5},
-	{"rfm", endOfMarch, map[string]any{"customer_id": 505}, map[string]any{"recency_days": 486, "recency_quintile": 1, "frequency_quintile": 3, "monetary_quintile": 3}, 5},
-	// five customers: one per recency and per frequency quintile; 500 is best on both
-	{"rfm_segments", endOfMarch, map[string]any{"recency_quintile": 5, "frequency_quintile": 5}, map[string]any{"customers": 1,
-		"monetary": 1980, "avg_monetary": 1980, "avg_frequency": 3}, 5},
-	// intervals: 500 357 and 18 days, 503 92 days → shop-wide median 92
-	{"churn_risk", endOfMarch, map[string]any{"customer_id": 500}, map[string]any{"visits": 3, "median_interval_days": 187.5, "days_since_last_visit": 12, "churn_risk": false}, 5},
-	{"churn_risk", endOfMarch, map[string]any{"customer_id": 501}, map[string]any{"uses_shop_median": true, "median_interval_days": 92, "churn_risk": false}, 5},
-	{"churn_risk", endOfMarch, map[string]any{"customer_id": 503}, map[string]any{"days_since_last_visit": 81, "churn_risk": false}, 5},
-	{"churn_risk", endOfMarch, map[string]any{"customer_id": 504}, map[string]any{"days_since_last_visit": 304, "churn_risk": true}, 5},
+		"recency_quintile": 4, "frequency_quintile": 4, "monetary_quintile": 4}, 4},
+	{"rfm", endOfMarch, map[string]any{"customer_id": 503}, map[string]any{"recency_days": 30, "recency_quintile": 2, "frequency_quintile": 3, "monetary_quintile": 3}, 4},
+	{"rfm", endOfMarch, map[string]any{"customer_id": 501}, map[string]any{"recency_days": 29, "recency_quintile": 3, "frequency_quintile": 1, "monetary_quintile": 1}, 4},
+	// four customers: one per recency and per frequency quintile; 500 is best on both
+	{"rfm_segments", endOfMarch, map[string]any{"recency_quintile": 4, "frequency_quintile": 4}, map[string]any{"customers": 1,
+		"monetary": 1980, "avg_monetary": 1980, "avg_frequency": 3}, 4},
+	// intervals: 500 357 and 18 days → shop-wide median 187.5
+	{"churn_risk", endOfMarch, map[string]any{"customer_id": 500}, map[string]any{"visits": 3, "median_interval_days": 187.5, "days_since_last_visit": 12, "churn_risk": false}, 4},
+	{"churn_risk", endOfMarch, map[string]any{"customer_id": 501}, map[string]any{"uses_shop_median": true, "median_interval_days": 187.5, "churn_risk": false}, 4},
+	{"churn_risk", endOfMarch, map[string]any{"customer_id": 503}, map[string]any{"days_since_last_visit": 30, "churn_risk": false}, 4},
 	{"customer_margin", march, map[string]any{"customer_id": 500}, map[string]any{"revenue": 1100, "gross_profit": 680}, 2},
 	{"customer_journey", march, map[string]any{"waiting": "0-4h"}, map[string]any{"repair_orders": 2, "csat": 2}, 2},
 	{"revenue_trend", march, nil, map[string]any{"line_of_business": "workshop", "revenue": 1100, "revenue_prior_year": 880, "revenue_yoy_growth": 0.25}, 1},
@@ -104,9 +105,10 @@ var kpiCases = []kpiCase{
 	// last training week and the held-out fortnight are all 0
 	{"booking_forecast", march, map[string]any{"branch_id": 1, "method": "seasonal_naive"}, map[string]any{
 		"train_days": 16, "holdout_days": 14, "mae": 0, "rmse": 0}, 2},
-	// held-out cutoff 2 March: 500 came back (rule said lapsed: FP), 503 did not (rule said fine: FN), 504 and 505 lapsed (TP)
-	{"churn_model", endOfMarch, map[string]any{"method": "rule"}, map[string]any{"cutoff": "2026-03-02", "customers": 4,
-		"churners": 3, "predicted_churners": 3, "true_positives": 2, "precision": 2.0 / 3, "recall": 2.0 / 3}, 2},
+	// held-out cutoff 2 March: only 500 had visited (once: the shop-wide default 30 days applies), is
+	// 357 days out (rule: lapsed) and came back that day (no churner); too few samples to train on
+	{"churn_model", endOfMarch, map[string]any{"method": "rule"}, map[string]any{"cutoff": "2026-03-02", "customers": 1,
+		"churners": 0, "predicted_churners": 1, "true_positives": 0, "precision": 0.0, "recall": nil}, 1},
 	{"settlement_reconciliation", march, nil, map[string]any{"rides": 2, "settled_amount": 140, "payable_amount": 160,
 		"difference": -20, "mismatch": true}, 1},
 }

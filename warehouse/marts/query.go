@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -64,6 +66,7 @@ func (a Analytic) Bind(p Params) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	query = scopeBranches(query, p.BranchIDs)
 	var names []string
 	for _, m := range paramRE.FindAllStringSubmatch(query, -1) {
 		if !slices.Contains(paramNames, m[1]) {
@@ -74,6 +77,25 @@ func (a Analytic) Bind(p Params) (string, []any, error) {
 		}
 	}
 	return query, namedArgs(p, names...), nil
+}
+
+// inScopeRE matches the branch filter of an analytic's query.
+var inScopeRE = regexp.MustCompile(`mart\.in_scope\(([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?), \$branches\)`)
+
+// scopeBranches writes the branch filter mart.in_scope(col, $branches)
+// out for the branches given: true for every branch, else col IN (the
+// ids). A list of constants is a filter DuckDB pushes into the scan of
+// the mart (zone maps skip other branches' row groups); a list parameter
+// is tested row by row after it.
+func scopeBranches(query string, branches []int64) string {
+	if len(branches) == 0 {
+		return inScopeRE.ReplaceAllString(query, "true")
+	}
+	ids := make([]string, len(branches))
+	for i, b := range branches {
+		ids[i] = strconv.FormatInt(b, 10)
+	}
+	return inScopeRE.ReplaceAllString(query, "($1 IN ("+strings.Join(ids, ", ")+"))")
 }
 
 // paramNames are the named parameters analytics may use.

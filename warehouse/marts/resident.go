@@ -6,22 +6,23 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 )
 
 // Resident visit histories.
 //
 // The customer analytics (churn_risk, rfm, rfm_segments, churn_model) all
-// start from every customer's visit days, mart.customer_visits. A running
+// start from every customer's visits, mart.customer_visits. A running
 // Refresher keeps them in memory as well, reloaded inside the refresh
 // transaction that rebuilds customer_visits and published with that
 // refresh's position — materialised like the mart tables, only in memory
 // (a few MiB for 24 months of a 4-branch group). An analytic run on the
-// refresher's *sql.DB for all branches reads them from there (cut at its
-// `to`) instead of scanning the table; any other scope or Querier (a
-// branch-scoped caller, an analyst's transaction, marts.Install without a
-// Refresher) reads the table. Both paths give the same histories, which
-// the tests check.
+// refresher's *sql.DB reads them from there (cut at its `to`) instead of
+// scanning the table, for the whole organisation or any set of its
+// branches: each visit keeps its branch, and a branch-scoped caller's
+// histories are picked from them in memory (kept for the next caller
+// naming the same branches). Any other Querier (an analyst's
+// transaction, marts.Install without a Refresher) reads the table. Both
+// paths give the same histories, which the tests check.
 
 // residentMart is the mart the resident histories are a copy of.
 const residentMart = "customer_visits"
@@ -32,11 +33,27 @@ var residents sync.Map
 // residentSet is every organisation's visit histories, without a `to`
 // bound.
 type residentSet struct {
-	byOrg map[int64]*histories
+	byOrg map[int64]*residentOrg
 }
 
-// loadResident reads every organisation's visit histories on conn (inside
-// the refresh transaction, so it sees the customer_visits just rebuilt).
+// maxScopedHistories bounds the branch sets whose histories one
+// organisation keeps (a group has a handful of branches, callers name a
+// few combinations of them).
+const maxScopedHistories = 32
+
+// residentOrg is one organisation's visits: per branch as read, merged
+// for the whole organisation, and merged for the branch sets asked so far.
+type residentOrg struct {
+	visits   *branchVisits
+	all      *histories
+	branches []int64 // every branch with a visit, in order
+
+	mu     sync.Mutex
+	scoped map[string]*histories // by the branch set, as scopeKey spells it
+}
+
+// loadResident reads every organisation's visits on conn (inside the
+// refresh transaction, so it sees the customer_visits just rebuilt).
 func loadResident(ctx context.Context, conn *sql.Conn) (*residentSet, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT organisation_id FROM mart.customer_visits ORDER BY 1")
 	if err != nil {
@@ -55,16 +72,43 @@ func loadResident(ctx context.Context, conn *sql.Conn) (*residentSet, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("resident histories: %w", err)
 	}
-	set := &residentSet{byOrg: make(map[int64]*histories, len(orgs))}
-	unbounded := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	set := &residentSet{byOrg: make(map[int64]*residentOrg, len(orgs))}
 	for _, org := range orgs {
-		h, err := readHistories(ctx, conn, Params{OrganisationID: org, To: unbounded, BranchIDs: []int64{}})
+		v, err := readVisits(ctx, conn, org, nil, "")
 		if err != nil {
 			return nil, err
 		}
-		set.byOrg[org] = h
+		set.byOrg[org] = &residentOrg{visits: v, all: v.histories(nil), branches: v.branchesOf(), scoped: map[string]*histories{}}
 	}
 	return set, nil
+}
+
+// forBranches returns the histories of the visits at the given branches
+// (every branch when empty): the organisation's own when they name every
+// branch with a visit, else picked from the visits once per branch set.
+func (o *residentOrg) forBranches(branches []int64) *histories {
+	if len(branches) == 0 || !slices.ContainsFunc(o.branches, func(b int64) bool { return !slices.Contains(branches, b) }) {
+		return o.all
+	}
+	key := scopeKey(branches)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if h := o.scoped[key]; h != nil {
+		return h
+	}
+	h := o.visits.histories(func(b int64) bool { return slices.Contains(branches, b) })
+	if len(o.scoped) < maxScopedHistories {
+		o.scoped[key] = h
+	}
+	return h
+}
+
+// scopeKey spells a set of branches the same whatever their order or
+// repetition.
+func scopeKey(branches []int64) string {
+	s := slices.Clone(branches)
+	slices.Sort(s)
+	return fmt.Sprint(slices.Compact(s))
 }
 
 // Resident reports whether the refresher holds the visit histories in
@@ -80,24 +124,23 @@ func (r *Refresher) residentDB() *residentSet {
 }
 
 // residentHistories returns the histories p asks for from the resident
-// copy, when q is a Refresher's database, p covers all branches and the
-// copy has been loaded.
+// copy, when q is a Refresher's database and the copy has been loaded.
 func residentHistories(q Querier, p Params) (*histories, bool) {
 	db, ok := q.(*sql.DB)
-	if !ok || len(p.BranchIDs) != 0 {
+	if !ok {
 		return nil, false
 	}
 	v, ok := residents.Load(db)
 	if !ok {
 		return nil, false
 	}
-	h := v.(*residentSet).byOrg[p.OrganisationID]
-	if h == nil {
+	o := v.(*residentSet).byOrg[p.OrganisationID]
+	if o == nil {
 		return &histories{start: []int32{0}}, true // no visits at all
 	}
-	// day < $to as the query compares them: DuckDB casts the bound
-	// timestamp to the DATE of the column, so a time of day is dropped.
-	return h.before(epochDay(p.To)), true
+	// day < $to as the query compares them: the calendar date of `to`,
+	// a time of day dropped.
+	return o.forBranches(p.BranchIDs).before(epochDay(p.To)), true
 }
 
 // before returns the visits before day cut; customers without one are

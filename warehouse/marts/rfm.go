@@ -10,9 +10,11 @@ import (
 )
 
 // rfm is recency, frequency and monetary value over the 24 months before
-// `to` per customer, each ranked into quintiles — NTILE(5) over the value
-// with the customer id breaking ties, quintile 5 best (most recent, most
-// frequent, highest revenue):
+// `to` per customer — the last visit, the number of visits (repair orders
+// opened or rides completed, once per day; see customer_visits) and the
+// net revenue invoiced on those visits — each ranked into quintiles by
+// NTILE(5) over the value with the customer id breaking ties, quintile 5
+// best (most recent, most frequent, highest revenue):
 //
 //	recency_quintile   = ntile(5) OVER (ORDER BY last_visit, customer_id)
 //	frequency_quintile = ntile(5) OVER (ORDER BY frequency, customer_id)
@@ -21,6 +23,7 @@ import (
 // It reads the visit histories the churn analytics read (shared within a
 // dashboard render, see WithMemo) and ranks here: on 2 cores several
 // times faster than three window sorts in DuckDB.
+//
 // rfmRanks is every customer with a visit in the 24 months before `to`,
 // in customer order, with their recency, frequency and monetary quintiles.
 type rfmRanks struct {
