@@ -44,6 +44,7 @@ func TestParity(t *testing.T) {
 	}
 	t.Run("analytics follow the column grants", func(t *testing.T) { testAnalyticsFollowGrants(t, s) })
 	t.Run("an export as a role holds what the role sees", func(t *testing.T) { testExportAsRole(t, s) })
+	t.Run("customers are pseudonymous where PII is not granted", func(t *testing.T) { testPseudonymousCustomers(t, s) })
 	t.Run("a new table or column is governed, never open", func(t *testing.T) { testNewObjects(t, s) })
 }
 
