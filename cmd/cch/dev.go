@@ -270,7 +270,7 @@ func (d *devCmd) openParts(ctx context.Context, info devInfo, reg *prometheus.Re
 	if err != nil {
 		return err
 	}
-	if d.audit, err = openAuditLog(ctx, info.AppDatabaseURL, d.log); err != nil {
+	if d.audit, err = openAuditLog(ctx, info.AppDatabaseURL, filepath.Join(filepath.Dir(d.duck.Path()), "warehouse.duckdb"), d.log); err != nil {
 		return err
 	}
 	if d.views, err = analystViews(d.warehouse, d.api.pool, "cch_pub", d.log); err != nil {
