@@ -86,6 +86,16 @@ func testTypedColumns(t *testing.T, s *stack, cn adbc.Connection) {
 			t.Errorf("core.customer.kind in the table schema: %v", f)
 		}
 	})
+	t.Run("/v1/sql names the types and answers a range as an object", func(t *testing.T) {
+		got := decode(t, s.do(t, "manager", "POST", "/v1/sql", map[string]string{
+			"query": "SELECT c.kind, s.period FROM core.customer c, core.staff_shift s LIMIT 1"}, ""))
+		if len(got.Columns) != 2 || !strings.HasPrefix(got.Columns[0].Type, "ENUM") || !strings.HasPrefix(got.Columns[1].Type, "STRUCT") {
+			t.Fatalf("columns %+v", got.Columns)
+		}
+		if r, ok := got.Rows[0][1].(map[string]any); !ok || r["bounds"] != "[)" || r["lower"] == nil {
+			t.Errorf("period reads %v", got.Rows[0][1])
+		}
+	})
 	t.Run("a label added while streaming", func(t *testing.T) { testAddedLabel(t, s, cn) })
 }
 
