@@ -151,9 +151,15 @@ func (s *Set) buildRole(ctx context.Context, conn *sql.Conn, rs *roleSet, fns []
 		// The derived statements (the marts) read the mirror's text forms
 		// of enums and ranges: they run in a second catalogue of the same
 		// views untyped, and the role's catalogue reads their views from
-		// there.
+		// there. Only what the role's catalogue holds is derived from.
 		rs.derived = rs.catalog + "_derived"
-		if err := s.buildViews(ctx, conn, rs, rs.derived, fns, rels, m, false); err != nil {
+		var held []Relation
+		for _, rel := range rels {
+			if _, ok := rs.views[rel.Key()]; ok {
+				held = append(held, rel)
+			}
+		}
+		if err := s.buildViews(ctx, conn, rs, rs.derived, fns, held, m, false); err != nil {
 			return err
 		}
 		if err := s.buildDerived(ctx, conn, rs, derived); err != nil {
