@@ -40,7 +40,8 @@ type AuditEntry struct {
 // network: Run writes what has gathered at most once per Interval, in one
 // transaction on one connection. With a spool (AuditOptions.Spool) they
 // append the entry to a local file and fsync it before returning (Start
-// before the query's answer leaves, Record with its outcome), so a crash
+// before the query runs, Record with its outcome before the answer
+// leaves), so a crash
 // loses nothing: the next OpenAuditLog reads the spool back, a query that
 // never ended is recorded with outcome "interrupted", and the first
 // write skips the entries PostgreSQL already holds (by entry id), so none
