@@ -794,6 +794,11 @@ table "customer" {
     default = sql("now()")
     comment = "maintained by trigger"
   }
+  column "pseudonym" {
+    null    = false
+    type    = text
+    comment = "stable pseudonymous key: HMAC-SHA256 under the organisation's secret (core.pseudonym_key) of the id; kept on erasure"
+  }
   primary_key {
     columns = [column.id]
   }
@@ -1347,6 +1352,36 @@ table "notification" {
   partition {
     type    = RANGE
     columns = [column.created_at]
+  }
+}
+
+table "pseudonym_key" {
+  schema  = schema.core
+  comment = "Per-organisation HMAC key of the customer pseudonyms. secret is never published and readable by no business role."
+  column "organisation_id" {
+    null = false
+    type = bigint
+  }
+  column "secret" {
+    null = false
+    type = bytea
+  }
+  column "created_at" {
+    null    = false
+    type    = timestamptz
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.organisation_id]
+  }
+  foreign_key "pseudonym_key_organisation_id_fkey" {
+    columns     = [column.organisation_id]
+    ref_columns = [table.organisation.column.id]
+    on_update   = NO_ACTION
+    on_delete   = CASCADE
+  }
+  check "pseudonym_key_secret_length" {
+    expr = "length(secret) = 32"
   }
 }
 

@@ -102,9 +102,11 @@ func TestSecurityMatrix(t *testing.T) {
 			`INSERT INTO chauffeur.ride_booking (organisation_id, branch_id, booker_customer_id, passenger_customer_id, service_type,
 			 pickup_at, estimated_duration_minutes, pickup_address) VALUES (1, 10, 1002, 1002, 'hourly', now(), 60, 'x')`, 0, denied},
 
-		// auditor: audit tables only.
+		// auditor: audit tables, and customers by pseudonymous key only.
 		{"auditor/reads booking history", auditor, "SELECT id FROM audit.booking_history", 1, ""},
-		{"auditor/no customers", auditor, "SELECT id FROM core.customer", 0, denied},
+		{"auditor/reads customers by pseudonym", auditor, "SELECT pseudonym, kind FROM core.customer", 3, ""},
+		{"auditor/no customer ids", auditor, "SELECT id FROM core.customer", 0, denied},
+		{"auditor/no customer names", auditor, "SELECT family_name FROM core.customer", 0, denied},
 		{"auditor/no invoices", auditor, "SELECT id FROM finance.invoice", 0, denied},
 		{"auditor/cannot write audit log", auditor, "DELETE FROM audit.staff_audit_log", 0, denied},
 	}

@@ -179,7 +179,7 @@ func TestUpgradeDropsPublishedSecret(t *testing.T) {
 	src := newMigratedSource(t)
 	ctx := context.Background()
 	pgExec(t, src.admin, `ALTER PUBLICATION cch_pub SET TABLES IN SCHEMA core, workshop, inventory, finance, chauffeur, audit;
-		GRANT SELECT ON core.api_token TO cch_replicator`)
+		GRANT SELECT ON core.api_token, core.pseudonym_key TO cch_replicator`)
 	const slot = "secrets_upgrade"
 	dropSlot(t, src.replURL, slot)
 	path := filepath.Join(t.TempDir(), "wh.duckdb")
@@ -205,7 +205,8 @@ func TestUpgradeDropsPublishedSecret(t *testing.T) {
 	// The upgrade: the migration's procedure and grants.
 	pgExec(t, src.admin, `CALL core.publish_tables(); REVOKE SELECT ON core.api_token FROM cch_replicator;
 		GRANT SELECT (id, organisation_id, staff_id, role, label, expires_at, revoked_at, last_used_at, created_at)
-		ON core.api_token TO cch_replicator`)
+		ON core.api_token TO cch_replicator; REVOKE SELECT ON core.pseudonym_key FROM cch_replicator;
+		GRANT SELECT (organisation_id, created_at) ON core.pseudonym_key TO cch_replicator`)
 	db = openDuck(t, path)
 	defer db.Close()
 	p = startPipeline(t, db, cfg)

@@ -57,14 +57,19 @@ func (b *boundsConfig) analystConfig(cfg analyst.Config, db *warehouse.DB, audit
 	return cfg
 }
 
-// openAuditLog opens the analyst audit log as the API login at url.
-func openAuditLog(ctx context.Context, url string, log *slog.Logger) (*analyst.AuditLog, error) {
+// openAuditLog opens the analyst audit log as the API login at url, its
+// entries made durable in the spool beside the warehouse file (duckdb +
+// ".audit-spool") until they are in PostgreSQL.
+func openAuditLog(ctx context.Context, url, duckdb string, log *slog.Logger) (*analyst.AuditLog, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("audit log database url: %w", err)
 	}
-	return analyst.OpenAuditLog(ctx, cfg, analyst.AuditOptions{Logger: log})
+	return analyst.OpenAuditLog(ctx, cfg, analyst.AuditOptions{Logger: log, Spool: auditSpoolPath(duckdb)})
 }
+
+// auditSpoolPath is where the analyst audit spool of a warehouse file lives.
+func auditSpoolPath(duckdb string) string { return duckdb + ".audit-spool" }
 
 // flightTLS loads the Flight SQL certificate and key ("" and "": no TLS).
 func flightTLS(cert, key string) (*tls.Config, error) {

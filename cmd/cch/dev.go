@@ -289,7 +289,7 @@ func (d *devCmd) openParts(ctx context.Context, info devInfo, reg *prometheus.Re
 		return err
 	}
 	d.replica.attach(d.api.api)
-	if d.audit, err = openAuditLog(ctx, info.AppDatabaseURL, d.log); err != nil {
+	if d.audit, err = openAuditLog(ctx, info.AppDatabaseURL, filepath.Join(filepath.Dir(d.duck.Path()), "warehouse.duckdb"), d.log); err != nil {
 		return err
 	}
 	if d.views, err = analystViews(d.warehouse, d.api.pool, "cch_pub", d.log); err != nil {

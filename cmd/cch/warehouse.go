@@ -183,7 +183,7 @@ func (c *warehouseCmd) analystAccess(ctx context.Context, svc *warehouse.Service
 		return nil, err
 	}
 	api := oltp.NewAPI(srv, c.pool, log)
-	audit, err := openAuditLog(ctx, c.cfg.APIDatabaseURL, log)
+	audit, err := openAuditLog(ctx, c.cfg.APIDatabaseURL, c.cfg.DuckDB, log)
 	if err != nil {
 		return nil, err
 	}

@@ -32,8 +32,9 @@ type Access struct {
 }
 
 // Admit admits one analyst query of c, or refuses it (too-many-queries,
-// 429; audit-unavailable, 503, when the audit log cannot keep up). A
-// refusal is recorded in the audit log too. It never waits.
+// 429; audit-unavailable, 503, when the audit log cannot keep up or
+// record its start). A refusal is recorded in the audit log too. It never
+// waits on PostgreSQL.
 func (h *Handler) Admit(c Caller, query string) (*Access, error) {
 	e := AuditEntry{Caller: c, QuerySHA256: sha256.Sum256([]byte(query)), At: time.Now()}
 	if h.cfg.Audit != nil && h.cfg.Audit.Full() {
@@ -45,6 +46,11 @@ func (h *Handler) Admit(c Caller, query string) (*Access, error) {
 		e.Outcome = outcome(err)
 		h.cfg.Audit.Record(e)
 		return nil, err
+	}
+	if err := h.cfg.Audit.Start(&e); err != nil { // durable before any answer leaves
+		release()
+		return nil, &oltp.Error{Kind: "audit-unavailable", Status: http.StatusServiceUnavailable, Title: "Audit log unavailable",
+			Detail: "the query could not be recorded; retry shortly"}
 	}
 	return &Access{release: release, audit: h.cfg.Audit, entry: e}, nil
 }

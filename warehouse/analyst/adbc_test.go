@@ -166,6 +166,8 @@ func testADBC(t *testing.T, s *stack) {
 		}
 	})
 
+	t.Run("enums and ranges are typed", func(t *testing.T) { testTypedColumns(t, s, cn) })
+
 	t.Run("plain text is refused", func(t *testing.T) {
 		db, err := adbcflight.NewDriver(memory.DefaultAllocator).NewDatabase(map[string]string{
 			adbc.OptionKeyURI: "grpc://" + ln.Addr().String(), adbcflight.OptionAuthorizationHeader: "Bearer " + s.env.Tokens["manager"]})

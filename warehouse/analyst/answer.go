@@ -37,8 +37,9 @@ func httpCaller(c *gin.Context, p oltp.Principal, format string) Caller {
 }
 
 // answer runs query and writes its answer in format, or a problem. It
-// returns the rows sent and the failure, for the audit log.
-func (h *Handler) answer(c *gin.Context, p oltp.Principal, format, query string) (int64, error) {
+// calls end with the rows and the failure (for the audit log) before any
+// of the answer is written.
+func (h *Handler) answer(c *gin.Context, p oltp.Principal, format, query string, end func(int64, error)) {
 	var (
 		body      *cappedBuffer
 		rows      int64
@@ -56,9 +57,11 @@ func (h *Handler) answer(c *gin.Context, p oltp.Principal, format, query string)
 	}
 	if err != nil {
 		err = h.UnboundParams(c.Request.Context(), p, query, err)
+		end(0, err)
 		oltp.WriteError(c, h.Redact(err))
-		return 0, err
+		return
 	}
+	end(rows, nil)
 	if truncated {
 		c.Header("X-CCH-Truncated", "true")
 	}
@@ -67,7 +70,6 @@ func (h *Handler) answer(c *gin.Context, p oltp.Principal, format, query string)
 	c.Header("Content-Length", contentLength(body.Len()))
 	c.Status(http.StatusOK)
 	_, _ = c.Writer.Write(body.Bytes())
-	return rows, nil
 }
 
 // encodeArrow runs query into Arrow and encodes it as an IPC stream.

@@ -22,6 +22,10 @@ const AuditAction = "analyst_query"
 // business role, organisation, request id), what (a SHA-256 of the query
 // text, never the text) and how it ended (rows returned, outcome).
 type AuditEntry struct {
+	// ID identifies the entry (random; set by Start or Record): the log
+	// writes it as entry_id, and a replay after a crash skips the ids
+	// PostgreSQL already holds.
+	ID string
 	Caller
 	QuerySHA256 [32]byte
 	Rows        int64
@@ -32,9 +36,16 @@ type AuditEntry struct {
 
 // AuditLog batches analyst-query audit entries into PostgreSQL's
 // hash-chained audit log (audit.staff_audit_log, through audit.log_action,
-// so audit.verify_chain keeps passing). Record never touches the network:
-// Run writes what has gathered at most once per Interval, in one
-// transaction on one connection. Each entry is written as its caller: the
+// so audit.verify_chain keeps passing). Start and Record never touch the
+// network: Run writes what has gathered at most once per Interval, in one
+// transaction on one connection. With a spool (AuditOptions.Spool) they
+// append the entry to a local file and fsync it before returning (Start
+// before the query runs, Record with its outcome before the answer
+// leaves), so a crash
+// loses nothing: the next OpenAuditLog reads the spool back, a query that
+// never ended is recorded with outcome "interrupted", and the first
+// write skips the entries PostgreSQL already holds (by entry id), so none
+// is written twice. Each entry is written as its caller: the
 // API login switches to the caller's business role and request context
 // (as the API does for its own transactions), so the entry's actor, role,
 // organisation and request id are the caller's. A nil *AuditLog records
@@ -47,6 +58,11 @@ type AuditLog struct {
 
 	mu      sync.Mutex
 	pending []AuditEntry
+	spool   *spool                // nil: entries are kept in memory only
+	open    map[string]AuditEntry // started, not ended, by ID
+	// replayed are the ids read back from the spool: PostgreSQL may hold
+	// them already (the process died between its write and the spool's).
+	replayed map[string]bool
 }
 
 // AuditOptions tune an AuditLog; the zero value is usable.
@@ -57,6 +73,11 @@ type AuditOptions struct {
 	// and analyst queries are refused until the log catches up. Default
 	// 100,000.
 	MaxPending int
+	// Spool is the local file entries are made durable in before they
+	// reach PostgreSQL (created owner-only if missing; one per process).
+	// Empty: entries wait in memory and a crash loses up to Interval of
+	// them.
+	Spool string
 	// Logger; default discards.
 	Logger *slog.Logger
 }
@@ -84,17 +105,57 @@ func OpenAuditLog(ctx context.Context, cfg *pgxpool.Config, opts AuditOptions) (
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &AuditLog{pool: pool, log: opts.Logger, interval: opts.Interval, max: opts.MaxPending}, nil
+	l := &AuditLog{pool: pool, log: opts.Logger, interval: opts.Interval, max: opts.MaxPending,
+		open: map[string]AuditEntry{}, replayed: map[string]bool{}}
+	if opts.Spool != "" {
+		if err := l.openSpool(opts.Spool); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	return l, nil
 }
 
-// Record queues e for the next write.
+// Start makes e's start durable (with a spool) before the query runs,
+// giving it its ID. An error means the start could not be recorded: the
+// query must not run.
+func (l *AuditLog) Start(e *AuditEntry) error {
+	if l == nil {
+		return nil
+	}
+	if e.ID == "" {
+		e.ID = newEntryID()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.spool != nil {
+		if err := l.spool.append(spoolRecord{Kind: spoolStart, Entry: *e}); err != nil {
+			return err
+		}
+	}
+	l.open[e.ID] = *e
+	return nil
+}
+
+// Record queues e, a query that ended (or was refused), for the next
+// write; with a spool it is durable when Record returns.
 func (l *AuditLog) Record(e AuditEntry) {
 	if l == nil {
 		return
 	}
+	if e.ID == "" {
+		e.ID = newEntryID()
+	}
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.open, e.ID)
+	if l.spool != nil {
+		if err := l.spool.append(spoolRecord{Kind: spoolEnd, Entry: e}); err != nil {
+			// Its start is in the spool: a crash now records it as interrupted.
+			l.log.Error("analyst audit spool append failed", "err", err, "entry", e.ID)
+		}
+	}
 	l.pending = append(l.pending, e)
-	l.mu.Unlock()
 }
 
 // Full reports whether the queue is at MaxPending (PostgreSQL unreachable
@@ -108,10 +169,18 @@ func (l *AuditLog) Full() bool {
 	return len(l.pending) >= l.max
 }
 
-// Run writes the queue every Interval until ctx ends, then once more with
-// a fresh context bounded to 5 seconds, and closes the connection.
+// Run writes the queue (first what the spool held) every Interval until
+// ctx ends, then once more with a fresh context bounded to 5 seconds, and
+// closes the connection and the spool; what that last write could not
+// send stays in the spool for the next start.
 func (l *AuditLog) Run(ctx context.Context) error {
 	defer l.pool.Close()
+	defer l.closeSpool()
+	if l.Pending() > 0 { // entries read back from the spool
+		if err := l.Flush(ctx); err != nil && ctx.Err() == nil {
+			l.log.Error("analyst audit log write failed; will retry", "err", err)
+		}
+	}
 	t := time.NewTicker(l.interval)
 	defer t.Stop()
 	for {
@@ -150,12 +219,17 @@ func (l *AuditLog) Flush(ctx context.Context) error {
 		return nil
 	}
 	err := l.write(ctx, batch)
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if err != nil {
-		l.mu.Lock()
 		l.pending = append(batch, l.pending...)
-		l.mu.Unlock()
+		return err
 	}
-	return err
+	for _, e := range batch {
+		delete(l.replayed, e.ID)
+	}
+	l.compact()
+	return nil
 }
 
 // The request context of one entry, as the API sets it per transaction.
@@ -167,6 +241,24 @@ const (
 )
 
 func (l *AuditLog) write(ctx context.Context, entries []AuditEntry) error {
+	return pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
+		entries, err := l.unwritten(ctx, tx, entries)
+		if err != nil {
+			return err
+		}
+		b := l.batch(entries)
+		if b.Len() == 0 {
+			return nil
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("append analyst audit entries: %w", err)
+		}
+		return nil
+	})
+}
+
+// batch queues each entry's request context and audit.log_action call.
+func (l *AuditLog) batch(entries []AuditEntry) *pgx.Batch {
 	b := &pgx.Batch{}
 	for _, e := range entries {
 		role := e.Principal.DBRole()
@@ -179,20 +271,13 @@ func (l *AuditLog) write(ctx context.Context, entries []AuditEntry) error {
 			strconv.FormatInt(e.Principal.OrganisationID, 10), joinIDs(e.Principal.BranchIDs), e.RequestID, e.Principal.Role)
 		b.Queue(auditEntrySQL, AuditAction, string(details))
 	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return fmt.Errorf("append analyst audit entries: %w", err)
-		}
-		return nil
-	})
+	return b
 }
 
 // details is the entry's new_values in the audit log.
 func (e AuditEntry) details() map[string]any {
 	return map[string]any{
+		"entry_id":     e.ID,
 		"channel":      e.Channel,
 		"query_sha256": hex.EncodeToString(e.QuerySHA256[:]),
 		"rows":         e.Rows,

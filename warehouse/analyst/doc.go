@@ -28,7 +28,10 @@
 // Every analyst query is recorded (Handler.Admit, Access.End) in
 // PostgreSQL's hash-chained audit log by an AuditLog, which batches the
 // entries and writes them at most once a second, so a query never waits
-// on PostgreSQL.
+// on PostgreSQL. Until written, entries are durable in a local spool
+// (AuditOptions.Spool): a query's start is fsynced there before it runs
+// and its outcome before any of its answer leaves, and a restart after a
+// crash writes what the spool holds, each entry once.
 //
 // Handlers authenticate through a caller-supplied function (the oltp API's
 // bearer tokens) and authorise per analytic: managers and finance read

@@ -27,7 +27,12 @@ import (
 	"github.com/carcarehub/cch/warehouse/scope"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(auditChildEnv) != "" {
+		os.Exit(auditChild())
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 // stack is the API over a fixture business, the CDC pipeline into DuckDB
 // and the analyst endpoints on their own test server.

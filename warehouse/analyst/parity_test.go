@@ -45,6 +45,7 @@ func TestParity(t *testing.T) {
 	t.Run("analytics follow the column grants", func(t *testing.T) { testAnalyticsFollowGrants(t, s) })
 	t.Run("analytics follow the row policies", func(t *testing.T) { testAnalyticsFollowRowPolicies(t, s) })
 	t.Run("an export as a role holds what the role sees", func(t *testing.T) { testExportAsRole(t, s) })
+	t.Run("customers are pseudonymous where PII is not granted", func(t *testing.T) { testPseudonymousCustomers(t, s) })
 	t.Run("a new table or column is governed, never open", func(t *testing.T) { testNewObjects(t, s) })
 }
 
@@ -94,17 +95,27 @@ func (s *seeded) assertCaller(t *testing.T, name string, tables []string) {
 	}
 }
 
-// pgColumn is a column of a published table with its PostgreSQL type.
-type pgColumn struct{ name, typ, format string }
+// pgColumn is a column of a published table with its PostgreSQL type
+// (kind is pg_type.typtype: 'e' enum, 'r' range, …).
+type pgColumn struct{ name, typ, format, kind string }
 
 // render is the column as text both engines spell alike: numbers without
 // a declared scale and floats in thousandths, timestamps in microseconds
-// since the epoch, bytes in hex, arrays as JSON, everything else as its
+// since the epoch, bytes in hex, arrays as JSON, ranges as their bounds
+// and brackets (a typed struct in the warehouse), everything else as its
 // text.
 func (c pgColumn) render() (pg, duck string) {
 	q := `"` + c.name + `"`
 	pg, duck = q, q
 	switch {
+	case c.kind == "r":
+		pg = "CASE WHEN isempty(" + q + ") THEN 'empty' ELSE concat_ws('|', " +
+			"coalesce((extract(epoch FROM lower(" + q + ")) * 1000000)::bigint::text, '-'), " +
+			"coalesce((extract(epoch FROM upper(" + q + ")) * 1000000)::bigint::text, '-'), " +
+			"CASE WHEN lower_inc(" + q + ") THEN '[' ELSE '(' END || CASE WHEN upper_inc(" + q + ") THEN ']' ELSE ')' END) END"
+		duck = "CASE WHEN " + q + ".bounds = 'empty' THEN 'empty' ELSE concat_ws('|', " +
+			"coalesce(CAST(epoch_us(" + q + ".lower) AS VARCHAR), '-'), coalesce(CAST(epoch_us(" + q + ".upper) AS VARCHAR), '-'), " +
+			q + ".bounds) END"
 	case c.typ == "numeric" && c.format == "numeric", c.typ == "float4", c.typ == "float8":
 		pg, duck = "round("+q+"::float8 * 1000)::bigint", "CAST(round("+q+" * 1000) AS BIGINT)"
 	case c.typ == "timestamp", c.typ == "timestamptz":
@@ -133,7 +144,7 @@ func (s *seeded) publishedTables(t *testing.T) []string {
 
 func (s *seeded) columns(t *testing.T, table string) []pgColumn {
 	t.Helper()
-	rows, err := s.admin.Query(context.Background(), `SELECT a.attname::text, t.typname::text, format_type(a.atttypid, a.atttypmod)
+	rows, err := s.admin.Query(context.Background(), `SELECT a.attname::text, t.typname::text, format_type(a.atttypid, a.atttypmod), t.typtype::text
 		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, table)
 	if err != nil {
@@ -141,7 +152,7 @@ func (s *seeded) columns(t *testing.T, table string) []pgColumn {
 	}
 	cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pgColumn, error) {
 		var c pgColumn
-		return c, r.Scan(&c.name, &c.typ, &c.format)
+		return c, r.Scan(&c.name, &c.typ, &c.format, &c.kind)
 	})
 	if err != nil {
 		t.Fatal(err)

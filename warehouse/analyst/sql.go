@@ -56,7 +56,7 @@ func (h *Handler) sql(c *gin.Context, p oltp.Principal) {
 		oltp.WriteError(c, err)
 		return
 	}
-	acc.End(h.answer(c, p, format, req.Query))
+	h.answer(c, p, format, req.Query, acc.End)
 }
 
 // Query runs one read-only analyst SELECT for p, over p's views, with the

@@ -15,6 +15,9 @@ import (
 // the query reads. The query is planned (EXPLAIN), never run; args are
 // its parameters. Answers are kept for the life of the set, which a
 // grant, policy or table change replaces. An unknown role binds nothing.
+// Queries bind in the catalogue the derived statements ran in (the same
+// views with enums and ranges as the mirror's text, the marts computed
+// from them), which is what analytics are written against.
 func (s *Set) Binds(ctx context.Context, db *sql.DB, role, query string, args ...any) (bool, error) {
 	r := s.roles[role]
 	if r == nil {
@@ -27,7 +30,11 @@ func (s *Set) Binds(ctx context.Context, db *sql.DB, role, query string, args ..
 	if known {
 		return ok, nil
 	}
-	ok, err := s.bind(ctx, db, r.catalog, query, args)
+	catalog := r.catalog
+	if r.derived != "" { // the catalogue analytics are written for: enums and ranges as text
+		catalog = r.derived
+	}
+	ok, err := s.bind(ctx, db, catalog, query, args)
 	if err != nil {
 		return false, err
 	}

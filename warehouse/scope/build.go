@@ -41,6 +41,7 @@ type Set struct {
 
 type roleSet struct {
 	catalog string
+	derived string          // the catalogue the derived statements run in ("" without any)
 	views   map[string]View // by Relation.Key
 }
 
@@ -143,7 +144,35 @@ type ddl struct {
 }
 
 func (s *Set) buildRole(ctx context.Context, conn *sql.Conn, rs *roleSet, fns []Function, rels []Relation, m mirror, derived []string) error {
-	catalog := rs.catalog
+	if err := s.buildViews(ctx, conn, rs, rs.catalog, fns, rels, m, true); err != nil {
+		return err
+	}
+	if len(derived) > 0 {
+		// The derived statements (the marts) read the mirror's text forms
+		// of enums and ranges: they run in a second catalogue of the same
+		// views untyped, and the role's catalogue reads their views from
+		// there. Only what the role's catalogue holds is derived from.
+		rs.derived = rs.catalog + "_derived"
+		var held []Relation
+		for _, rel := range rels {
+			if _, ok := rs.views[rel.Key()]; ok {
+				held = append(held, rel)
+			}
+		}
+		if err := s.buildViews(ctx, conn, rs, rs.derived, fns, held, m, false); err != nil {
+			return err
+		}
+		if err := s.buildDerived(ctx, conn, rs, derived); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// buildViews attaches catalog and creates the helpers and views in it;
+// typed views (the role's own) type enum and range columns and are the
+// ones recorded and whose refusals are listed in Hidden.
+func (s *Set) buildViews(ctx context.Context, conn *sql.Conn, rs *roleSet, catalog string, fns []Function, rels []Relation, m mirror, typed bool) error {
 	if _, err := conn.ExecContext(ctx, "ATTACH ':memory:' AS "+quote(catalog)+"; USE "+quote(catalog)); err != nil {
 		return fmt.Errorf("attach: %w", err)
 	}
@@ -159,9 +188,11 @@ func (s *Set) buildRole(ctx context.Context, conn *sql.Conn, rs *roleSet, fns []
 			quote(f.Schema), quote(f.Name), strings.Join(params, ", "), f.Body)})
 	}
 	for _, rel := range rels {
-		v, why := s.view(catalog, rel, m)
+		v, why := s.view(catalog, rel, m, typed)
 		if why != "" {
-			s.hidden = append(s.hidden, catalog+": "+rel.Key()+": "+why)
+			if typed {
+				s.hidden = append(s.hidden, catalog+": "+rel.Key()+": "+why)
+			}
 			continue
 		}
 		schemas[rel.Schema] = true
@@ -183,7 +214,7 @@ func (s *Set) buildRole(ctx context.Context, conn *sql.Conn, rs *roleSet, fns []
 				continue
 			}
 			progress = true
-			if d.view != nil {
+			if d.view != nil && typed {
 				rs.views[d.view.Key()] = *d.view
 			}
 		}
@@ -191,17 +222,20 @@ func (s *Set) buildRole(ctx context.Context, conn *sql.Conn, rs *roleSet, fns []
 	}
 	for _, d := range todo {
 		_, err := conn.ExecContext(ctx, d.sql)
-		s.hidden = append(s.hidden, fmt.Sprintf("%s: %s: %v", catalog, d.name, err))
+		if typed {
+			s.hidden = append(s.hidden, fmt.Sprintf("%s: %s: %v", catalog, d.name, err))
+		}
 	}
-	s.buildDerived(ctx, conn, rs, derived)
 	return ctx.Err()
 }
 
 var derivedViewRE = regexp.MustCompile(`(?im)^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s`)
 
-// buildDerived runs the derived statements in order; a view that binds
-// becomes readable.
-func (s *Set) buildDerived(ctx context.Context, conn *sql.Conn, rs *roleSet, derived []string) {
+// buildDerived runs the derived statements in order in the role's derived
+// catalogue; a view that binds becomes readable in the role's catalogue,
+// as a view of the same name reading it.
+func (s *Set) buildDerived(ctx context.Context, conn *sql.Conn, rs *roleSet, derived []string) error {
+	schemas := map[string]bool{}
 	for _, st := range derived {
 		if _, err := conn.ExecContext(ctx, st); err != nil {
 			if m := derivedViewRE.FindStringSubmatch(st); m != nil {
@@ -209,11 +243,41 @@ func (s *Set) buildDerived(ctx context.Context, conn *sql.Conn, rs *roleSet, der
 			}
 			continue
 		}
-		if m := derivedViewRE.FindStringSubmatch(st); m != nil {
-			v := View{Relation: Relation{Schema: m[1], Name: m[2]}, Catalog: rs.catalog, SQL: st}
-			rs.views[v.Key()] = v
+		m := derivedViewRE.FindStringSubmatch(st)
+		if m == nil { // a schema or macro: the role's queries call the macros too
+			if err := s.inCatalog(ctx, conn, rs.catalog, rs.derived, st); err != nil {
+				s.hidden = append(s.hidden, fmt.Sprintf("%s: %s: %v", rs.catalog, firstLine(st), firstLine(err.Error())))
+			}
+			continue
 		}
+		if !schemas[m[1]] {
+			if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+quote(rs.catalog)+"."+quote(m[1])); err != nil {
+				return fmt.Errorf("schema %s: %w", m[1], err)
+			}
+			schemas[m[1]] = true
+		}
+		through := fmt.Sprintf("CREATE VIEW %s.%s.%s AS SELECT * FROM %s.%s.%s", quote(rs.catalog), quote(m[1]), quote(m[2]),
+			quote(rs.derived), quote(m[1]), quote(m[2]))
+		if _, err := conn.ExecContext(ctx, through); err != nil {
+			s.hidden = append(s.hidden, fmt.Sprintf("%s: %s.%s: %v", rs.catalog, m[1], m[2], firstLine(err.Error())))
+			continue
+		}
+		v := View{Relation: Relation{Schema: m[1], Name: m[2]}, Catalog: rs.catalog, SQL: through}
+		rs.views[v.Key()] = v
 	}
+	return nil
+}
+
+// inCatalog runs st in catalog, then makes back the current catalogue again.
+func (s *Set) inCatalog(ctx context.Context, conn *sql.Conn, catalog, back, st string) error {
+	if _, err := conn.ExecContext(ctx, "USE "+quote(catalog)); err != nil {
+		return err
+	}
+	_, err := conn.ExecContext(ctx, st)
+	if _, uerr := conn.ExecContext(ctx, "USE "+quote(back)); uerr != nil {
+		return errors.Join(err, uerr)
+	}
+	return err
 }
 
 func firstLine(s string) string {
@@ -223,16 +287,22 @@ func firstLine(s string) string {
 	return s
 }
 
-// view is rel's view over the mirror table, or why there is none.
-func (s *Set) view(catalog string, rel Relation, m mirror) (View, string) {
+// view is rel's view over the mirror table, or why there is none; typed
+// views give enum and range columns their DuckDB types.
+func (s *Set) view(catalog string, rel Relation, m mirror, typed bool) (View, string) {
 	have := m[rel.Schema+"."+rel.Name]
 	if have == nil {
 		return View{}, "not mirrored"
 	}
 	var cols, quoted []string
 	for _, c := range rel.Columns {
-		if slices.Contains(have, c) {
-			cols = append(cols, c)
+		if !slices.Contains(have, c) {
+			continue
+		}
+		cols = append(cols, c)
+		if ct, ok := rel.Types[c]; ok && typed {
+			quoted = append(quoted, ct.Expr(quote(rel.Name)+"."+quote(c))+" AS "+quote(c))
+		} else {
 			quoted = append(quoted, quote(c))
 		}
 	}
@@ -249,8 +319,13 @@ func (s *Set) view(catalog string, rel Relation, m mirror) (View, string) {
 func (s *Set) drop(ctx context.Context, db *sql.DB) error {
 	var errs []error
 	for _, r := range s.roles {
-		if _, err := db.ExecContext(ctx, "DETACH DATABASE IF EXISTS "+quote(r.catalog)); err != nil {
-			errs = append(errs, err)
+		for _, c := range []string{r.catalog, r.derived} {
+			if c == "" {
+				continue
+			}
+			if _, err := db.ExecContext(ctx, "DETACH DATABASE IF EXISTS "+quote(c)); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -10,7 +10,15 @@
 // role holding a view per visible table, named like the source table
 // (core.customer), selecting the granted columns of the mirror table WHERE
 // the restrictive policies AND any permissive policy hold; the helpers
-// become macros of the same names. The request context the policies read
+// become macros of the same names. Enum and range columns, which the
+// mirror keeps as PostgreSQL's text, are typed in the views from the
+// catalogue (pg_enum labels, pg_range subtypes; see ColumnType): a DuckDB
+// ENUM and a STRUCT(lower, upper, bounds), so Arrow clients get a
+// dictionary and a struct, and an added label changes the rules (the
+// views are built again). The derived statements (the marts) run in a
+// second catalogue per role, cch_<role>_<gen>_derived, over the same
+// views untyped, and the role's catalogue reads their views from there;
+// Binds plans there too. The request context the policies read
 // (app.organisation_id, app.staff_id, app.branch_ids, app.role, set by the
 // API with set_config in PostgreSQL) is set per query with DuckDB
 // variables of the same names (Set.Enter), and subqueries inside policies

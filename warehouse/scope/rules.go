@@ -25,6 +25,8 @@ type Relation struct {
 	// Filter is the DuckDB boolean the mirror row must satisfy: the
 	// translated policies ("true" without row-level security).
 	Filter string
+	// Types are the columns the view types (enums, ranges), by name.
+	Types map[string]ColumnType
 }
 
 // Key is "schema.name" in lower case.
@@ -58,7 +60,7 @@ func (r *Rules) Signature() string {
 	sort.Strings(roles)
 	for _, role := range roles {
 		for _, rel := range r.Roles[role] {
-			fmt.Fprintf(h, "%s|%s|%s|%q|%s\n", role, rel.Schema, rel.Name, rel.Columns, rel.Filter)
+			fmt.Fprintf(h, "%s|%s|%s|%q|%s|%v\n", role, rel.Schema, rel.Name, rel.Columns, rel.Filter, rel.Types)
 		}
 	}
 	for _, f := range r.Functions {
@@ -106,9 +108,13 @@ func Load(ctx context.Context, q Querier, pub string, roles map[string]string) (
 	if err != nil {
 		return nil, err
 	}
+	types, err := loadTypes(ctx, q, pub)
+	if err != nil {
+		return nil, err
+	}
 	rules := &Rules{Roles: map[string][]Relation{}}
 	for role, dbRole := range roles {
-		rels, hidden, err := loadRole(ctx, q, pub, dbRole, tr)
+		rels, hidden, err := loadRole(ctx, q, pub, dbRole, tr, types)
 		if err != nil {
 			return nil, fmt.Errorf("rules of %s: %w", role, err)
 		}
@@ -122,7 +128,7 @@ func Load(ctx context.Context, q Querier, pub string, roles map[string]string) (
 	return rules, nil
 }
 
-func loadRole(ctx context.Context, q Querier, pub, dbRole string, tr *translator) ([]Relation, []string, error) {
+func loadRole(ctx context.Context, q Querier, pub, dbRole string, tr *translator, types map[string]map[string]ColumnType) ([]Relation, []string, error) {
 	pols, err := loadPolicies(ctx, q, dbRole)
 	if err != nil {
 		return nil, nil, err
@@ -154,6 +160,14 @@ func loadRole(ctx context.Context, q Querier, pub, dbRole string, tr *translator
 			if rel.Filter, err = tr.filter(pols[oid], rel.Name); err != nil {
 				hidden = append(hidden, rel.Key()+": "+err.Error())
 				continue
+			}
+		}
+		for _, c := range rel.Columns {
+			if ct, ok := types[rel.Key()][c]; ok {
+				if rel.Types == nil {
+					rel.Types = map[string]ColumnType{}
+				}
+				rel.Types[c] = ct
 			}
 		}
 		rels = append(rels, rel)
