@@ -325,7 +325,7 @@ func isSuperuser(ctx context.Context, conn *pgx.Conn) (bool, error) {
 }
 
 func runBootstrapSQL(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL+";"+partitionMoverSQL+backupRoleSQL).ReadAll(); err != nil {
+	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL+";"+partitionMoverSQL+partitionArchiveSQL+backupRoleSQL).ReadAll(); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	return nil
