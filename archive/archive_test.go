@@ -50,20 +50,8 @@ END $$`
 func TestArchiveMovesAgedMonthsAndTheChainStillVerifies(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	adminURL := pgtest.NewDatabase(t)
-	if _, err := migrations.Apply(ctx, adminURL, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	data := datagen.Options{Seed: 3, Months: 3, Branches: 1, BookingsPerMonth: 40, End: now, Audit: datagen.AuditSummary}
-	if _, err := datagen.Seed(ctx, adminURL, data, nil); err != nil {
-		t.Fatal(err)
-	}
+	adminURL, month := agedDatabase(ctx, t)
 	admin := connect(ctx, t, adminURL)
-	exec(ctx, t, admin, "SELECT count(*) FROM core.ensure_partitions(3, 6)")
-	exec(ctx, t, admin, sprintf(backdatedAuditSQL, month.AddDate(0, -4, 0), month))
-	exec(ctx, t, admin, "ALTER ROLE cch_owner LOGIN PASSWORD 'archive-test'")
 	verifyChain(ctx, t, admin, "before archiving")
 
 	before := month.AddDate(0, -1, 0)
@@ -103,6 +91,29 @@ func TestArchiveMovesAgedMonthsAndTheChainStillVerifies(t *testing.T) {
 	if err := admin.QueryRow(ctx, "SELECT problem FROM audit.verify_chain()").Scan(&problem); err != nil {
 		t.Errorf("verify_chain after a month was dropped by hand: %v, want a broken link", err)
 	}
+}
+
+// agedDatabase is a migrated database with three months of business
+// (partitioned by month) and audit entries in each of the last four
+// months; it returns its superuser URL (cch_owner logs in with
+// "archive-test") and the first day of the current month.
+func agedDatabase(ctx context.Context, t *testing.T) (string, time.Time) {
+	t.Helper()
+	adminURL := pgtest.NewDatabase(t)
+	if _, err := migrations.Apply(ctx, adminURL, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	data := datagen.Options{Seed: 3, Months: 3, Branches: 1, BookingsPerMonth: 40, End: now, Audit: datagen.AuditSummary}
+	if _, err := datagen.Seed(ctx, adminURL, data, nil); err != nil {
+		t.Fatal(err)
+	}
+	admin := connect(ctx, t, adminURL)
+	exec(ctx, t, admin, "SELECT count(*) FROM core.ensure_partitions(3, 6)")
+	exec(ctx, t, admin, sprintf(backdatedAuditSQL, month.AddDate(0, -4, 0), month))
+	exec(ctx, t, admin, "ALTER ROLE cch_owner LOGIN PASSWORD 'archive-test'")
+	return adminURL, month
 }
 
 func checkFiles(ctx context.Context, t *testing.T, dir string, res archive.Result, aged map[string]int64) {
