@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/carcarehub/cch/archive"
+	"github.com/carcarehub/cch/audit"
 	"github.com/carcarehub/cch/internal/datagen"
 	"github.com/carcarehub/cch/internal/pglocal/pgtest"
 	"github.com/carcarehub/cch/migrations"
@@ -54,6 +55,10 @@ func TestArchiveMovesAgedMonthsAndTheChainStillVerifies(t *testing.T) {
 	admin := connect(ctx, t, adminURL)
 	verifyChain(ctx, t, admin, "before archiving")
 
+	cps, err := audit.Take(ctx, admin, make([]byte, 32), 0)
+	if err != nil || len(cps) == 0 {
+		t.Fatalf("checkpoints before archiving: %d, %v", len(cps), err)
+	}
 	before := month.AddDate(0, -1, 0)
 	total := tableRows(ctx, t, admin)
 	aged := agedRows(ctx, t, admin, before)
@@ -76,6 +81,13 @@ func TestArchiveMovesAgedMonthsAndTheChainStillVerifies(t *testing.T) {
 	}
 	checkFiles(ctx, t, dir, res, aged)
 	verifyChain(ctx, t, admin, "after archiving")
+	latest := map[int64]audit.Checkpoint{}
+	for _, c := range cps {
+		latest[c.OrganisationID] = c
+	}
+	if problems, err := audit.Verify(ctx, admin, latest, 0); err != nil || len(problems) > 0 {
+		t.Errorf("checkpoints taken before archiving, after it: %v %v", problems, err)
+	}
 
 	// The function refuses a count that is not the partition's.
 	next := "audit.staff_audit_log_" + before.Format("200601")

@@ -43,8 +43,9 @@ BEGIN
   COMMENT ON TABLE cch_partition.archived_partition IS 'Months moved to Parquet by cch archive: the file''s SHA-256 and row count.';
   ALTER TABLE cch_partition.chain_anchor OWNER TO cch_partition_mover;
   ALTER TABLE cch_partition.archived_partition OWNER TO cch_partition_mover;
-  GRANT USAGE ON SCHEMA cch_partition TO cch_auditor, cch_manager;
-  GRANT SELECT ON cch_partition.chain_anchor TO cch_owner, cch_auditor, cch_manager;
+  -- Whoever verifies the chain or signs its head reads the anchors.
+  GRANT USAGE ON SCHEMA cch_partition TO cch_auditor, cch_manager, cch_worker;
+  GRANT SELECT ON cch_partition.chain_anchor TO cch_owner, cch_auditor, cch_manager, cch_worker;
   GRANT SELECT ON cch_partition.archived_partition TO cch_owner;
 
   CREATE FUNCTION cch_partition.archive_partition(p_partition regclass, p_rows bigint, p_sha256 text)
