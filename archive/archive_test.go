@@ -89,6 +89,16 @@ func TestArchiveMovesAgedMonthsAndTheChainStillVerifies(t *testing.T) {
 		t.Errorf("checkpoints taken before archiving, after it: %v %v", problems, err)
 	}
 
+	// Months re-created empty and archived again get new files; the first
+	// archive's files stay as they were.
+	exec(ctx, t, admin, "SELECT count(*) FROM core.ensure_partitions(3, 6)")
+	again, err := archive.Run(ctx, archive.Options{DatabaseURL: ownerURL(adminURL), Dir: dir, Before: before})
+	if err != nil || len(again.Partitions) != len(res.Partitions) || again.Rows != 0 {
+		t.Fatalf("archiving the re-created months: %d partitions, %d rows, %v", len(again.Partitions), again.Rows, err)
+	}
+	checkFiles(ctx, t, dir, archive.Result{Partitions: append(res.Partitions, again.Partitions...)}, aged)
+	verifyChain(ctx, t, admin, "after archiving re-created months")
+
 	// The function refuses a count that is not the partition's.
 	next := "audit.staff_audit_log_" + before.Format("200601")
 	_, err = admin.Exec(ctx, "SELECT cch_partition.archive_partition($1::regclass, 1, repeat('0', 64))", next)

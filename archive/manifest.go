@@ -47,9 +47,9 @@ func ReadManifest(dir string) (Manifest, error) {
 	return m, nil
 }
 
-// appendManifest records e (replacing an earlier entry of the same
-// partition, left by a run that failed before the drop) and writes the
-// manifest atomically.
+// appendManifest records e (replacing an earlier entry of the same file,
+// left by a run that failed before the drop) and writes the manifest
+// atomically.
 func appendManifest(dir string, e Entry) error {
 	m, err := ReadManifest(dir)
 	if err != nil {
@@ -57,7 +57,7 @@ func appendManifest(dir string, e Entry) error {
 	}
 	kept := m.Partitions[:0]
 	for _, old := range m.Partitions {
-		if old.Partition != e.Partition {
+		if old.File != e.File {
 			kept = append(kept, old)
 		}
 	}

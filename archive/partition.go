@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -67,11 +68,11 @@ func archiveOne(ctx context.Context, conn *pgx.Conn, dir string, p Partition) (E
 
 // export writes the partition to Parquet and reads it back.
 func export(ctx context.Context, tx pgx.Tx, dir string, p Partition, cols []column, want fingerprint) (Entry, error) {
-	rel := filepath.Join(strings.SplitN(p.Parent, ".", 2)[0]+"."+tableName(p.Parent), tableName(p.Name)+".parquet")
-	final := filepath.Join(dir, rel)
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+	rel, err := fileFor(ctx, tx, dir, p)
+	if err != nil {
 		return Entry{}, err
 	}
+	final := filepath.Join(dir, rel)
 	csvPath := final + ".csv.tmp"
 	defer os.Remove(csvPath)
 	if err := copyOut(ctx, tx, p.Name, csvPath); err != nil {
@@ -101,6 +102,38 @@ func export(ctx context.Context, tx pgx.Tx, dir string, p Partition, cols []colu
 	}
 	return Entry{Partition: p.Name, Parent: p.Parent, MonthStart: p.MonthStart, MonthEnd: p.MonthEnd(), File: rel,
 		Rows: want.Rows, Bytes: size, SHA256: sum, Columns: cols, Fingerprint: want, ArchivedAt: time.Now().UTC()}, nil
+}
+
+// fileFor names the partition's file: <schema>.<table>/<partition>.parquet,
+// or <partition>.N.parquet when the month was archived before (re-created
+// later): a file of a completed archive is never overwritten, one left by a
+// run that failed before the drop is.
+func fileFor(ctx context.Context, tx pgx.Tx, dir string, p Partition) (string, error) {
+	sub := strings.SplitN(p.Parent, ".", 2)[0] + "." + tableName(p.Parent)
+	if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+		return "", err
+	}
+	for n := 1; ; n++ {
+		name := tableName(p.Name) + ".parquet"
+		if n > 1 {
+			name = fmt.Sprintf("%s.%d.parquet", tableName(p.Name), n)
+		}
+		rel := filepath.Join(sub, name)
+		sum, _, err := sha256File(filepath.Join(dir, rel))
+		if errors.Is(err, os.ErrNotExist) {
+			return rel, nil
+		} else if err != nil {
+			return "", err
+		}
+		var archived bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM cch_partition.archived_partition WHERE partition = $1 AND sha256 = $2)",
+			p.Name, sum).Scan(&archived); err != nil {
+			return "", err
+		}
+		if !archived {
+			return rel, nil
+		}
+	}
 }
 
 // copyOut writes the partition's rows as CSV (every non-null value quoted,

@@ -16,6 +16,9 @@
 //     (owned by the analytics work).
 //   - SSE: /v1 p99 (a customer read and one write a second) with 400 dashboard
 //     streams open vs without, on a `cch dev` built from the tree.
+//   - PITR (after Seed): base backup and point-in-time restore of the
+//     seeded cluster, then `cch archive --older-than 12mo` throughput on
+//     the restored copy.
 //
 // Go benchmarks (go test -bench) compare the same paths side by side with
 // b.Loop(); they start a cluster only when -test.bench is set, so `go test

@@ -32,7 +32,8 @@ BEGIN
     PRIMARY KEY (organisation_id, entry_id));
   COMMENT ON TABLE cch_partition.chain_anchor IS 'Audit chain anchors of archived months: every archived staff_audit_log entry whose successor in its organisation''s chain is still in the database (and the chain head), so audit.verify_chain links across archived months.';
   CREATE TABLE IF NOT EXISTS cch_partition.archived_partition (
-    partition text PRIMARY KEY,
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    partition text NOT NULL,
     parent text NOT NULL,
     month_start timestamptz NOT NULL,
     month_end timestamptz NOT NULL,
@@ -40,7 +41,7 @@ BEGIN
     sha256 text NOT NULL,
     anchors bigint NOT NULL,
     archived_at timestamptz NOT NULL DEFAULT now());
-  COMMENT ON TABLE cch_partition.archived_partition IS 'Months moved to Parquet by cch archive: the file''s SHA-256 and row count.';
+  COMMENT ON TABLE cch_partition.archived_partition IS 'Months moved to Parquet by cch archive: the file''s SHA-256 and row count (a month re-created and archived again has a second row).';
   ALTER TABLE cch_partition.chain_anchor OWNER TO cch_partition_mover;
   ALTER TABLE cch_partition.archived_partition OWNER TO cch_partition_mover;
   -- Whoever verifies the chain or signs its head reads the anchors.
