@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/carcarehub/cch/internal/pglocal"
@@ -76,7 +75,7 @@ func (b *backupCmd) Run(ctx context.Context) error {
 	if err := tools.CreateSlot(ctx, b.cfg.DatabaseURL, b.cfg.Slot); err != nil {
 		return err
 	}
-	recv, err := tools.StartReceiver(b.cfg.DatabaseURL, b.cfg.Dir, b.cfg.Slot, os.Stderr)
+	recv, err := tools.StartReceiver(b.cfg.DatabaseURL, b.cfg.Dir, b.cfg.Slot, b.stderr)
 	if err != nil {
 		return err
 	}

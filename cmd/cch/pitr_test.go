@@ -143,8 +143,8 @@ func mustExec(ctx context.Context, t *testing.T, conn *pgx.Conn, sql string, arg
 // its first base backup is complete.
 func runBackup(ctx context.Context, t *testing.T, backupURL, dir string) func() {
 	t.Helper()
-	var out bytes.Buffer
-	b := &backupCmd{stdout: &out, stderr: &out}
+	var out, receiver bytes.Buffer // written by Run and by pg_receivewal's copier: one each
+	b := &backupCmd{stdout: &out, stderr: &receiver}
 	if err := b.Parse([]string{"--database-url", backupURL, "--dir", dir, "--keep", "2"}); err != nil {
 		t.Fatal(err)
 	}

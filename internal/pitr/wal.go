@@ -3,6 +3,7 @@ package pitr
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,7 @@ type Receiver struct {
 // record as it arrives (--synchronous), so the archive is as current as a
 // synchronous standby. The segment being written is named *.partial;
 // Restore uses it too. Stop it with Stop.
-func (t Tools) StartReceiver(url, backupDir, slot string, stderr *os.File) (*Receiver, error) {
+func (t Tools) StartReceiver(url, backupDir, slot string, stderr io.Writer) (*Receiver, error) {
 	walDir := filepath.Join(backupDir, "wal")
 	if err := os.MkdirAll(walDir, 0o700); err != nil {
 		return nil, err
