@@ -249,3 +249,37 @@ func exec(ctx context.Context, t *testing.T, conn *pgx.Conn, q string) {
 		t.Fatalf("%.200s: %v", q, err)
 	}
 }
+
+// The owner reads the archive's records and anchors and cannot change
+// them; archive_partition refuses the current month and what is not a
+// monthly partition.
+func TestArchiveRecordsAreBeyondTheOwner(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	adminURL := pgtest.NewDatabase(t)
+	if _, err := migrations.Apply(ctx, adminURL, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	admin := connect(ctx, t, adminURL)
+	exec(ctx, t, admin, "ALTER ROLE cch_owner LOGIN PASSWORD 'archive-test'")
+	exec(ctx, t, admin, "SELECT count(*) FROM core.ensure_partitions(1, 0)")
+	current := "audit.staff_audit_log_" + time.Now().UTC().Format("200601")
+	owner := connect(ctx, t, ownerURL(adminURL))
+	exec(ctx, t, owner, "SELECT count(*) FROM cch_partition.chain_anchor")
+	exec(ctx, t, owner, "SELECT count(*) FROM cch_partition.archived_partition")
+	sum := "repeat('0', 64)"
+	for _, c := range []struct{ name, sql, code string }{
+		{"insert an anchor", "INSERT INTO cch_partition.chain_anchor VALUES (1, 1, '\\x00', 'x')", "42501"},
+		{"delete anchors", "DELETE FROM cch_partition.chain_anchor", "42501"},
+		{"delete archive records", "DELETE FROM cch_partition.archived_partition", "42501"},
+		{"archive the current month", "SELECT cch_partition.archive_partition('" + current + "', 0, " + sum + ")", "22023"},
+		{"archive a DEFAULT partition", "SELECT cch_partition.archive_partition('audit.staff_audit_log_default', 0, " + sum + ")", "22023"},
+		{"archive a table", "SELECT cch_partition.archive_partition('core.customer', 0, " + sum + ")", "22023"},
+	} {
+		_, err := owner.Exec(ctx, c.sql)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != c.code {
+			t.Errorf("%s as the owner: %v, want SQLSTATE %s", c.name, err, c.code)
+		}
+	}
+}
