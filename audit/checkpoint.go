@@ -58,9 +58,10 @@ type DB interface {
 // whose entry is missing or has another hash is refused: the log is
 // already broken and must not be vouched for.
 func Take(ctx context.Context, db DB, key []byte, org int64) ([]Checkpoint, error) {
-	rows, err := db.Query(ctx, `SELECT h.organisation_id, h.last_entry_id, h.last_hash, l.hash IS NOT DISTINCT FROM h.last_hash
+	rows, err := db.Query(ctx, `SELECT h.organisation_id, h.last_entry_id, h.last_hash, coalesce(l.hash, a.hash) IS NOT DISTINCT FROM h.last_hash
 		FROM audit.chain_head h
 		LEFT JOIN audit.staff_audit_log l ON l.organisation_id = h.organisation_id AND l.id = h.last_entry_id
+		LEFT JOIN cch_partition.chain_anchor a ON a.organisation_id = h.organisation_id AND a.entry_id = h.last_entry_id
 		WHERE h.last_entry_id <> 0 AND ($1::bigint = 0 OR h.organisation_id = $1::bigint)
 		ORDER BY h.organisation_id`, org)
 	if err != nil {

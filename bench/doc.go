@@ -18,6 +18,9 @@
 //     streams open vs without, on a `cch dev` built from the tree.
 //   - Failover: the failover drill (TestFailoverDrill in cmd/cch) on its own
 //     primary and synchronous standby: RTO, RPO and the warehouse's rebuild.
+//   - PITR (after Seed): base backup and point-in-time restore of the
+//     seeded cluster, then `cch archive --older-than 12mo` throughput on
+//     the restored copy.
 //
 // Go benchmarks (go test -bench) compare the same paths side by side with
 // b.Loop(); they start a cluster only when -test.bench is set, so `go test

@@ -210,7 +210,9 @@ $do$;
 //     which the owner's dump could not read);
 //   - BYPASSRLS: pg_dump turns row_security off and then needs it; without
 //     it a dump fails, and with --enable-row-security under FORCE ROW LEVEL
-//     SECURITY it silently dumps no tenant's rows.
+//     SECURITY it silently dumps no tenant's rows;
+//   - REPLICATION: `cch backup` takes base backups (pg_basebackup) and
+//     archives WAL (pg_receivewal on a physical slot) as this role.
 //
 // It writes nothing. LOGIN without a password: the operator sets one
 // (ALTER ROLE cch_backup PASSWORD …, see deploy/README.md).
@@ -222,13 +224,13 @@ DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_backup') THEN
     BEGIN
-      CREATE ROLE cch_backup LOGIN BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+      CREATE ROLE cch_backup LOGIN BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE REPLICATION;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN
       NULL; -- created concurrently by another database's migration
     END;
   ELSIF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cch_backup' AND rolcanlogin AND rolbypassrls
-                      AND NOT rolsuper AND NOT rolcreatedb AND NOT rolcreaterole AND NOT rolreplication) THEN
-    ALTER ROLE cch_backup LOGIN BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+                      AND NOT rolsuper AND NOT rolcreatedb AND NOT rolcreaterole AND rolreplication) THEN
+    ALTER ROLE cch_backup LOGIN BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE REPLICATION;
   END IF;
   IF NOT pg_has_role('cch_backup', 'pg_read_all_data', 'MEMBER') THEN
     BEGIN
@@ -323,7 +325,7 @@ func isSuperuser(ctx context.Context, conn *pgx.Conn) (bool, error) {
 }
 
 func runBootstrapSQL(ctx context.Context, conn *pgx.Conn) error {
-	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL+";"+partitionMoverSQL+backupRoleSQL+reportingRoleSQL).ReadAll(); err != nil {
+	if _, err := conn.PgConn().Exec(ctx, BootstrapSQL+";"+partitionMoverSQL+partitionArchiveSQL+backupRoleSQL+reportingRoleSQL).ReadAll(); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	return nil

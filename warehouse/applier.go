@@ -49,6 +49,9 @@ type Applier struct {
 	// scrubPending: a scrub after an erasure failed and is retried.
 	scrubPending bool
 	scrubs       atomic.Int64
+	// archiveDir, when set, holds archived months loaded when a snapshot
+	// completes (see WithArchive).
+	archiveDir string
 }
 
 // mirror is the shape of a mirror table as stored in _cch.mirrors.
@@ -155,6 +158,9 @@ func (a *Applier) Apply(ctx context.Context, b *cdc.Batch) error {
 			return err
 		}
 		if err := t.run(b); err != nil {
+			return err
+		}
+		if err := a.loadArchived(ctx, conn, b.Position.SnapshotDone); err != nil {
 			return err
 		}
 		_, err := conn.ExecContext(ctx, "UPDATE _cch.position SET lsn = ?, snapshot_done = ? WHERE id = 1",

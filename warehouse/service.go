@@ -63,6 +63,9 @@ type ServiceOptions struct {
 	// MartsInterval is the least time between two mart refreshes
 	// (marts.RefresherConfig.MinInterval; default 1 s).
 	MartsInterval time.Duration
+	// ArchiveDir holds the months `cch archive` moved to Parquet; every
+	// new snapshot loads them (see WithArchive). Empty: none.
+	ArchiveDir string
 }
 
 // generation is one DuckDB file with the pipeline writing it.
@@ -102,7 +105,8 @@ func NewService(ctx context.Context, db *DB, cfg cdc.Config, opts ...ServiceOpti
 func (s *Service) newGeneration(ctx context.Context, db *DB) (*generation, error) {
 	g := &generation{db: db, done: make(chan struct{})}
 	var err error
-	g.applier, err = NewApplier(ctx, db, s.cfg.Logger, WithCommitted(func(tables []string) { g.marts.Notify(tables) }))
+	g.applier, err = NewApplier(ctx, db, s.cfg.Logger, WithCommitted(func(tables []string) { g.marts.Notify(tables) }),
+		WithArchive(s.opts.ArchiveDir))
 	if err != nil {
 		return nil, err
 	}

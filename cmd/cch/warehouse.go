@@ -39,6 +39,7 @@ type warehouseConfig struct {
 	BatchBytes    int           // --batch-bytes: Default 64 MiB.
 	BatchInterval time.Duration // --batch-interval: Default 50ms.
 	MartsInterval time.Duration // --marts-interval: least time between two mart refreshes. Default 1s.
+	ArchiveDir    string        // --archive-dir: `cch archive`'s directory; a new snapshot loads the archived months. Default "" (none).
 	MaxLag        time.Duration // --max-lag: /readyz fails beyond it. Default 30s.
 	HTTP          string        // --http: metrics and health. Default 127.0.0.1:8081.
 	// Analyst access: both default "" (off).
@@ -101,6 +102,7 @@ func (c *warehouseCmd) Parse(args []string) error {
 	f.Int(&cfg.BatchBytes, "batch-bytes", 64<<20, "close a batch after this many bytes of changes")
 	f.Duration(&cfg.BatchInterval, "batch-interval", 50*time.Millisecond, "close a batch after this long")
 	f.Duration(&cfg.MartsInterval, "marts-interval", time.Second, "least time between two refreshes of the analytic marts (changes arriving meanwhile are refreshed together)")
+	f.String(&cfg.ArchiveDir, "archive-dir", "", "cch archive's directory: every new snapshot loads the archived months (checksums verified) so history-based analytics keep them")
 	f.Duration(&cfg.MaxLag, "max-lag", 30*time.Second, "readiness fails when CDC lag exceeds this")
 	f.String(&cfg.HTTP, "http", "127.0.0.1:8081", "metrics and health listen address")
 	f.String(&cfg.APIDatabaseURL, "api-database-url", "", "PostgreSQL URL of the API login (cch_app) checking bearer tokens; enables /v1/analytics, /v1/sql and /dashboards")
@@ -123,7 +125,7 @@ func (c *warehouseCmd) Run(ctx context.Context) error {
 		URL: c.cfg.DatabaseURL, Slot: c.cfg.Slot, Publication: c.cfg.Publication, CreatePublication: c.cfg.CreatePub,
 		BatchRows: c.cfg.BatchRows, BatchBytes: c.cfg.BatchBytes, BatchInterval: c.cfg.BatchInterval,
 		Logger: log, Registerer: reg,
-	}, warehouse.ServiceOptions{MartsInterval: c.cfg.MartsInterval})
+	}, warehouse.ServiceOptions{MartsInterval: c.cfg.MartsInterval, ArchiveDir: c.cfg.ArchiveDir})
 	if err != nil {
 		return err
 	}

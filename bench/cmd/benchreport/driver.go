@@ -69,6 +69,7 @@ func (d *driver) runAll(ctx context.Context) {
 		{"dashboards", d.dashboards},
 		{"sse", d.sse},
 		{"failover", d.failover},
+		{"pitr", d.pitr},
 	} {
 		if !slices.Contains(want, s.name) {
 			continue
@@ -179,6 +180,12 @@ func (d *driver) dashboards(ctx context.Context) ([]bench.Figure, error) {
 			Note: "owned by the analytics work; fill in bench/dashboards.go"}}, nil
 	}
 	return bench.Dashboards(ctx, d.seedURL, d.cfg.quick)
+}
+
+// pitr restores the seeded cluster to a point and archives its aged months
+// on the restored copy.
+func (d *driver) pitr(ctx context.Context) ([]bench.Figure, error) {
+	return bench.PITR(ctx, d.cluster, d.dir, d.seedURL, d.log.Info)
 }
 
 func (d *driver) close() error {
