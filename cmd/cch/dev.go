@@ -169,7 +169,9 @@ func (d *devCmd) runParts(ctx context.Context, dataDir string, ln net.Listener) 
 		"warehouse":         d.warehouse.Run,
 		"flight sql":        d.flight.serve,
 		"analyst audit log": d.audit.Run,
-		"analyst views":     func(ctx context.Context) error { return d.views.Run(ctx, scope.RefreshInterval) },
+		"warehouse audit checkpoints": (&warehouseCheckpoints{DB: d.duck, KeyFile: filepath.Join(dataDir, "audit.key"),
+			Every: time.Minute, Log: d.log}).Run,
+		"analyst views": func(ctx context.Context) error { return d.views.Run(ctx, scope.RefreshInterval) },
 		"postgres": func(ctx context.Context) error {
 			select {
 			case <-d.cluster.Done():
