@@ -208,7 +208,8 @@ var pgbenchValues = []string{"-D", "notes=load", "-D", "codes={}", "-D", "channe
 
 type pgbenchRun struct {
 	clients  int
-	duration time.Duration
+	duration time.Duration // run for this long (-T)…
+	perConn  int           // …or, when positive, this many transactions per client (-t)
 	rate     float64 // 0: as fast as possible
 	base     time.Time
 }
@@ -238,11 +239,16 @@ func runPgbench(ctx context.Context, db *DB, fix Fixture, r pgbenchRun) (runStat
 	}
 	pw, _ := u.User.Password()
 	args := []string{"-n", "-M", "prepared", "-f", script, "-c", strconv.Itoa(r.clients), "-j", strconv.Itoa(min(r.clients, 2)),
-		"-T", strconv.Itoa(int(r.duration.Seconds())), "-l", "--log-prefix", filepath.Join(dir, "tx"),
+		"-l", "--log-prefix", filepath.Join(dir, "tx"),
 		"-D", "k=0", "-D", fmt.Sprintf("base=%d", r.base.Unix()), "-D", fmt.Sprintf("bay0=%d", fix.Bays[0]), "-D", fmt.Sprintf("tech0=%d", fix.Techs[0]),
 		"-D", fmt.Sprintf("staff=%d", fix.Receptionist), "-D", fmt.Sprintf("org=%d", fix.Org), "-D", fmt.Sprintf("branch=%d", fix.Branch),
 		"-D", fmt.Sprintf("customer=%d", fix.Customer), "-D", fmt.Sprintf("vehicle=%d", fix.Vehicle)}
 	args = append(args, pgbenchValues...)
+	if r.perConn > 0 {
+		args = append(args, "-t", strconv.Itoa(r.perConn))
+	} else {
+		args = append(args, "-T", strconv.Itoa(int(r.duration.Seconds())))
+	}
 	args = append(args, "-h", u.Hostname(), "-p", u.Port(), "-U", u.User.Username(), strings.TrimPrefix(u.Path, "/"))
 	if r.rate > 0 {
 		args = append(args, "-R", fmt.Sprintf("%.0f", r.rate))
