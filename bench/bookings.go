@@ -210,7 +210,7 @@ type pgbenchRun struct {
 	clients  int
 	duration time.Duration // run for this long (-T)…
 	perConn  int           // …or, when positive, this many transactions per client (-t)
-	rate     float64 // 0: as fast as possible
+	rate     float64       // 0: as fast as possible
 	base     time.Time
 }
 

@@ -140,4 +140,3 @@ func clusterCPU(b *testing.B, conn *pgx.Conn) time.Duration {
 	}
 	return time.Duration(ticks) * (time.Second / 100)
 }
-
