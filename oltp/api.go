@@ -52,6 +52,9 @@ type Call struct {
 	Tx   pgx.Tx
 	P    Principal
 	body []byte
+	// finalCommit: Final may commit with its statement (a write without
+	// an Idempotency-Key).
+	finalCommit bool
 }
 
 // Bind decodes the request body strictly (see DecodeJSON) and, when dst
@@ -278,6 +281,7 @@ func (a *API) attempt(c *gin.Context, r Route, call *Call, readOnly bool, h Hand
 	idemKey := c.GetHeader("Idempotency-Key")
 	out.lsn, err = InTx(ctx, a.pool, p, c.GetString(requestIDKey), readOnly, func(tx pgx.Tx) error {
 		call.Tx = tx
+		call.finalCommit = !readOnly && idemKey == ""
 		if !readOnly && idemKey != "" {
 			var err error
 			if out.replay, err = claimIdempotencyKey(ctx, tx, p, idemKey, c.Request.Method, c.Request.URL.RequestURI(), call.body); err != nil || out.replay != nil {

@@ -292,7 +292,9 @@ func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	var created *time.Time
 	var bays, techs *int64
 	var k bookingChecks
-	err := call.Tx.QueryRow(ctx, CreateBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
+	// The statement writes nothing unless every check passes, so it can
+	// end the transaction (one round trip; see oltp.Call.Final).
+	err := call.Final(ctx, CreateBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
 		bk.StartsAt, req.DurationMinutes, req.Channel, codes, req.Notes, call.P.StaffID, req.BayID, req.TechnicianID,
 	).Scan(&id, &status, &version, &created, &bays, &techs, &k.branchSeen, &k.branchInScope, &k.customerSeen, &k.vehicleSeen,
 		&k.technicianSeen, &k.baySeen, &k.vehicleKept, &k.technicianOK, &k.bayOK, &k.open, &k.future, &k.codesKnown)
