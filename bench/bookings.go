@@ -70,7 +70,7 @@ func Bookings(ctx context.Context, db *DB, fix Fixture, api *API, cfg BookingCon
 		pgPeak = max(pgPeak, p.tps)
 	}
 	figs = append(figs, Figure{Suite: suite, Name: "peak throughput", Value: apiPeak, Unit: "bookings/s", Baseline: pgPeak,
-		BaseName: "pgbench peak", Target: "≥ 0.6×", Check: AtLeastRatio(0.6), Note: fmt.Sprintf("API peak at %d clients", peakN)})
+		BaseName: "pgbench peak", Target: "≥ 0.8×", Check: AtLeastRatio(0.8), Note: fmt.Sprintf("API peak at %d clients", peakN)})
 
 	// Half of peak, open model: requests at a fixed rate, latency from each
 	// request's scheduled start.
