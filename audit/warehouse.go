@@ -14,16 +14,17 @@ import (
 // It mirrors audit.staff_audit_log and audit.chain_head through change data
 // capture, so it can sign the chain heads it has seen itself, from the WAL
 // stream rather than from a query the database answers, and keep them in
-// its own DuckDB file, in a table no mirror writes (schema cch_audit). A
-// later deletion in PostgreSQL reaches the mirror as a DELETE, but never
+// its own DuckDB file, in a table no mirror writes (_cch.audit_checkpoint,
+// beside the warehouse's other internal state, which exports leave out).
+// A later deletion in PostgreSQL reaches the mirror as a DELETE, but never
 // the recorded checkpoints: Verify against ReadWarehouse then names it.
 
 // warehouseDDL creates the warehouse's checkpoint table. Each row is one
 // signed checkpoint, kept as the JSON line the checkpoint file would hold
 // (the signature covers taken_at to the nanosecond, which a DuckDB
 // timestamp would round).
-const warehouseDDL = `CREATE SCHEMA IF NOT EXISTS cch_audit;
-CREATE TABLE IF NOT EXISTS cch_audit.checkpoint (
+const warehouseDDL = `CREATE SCHEMA IF NOT EXISTS _cch;
+CREATE TABLE IF NOT EXISTS _cch.audit_checkpoint (
   organisation_id BIGINT NOT NULL,
   entry_id BIGINT NOT NULL,
   checkpoint VARCHAR NOT NULL
@@ -91,8 +92,8 @@ func RecordWarehouse(ctx context.Context, db SQLDB, cps []Checkpoint) ([]Checkpo
 		if err != nil {
 			return recorded, fmt.Errorf("encode checkpoint: %w", err)
 		}
-		res, err := db.ExecContext(ctx, `INSERT INTO cch_audit.checkpoint (organisation_id, entry_id, checkpoint)
-			SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM cch_audit.checkpoint WHERE organisation_id = $1 AND entry_id = $2)`,
+		res, err := db.ExecContext(ctx, `INSERT INTO _cch.audit_checkpoint (organisation_id, entry_id, checkpoint)
+			SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM _cch.audit_checkpoint WHERE organisation_id = $1 AND entry_id = $2)`,
 			c.OrganisationID, c.EntryID, string(line))
 		if err != nil {
 			return recorded, fmt.Errorf("record checkpoint of organisation %d: %w", c.OrganisationID, err)
@@ -120,7 +121,7 @@ func CheckpointWarehouse(ctx context.Context, db SQLDB, key []byte) ([]Checkpoin
 // signature under key: an edited or forged row is an error. A warehouse
 // that has recorded none yet is an error too (nothing to check against).
 func ReadWarehouse(ctx context.Context, db SQLDB, key []byte) (map[int64]Checkpoint, error) {
-	rows, err := db.QueryContext(ctx, `SELECT checkpoint FROM cch_audit.checkpoint ORDER BY organisation_id, entry_id`)
+	rows, err := db.QueryContext(ctx, `SELECT checkpoint FROM _cch.audit_checkpoint ORDER BY organisation_id, entry_id`)
 	if err != nil {
 		return nil, fmt.Errorf("read warehouse checkpoints (has the warehouse recorded any?): %w", err)
 	}

@@ -54,7 +54,7 @@ func TestWarehouseCheckpoints(t *testing.T) {
 		t.Fatal("a head without its entry was signed")
 	}
 	// Edited in the file: the signature no longer verifies.
-	exec(`UPDATE cch_audit.checkpoint SET checkpoint = replace(checkpoint, '"entry_id":4', '"entry_id":40') WHERE entry_id = 4`)
+	exec(`UPDATE _cch.audit_checkpoint SET checkpoint = replace(checkpoint, '"entry_id":4', '"entry_id":40') WHERE entry_id = 4`)
 	if _, err := audit.ReadWarehouse(ctx, db, key); !errors.Is(err, audit.ErrSignature) {
 		t.Fatalf("edited checkpoint: %v; want ErrSignature", err)
 	}
