@@ -8,6 +8,6 @@
 -- shares. Deleting an organisation that still has bookings stays refused
 -- (by the branch's key on the organisation and the bookings' keys on the
 -- branch).
-ALTER TABLE workshop.booking DROP CONSTRAINT booking_organisation_id_fkey;
-ALTER TABLE workshop.bay_reservation DROP CONSTRAINT bay_reservation_organisation_id_fkey;
-ALTER TABLE workshop.technician_booking DROP CONSTRAINT technician_booking_organisation_id_fkey;
+ALTER TABLE workshop.booking DROP CONSTRAINT IF EXISTS booking_organisation_id_fkey;
+ALTER TABLE workshop.bay_reservation DROP CONSTRAINT IF EXISTS bay_reservation_organisation_id_fkey;
+ALTER TABLE workshop.technician_booking DROP CONSTRAINT IF EXISTS technician_booking_organisation_id_fkey;
