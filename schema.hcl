@@ -1719,12 +1719,6 @@ table "booking" {
   unique "booking_organisation_id_id_key" {
     columns = [column.organisation_id, column.id]
   }
-  foreign_key "booking_organisation_id_fkey" {
-    columns     = [column.organisation_id]
-    ref_columns = [table.organisation.column.id]
-    on_update   = NO_ACTION
-    on_delete   = RESTRICT
-  }
   foreign_key "booking_branch_id_fkey" {
     columns     = [column.organisation_id, column.branch_id]
     ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
@@ -1827,12 +1821,6 @@ table "bay_reservation" {
   primary_key {
     columns = [column.id]
   }
-  foreign_key "bay_reservation_organisation_id_fkey" {
-    columns     = [column.organisation_id]
-    ref_columns = [table.organisation.column.id]
-    on_update   = NO_ACTION
-    on_delete   = RESTRICT
-  }
   foreign_key "bay_reservation_branch_id_fkey" {
     columns     = [column.organisation_id, column.branch_id]
     ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
@@ -1908,12 +1896,6 @@ table "technician_booking" {
   }
   primary_key {
     columns = [column.id]
-  }
-  foreign_key "technician_booking_organisation_id_fkey" {
-    columns     = [column.organisation_id]
-    ref_columns = [table.organisation.column.id]
-    on_update   = NO_ACTION
-    on_delete   = RESTRICT
   }
   foreign_key "technician_booking_branch_id_fkey" {
     columns     = [column.organisation_id, column.branch_id]

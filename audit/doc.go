@@ -15,6 +15,11 @@
 // database, so checkpoints should be taken often (cch audit checkpoint, or
 // a worker calling WriteCheckpoint periodically).
 //
+// The warehouse keeps a second copy, independent of the file: it signs
+// the chain heads it mirrors through change data capture and records them
+// in its own DuckDB file (CheckpointWarehouse); ReadWarehouse gives them to
+// Verify.
+//
 // Functions are safe for concurrent use; AppendFile serialises writers of
 // one file in a process and writes each batch with one write call.
 package audit

@@ -70,7 +70,7 @@ func Bookings(ctx context.Context, db *DB, fix Fixture, api *API, cfg BookingCon
 		pgPeak = max(pgPeak, p.tps)
 	}
 	figs = append(figs, Figure{Suite: suite, Name: "peak throughput", Value: apiPeak, Unit: "bookings/s", Baseline: pgPeak,
-		BaseName: "pgbench peak", Target: "≥ 0.6×", Check: AtLeastRatio(0.6), Note: fmt.Sprintf("API peak at %d clients", peakN)})
+		BaseName: "pgbench peak", Target: "≥ 0.8×", Check: AtLeastRatio(0.8), Note: fmt.Sprintf("API peak at %d clients", peakN)})
 
 	// Half of peak, open model: requests at a fixed rate, latency from each
 	// request's scheduled start.
@@ -176,6 +176,9 @@ func apiClosedLoop(ctx context.Context, c *loadgen.Client, fix Fixture, n int, d
 // position the API returns in X-CCH-LSN. Client c books bay bay0+c and
 // technician tech0+c; its k-th transaction starts at base + k×15 min, so
 // nothing conflicts. Variables persist per client across transactions.
+// Every bind parameter of the API's statement is a pgbench variable here
+// (with -M prepared, a bind parameter too), never a literal the planner
+// could fold into the plan: both run the same prepared statement.
 var pgbenchScript = `\set k :k + 1
 \set bay :bay0 + :client_id
 \set tech :tech0 + :client_id
@@ -193,15 +196,21 @@ SELECT pg_current_wal_insert_lsn()::text;
 `
 
 // pgbenchParams turns the API's bind parameters into pgbench variables
-// (longest names first, so $12 is not read as $1).
+// (longest names first, so $12 is not read as $1). The API binds
+// starts_at as a timestamptz; pgbench computes it from an epoch.
 var pgbenchParams = strings.NewReplacer(
-	"$12", ":tech", "$11", ":bay", "$10", ":staff", "$9", "'load'", "$8", "'{}'::text[]", "$7", "'phone'",
-	"$6", "15", "$5::timestamptz", "to_timestamp(:ts)", "$4", ":vehicle", "$3", ":customer", "$2", ":branch", "$1", ":org")
+	"$12", ":tech", "$11", ":bay", "$10", ":staff", "$9", ":notes", "$8", ":codes", "$7", ":channel",
+	"$6", ":minutes", "$5::timestamptz", "to_timestamp(:ts)", "$4", ":vehicle", "$3", ":customer", "$2", ":branch", "$1", ":org")
+
+// pgbenchValues are the values of the variables the API binds as they
+// are (the load generator's body: no labour operation codes).
+var pgbenchValues = []string{"-D", "notes=load", "-D", "codes={}", "-D", "channel=phone", "-D", "minutes=15"}
 
 type pgbenchRun struct {
 	clients  int
-	duration time.Duration
-	rate     float64 // 0: as fast as possible
+	duration time.Duration // run for this long (-T)…
+	perConn  int           // …or, when positive, this many transactions per client (-t)
+	rate     float64       // 0: as fast as possible
 	base     time.Time
 }
 
@@ -230,11 +239,17 @@ func runPgbench(ctx context.Context, db *DB, fix Fixture, r pgbenchRun) (runStat
 	}
 	pw, _ := u.User.Password()
 	args := []string{"-n", "-M", "prepared", "-f", script, "-c", strconv.Itoa(r.clients), "-j", strconv.Itoa(min(r.clients, 2)),
-		"-T", strconv.Itoa(int(r.duration.Seconds())), "-l", "--log-prefix", filepath.Join(dir, "tx"),
+		"-l", "--log-prefix", filepath.Join(dir, "tx"),
 		"-D", "k=0", "-D", fmt.Sprintf("base=%d", r.base.Unix()), "-D", fmt.Sprintf("bay0=%d", fix.Bays[0]), "-D", fmt.Sprintf("tech0=%d", fix.Techs[0]),
 		"-D", fmt.Sprintf("staff=%d", fix.Receptionist), "-D", fmt.Sprintf("org=%d", fix.Org), "-D", fmt.Sprintf("branch=%d", fix.Branch),
-		"-D", fmt.Sprintf("customer=%d", fix.Customer), "-D", fmt.Sprintf("vehicle=%d", fix.Vehicle),
-		"-h", u.Hostname(), "-p", u.Port(), "-U", u.User.Username(), strings.TrimPrefix(u.Path, "/")}
+		"-D", fmt.Sprintf("customer=%d", fix.Customer), "-D", fmt.Sprintf("vehicle=%d", fix.Vehicle)}
+	args = append(args, pgbenchValues...)
+	if r.perConn > 0 {
+		args = append(args, "-t", strconv.Itoa(r.perConn))
+	} else {
+		args = append(args, "-T", strconv.Itoa(int(r.duration.Seconds())))
+	}
+	args = append(args, "-h", u.Hostname(), "-p", u.Port(), "-U", u.User.Username(), strings.TrimPrefix(u.Path, "/"))
 	if r.rate > 0 {
 		args = append(args, "-R", fmt.Sprintf("%.0f", r.rate))
 	}

@@ -24,5 +24,11 @@
 //
 // Go benchmarks (go test -bench) compare the same paths side by side with
 // b.Loop(); they start a cluster only when -test.bench is set, so `go test
-// ./...` stays fast. Nothing here is safe for concurrent use unless stated.
+// ./...` stays fast. BenchmarkBookingCPU measures what a booking costs in
+// CPU time (PostgreSQL's processes, the API process, pgbench) rather than
+// in wall time, which stays readable on a machine shared with other work:
+//
+//	go test -tags duckdb_arrow -run XXX -bench BookingCPU -benchtime 2000x ./bench/
+//
+// Nothing here is safe for concurrent use unless stated.
 package bench

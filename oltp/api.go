@@ -53,12 +53,15 @@ type Call struct {
 	Tx   pgx.Tx
 	P    Principal
 	body []byte
+	// finalCommit: Final may commit with its statement (a write without
+	// an Idempotency-Key).
+	finalCommit bool
 }
 
 // Bind decodes the request body strictly (see DecodeJSON) and, when dst
 // has a Validate() error method, validates it: no handler can forget to.
 func (c *Call) Bind(dst any) error {
-	if err := DecodeJSON(strings.NewReader(string(c.body)), dst); err != nil {
+	if err := decodeBody(c.body, dst); err != nil {
 		return err
 	}
 	if v, ok := dst.(interface{ Validate() error }); ok {
@@ -293,6 +296,7 @@ func (a *API) attempt(c *gin.Context, r Route, call *Call, readOnly bool, h Hand
 	idemKey := c.GetHeader("Idempotency-Key")
 	out.lsn, err = InTx(ctx, pool, p, c.GetString(requestIDKey), readOnly, func(tx pgx.Tx) error {
 		call.Tx = tx
+		call.finalCommit = !readOnly && idemKey == ""
 		if !readOnly && idemKey != "" {
 			var err error
 			if out.replay, err = claimIdempotencyKey(ctx, tx, p, idemKey, c.Request.Method, c.Request.URL.RequestURI(), call.body); err != nil || out.replay != nil {
@@ -420,13 +424,8 @@ func (c *Call) IDIfMatch() (id int64, version int32, err error) {
 	return id, version, err
 }
 
-// AtBranch refuses (403) an action at a branch outside the caller's
-// branch scope: a role held at some branches acts only there. (Row-level
-// security enforces the same scope on every write; this check answers
-// before any work is done.)
-func (c *Call) AtBranch(branchID int64) error {
-	if len(c.P.BranchIDs) > 0 && !slices.Contains(c.P.BranchIDs, branchID) {
-		return Forbidden(fmt.Sprintf("branch %d is not one of your branches", branchID))
-	}
-	return nil
+// AtBranch refuses an action at a branch the caller may not act at (see
+// CheckBranch).
+func (c *Call) AtBranch(ctx context.Context, branchID int64) error {
+	return CheckBranch(ctx, c.Tx, c.P, "branch", branchID)
 }

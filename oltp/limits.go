@@ -92,6 +92,10 @@ func textInput() gin.HandlerFunc {
 			WriteError(c, BadRequest("the path is not valid UTF-8 text"))
 			return
 		}
+		if c.Request.URL.RawQuery == "" {
+			c.Next()
+			return
+		}
 		q, err := url.ParseQuery(c.Request.URL.RawQuery)
 		if err != nil {
 			WriteError(c, BadRequest("the query string is malformed"))

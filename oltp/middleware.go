@@ -94,6 +94,9 @@ func observe(log *slog.Logger, m *httpMetrics) gin.HandlerFunc {
 		if status >= http.StatusInternalServerError {
 			level = slog.LevelError
 		}
+		if !log.Enabled(c.Request.Context(), level) {
+			return
+		}
 		attrs := []slog.Attr{
 			slog.String("request_id", c.GetString(requestIDKey)),
 			slog.String("method", c.Request.Method),

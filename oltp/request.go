@@ -50,6 +50,11 @@ func DecodeJSON(r io.Reader, dst any) error {
 		}
 		return BadRequest("could not read the request body")
 	}
+	return decodeBody(body, dst)
+}
+
+// decodeBody is DecodeJSON of a body already read.
+func decodeBody(body []byte, dst any) error {
 	if len(body) > MaxBodyBytes {
 		return tooLarge()
 	}

@@ -81,6 +81,10 @@ type requestTx struct {
 	opts      pgx.TxOptions
 	setupArgs []any
 	tx        pgx.Tx // nil until begun
+	// ended: committed by Call.Final, with the WAL position read then.
+	ended     bool
+	endLSN    string
+	endLSNErr error
 }
 
 var _ pgx.Tx = (*requestTx)(nil)
@@ -129,6 +133,9 @@ func (t *requestTx) begun(ctx context.Context) (pgx.Tx, error) {
 	if t.tx != nil {
 		return t.tx, nil
 	}
+	if t.ended {
+		return nil, errEnded
+	}
 	br, err := t.pipelined(ctx, "", nil)
 	if err != nil {
 		return nil, err
@@ -159,6 +166,9 @@ func batchable(args []any) bool {
 // behind a transaction pooler the first statement's name (txpooled.go).
 func (t *requestTx) start(ctx context.Context, sql string, args []any) (br pgx.BatchResults, tx pgx.Tx, stmt string, err error) {
 	stmt = sql
+	if t.ended {
+		return nil, nil, stmt, errEnded
+	}
 	if t.tx == nil && batchable(args) {
 		if t.namedFirst() {
 			stmt = pooledName(sql)
@@ -302,6 +312,9 @@ func (t *requestTx) Rollback(ctx context.Context) error {
 // commit ends the transaction; unless readOnly it returns the WAL position
 // after the commit, read in the same round trip.
 func (t *requestTx) commit(ctx context.Context, readOnly bool) (string, error) {
+	if t.ended {
+		return t.endLSN, t.endLSNErr
+	}
 	if t.tx == nil {
 		// Nothing was sent, so nothing was written; a write still answers
 		// with a position the warehouse can be asked to reach.

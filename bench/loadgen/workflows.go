@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -18,16 +19,21 @@ type Client struct {
 	HTTP    *http.Client
 }
 
-// Do sends a request (body marshalled as JSON when not nil) and returns the
-// status and headers; the body is read and discarded unless out is set.
+// Do sends a request (body marshalled as JSON when not nil; a
+// json.RawMessage is sent as it is) and returns the status and headers;
+// the body is read and discarded unless out is set.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) (int, http.Header, error) {
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+	case json.RawMessage:
+		rd = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(body)
 		if err != nil {
 			return 0, nil, err
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(enc)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
 	if err != nil {
@@ -66,17 +72,25 @@ type Target struct {
 	Slot time.Duration // default 15 minutes
 }
 
-// BookingBody is the POST /v1/bookings body for request seq.
-func (t Target) BookingBody(seq uint64) map[string]any {
+// BookingBody is the POST /v1/bookings body for request seq, encoded
+// directly (the load generator shares the machine with the server it
+// measures, so it spends as little as it can per request).
+func (t Target) BookingBody(seq uint64) json.RawMessage {
 	slot := t.Slot
 	if slot == 0 {
 		slot = 15 * time.Minute
 	}
 	l := t.Lanes[seq%uint64(len(t.Lanes))]
 	starts := t.Base.Add(time.Duration(seq/uint64(len(t.Lanes))) * slot)
-	return map[string]any{"branch_id": t.Branch, "customer_id": t.Customer, "vehicle_id": t.Vehicle,
-		"starts_at": starts.UTC().Format(time.RFC3339), "duration_minutes": int(slot / time.Minute),
-		"bay_id": l.Bay, "technician_id": l.Technician, "labour_operation_codes": []string{}, "notes": "load"}
+	b := make([]byte, 0, 256)
+	b = strconv.AppendInt(append(b, `{"branch_id":`...), t.Branch, 10)
+	b = strconv.AppendInt(append(b, `,"customer_id":`...), t.Customer, 10)
+	b = strconv.AppendInt(append(b, `,"vehicle_id":`...), t.Vehicle, 10)
+	b = starts.UTC().AppendFormat(append(b, `,"starts_at":"`...), time.RFC3339)
+	b = strconv.AppendInt(append(b, `","duration_minutes":`...), int64(slot/time.Minute), 10)
+	b = strconv.AppendInt(append(b, `,"bay_id":`...), l.Bay, 10)
+	b = strconv.AppendInt(append(b, `,"technician_id":`...), l.Technician, 10)
+	return append(b, `,"labour_operation_codes":[],"notes":"load"}`...)
 }
 
 // CreateBooking is POST /v1/bookings at conflict-free slots; created, when

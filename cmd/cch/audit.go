@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/carcarehub/cch/audit"
+	"github.com/carcarehub/cch/warehouse"
 )
 
 func init() {
@@ -18,7 +20,7 @@ func init() {
 		new: func(stdout, stderr io.Writer) runner { return &auditCmd{stdout: stdout, stderr: stderr} }})
 }
 
-const auditUsage = "Usage: cch audit {verify|checkpoint} --database-url URL [--organisation-id N] [--role ROLE] [--audit-key FILE --checkpoints FILE]"
+const auditUsage = "Usage: cch audit {verify|checkpoint} --database-url URL [--organisation-id N] [--role ROLE] [--audit-key FILE --checkpoints FILE] [verify: --warehouse DUCKDB_FILE]"
 
 // auditConfig is the configuration of `cch audit verify|checkpoint`.
 type auditConfig struct {
@@ -28,6 +30,7 @@ type auditConfig struct {
 	Role           string // --role: SET ROLE first (e.g. cch_auditor when connecting as cch_app). Default: none.
 	AuditKey       string // --audit-key: HMAC key file, outside the database. checkpoint: required (created if missing); verify: with --checkpoints.
 	Checkpoints    string // --checkpoints: append-only checkpoint file. checkpoint: required; verify: optional (then the chain must hold its newest checkpoints).
+	Warehouse      string // --warehouse: verify only: the warehouse's DuckDB file (opened read-only: the warehouse stopped, or a copy); the chain must also hold the newest checkpoints the warehouse recorded. Needs --audit-key.
 }
 
 func (c *auditConfig) validate() error {
@@ -41,7 +44,11 @@ func (c *auditConfig) validate() error {
 	switch {
 	case c.Verb == "checkpoint" && (c.AuditKey == "" || c.Checkpoints == ""):
 		errs = append(errs, errors.New("checkpoint needs --audit-key (CCH_AUDIT_KEY) and --checkpoints (CCH_CHECKPOINTS)"))
-	case (c.AuditKey == "") != (c.Checkpoints == ""):
+	case c.Verb == "checkpoint" && c.Warehouse != "":
+		errs = append(errs, errors.New("--warehouse is for verify (the warehouse records its own checkpoints: cch warehouse --audit-key)"))
+	case c.Warehouse != "" && c.AuditKey == "":
+		errs = append(errs, errors.New("--warehouse needs --audit-key (CCH_AUDIT_KEY)"))
+	case c.Warehouse == "" && (c.AuditKey == "") != (c.Checkpoints == ""):
 		errs = append(errs, errors.New("--audit-key and --checkpoints go together"))
 	}
 	return errors.Join(errs...)
@@ -72,6 +79,7 @@ func (a *auditCmd) Parse(args []string) error {
 	f.String(&a.cfg.Role, "role", "", "role to SET first, e.g. cch_auditor")
 	f.String(&a.cfg.AuditKey, "audit-key", "", "checkpoint signing key file (hex, kept outside the database; checkpoint creates it if missing)")
 	f.String(&a.cfg.Checkpoints, "checkpoints", "", "append-only file of signed chain-head checkpoints")
+	f.String(&a.cfg.Warehouse, "warehouse", "", "verify: the warehouse's DuckDB file, whose recorded checkpoints the chain must hold too (opened read-only: stop the warehouse or give a copy)")
 	return f.Parse(args[1:], a.cfg.validate)
 }
 
@@ -161,39 +169,72 @@ func (a *auditCmd) verify(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// verifyCheckpoints checks the newest checkpoints of --checkpoints; it
-// returns a note for the OK line, or errChainBroken after printing the
-// first problem.
+// verifyCheckpoints checks the newest checkpoints of --checkpoints and
+// of --warehouse, each on its own; it returns a note for the OK line, or
+// errChainBroken after printing the first problem.
 func (a *auditCmd) verifyCheckpoints(ctx context.Context, tx pgx.Tx) (string, error) {
-	if a.cfg.Checkpoints == "" {
-		return "; no checkpoint file given: deletion of the newest entries is not detectable", nil
+	if a.cfg.Checkpoints == "" && a.cfg.Warehouse == "" {
+		return "; no checkpoint file or warehouse given: deletion of the newest entries is not detectable", nil
 	}
 	key, err := audit.LoadKey(a.cfg.AuditKey)
 	if err != nil {
 		return "", err
 	}
-	cps, err := audit.ReadLatest(a.cfg.Checkpoints, key)
-	if err != nil {
-		fmt.Fprintf(a.stdout, "BROKEN: %v\n", err)
-		return "", fmt.Errorf("%w: %w", errChainBroken, err)
-	}
-	problems, err := audit.Verify(ctx, tx, cps, int64(a.cfg.OrganisationID))
-	if err != nil {
-		return "", err
-	}
-	if len(problems) > 0 {
-		p := problems[0]
-		fmt.Fprintf(a.stdout, "BROKEN: %s\n", p)
-		return "", fmt.Errorf("%w at organisation %d entry %d: the log no longer holds its checkpoint", errChainBroken, p.OrganisationID, p.EntryID)
-	}
-	n := len(cps)
-	if a.cfg.OrganisationID > 0 {
-		n = 0
-		if _, ok := cps[int64(a.cfg.OrganisationID)]; ok {
-			n = 1
+	var notes []string
+	for _, src := range a.checkpointSources() {
+		cps, err := src.read(ctx, key)
+		if errors.Is(err, audit.ErrSignature) || err != nil && src.name == "the checkpoint file" {
+			fmt.Fprintf(a.stdout, "BROKEN: %v\n", err)
+			return "", fmt.Errorf("%w: %w", errChainBroken, err)
+		} else if err != nil {
+			return "", err
 		}
+		problems, err := audit.Verify(ctx, tx, cps, int64(a.cfg.OrganisationID))
+		if err != nil {
+			return "", err
+		}
+		if len(problems) > 0 {
+			p := problems[0]
+			fmt.Fprintf(a.stdout, "BROKEN: %s (checkpoint of %s)\n", p, src.name)
+			return "", fmt.Errorf("%w at organisation %d entry %d: the log no longer holds its checkpoint in %s", errChainBroken, p.OrganisationID, p.EntryID, src.name)
+		}
+		n := len(cps)
+		if a.cfg.OrganisationID > 0 {
+			n = 0
+			if _, ok := cps[int64(a.cfg.OrganisationID)]; ok {
+				n = 1
+			}
+		}
+		notes = append(notes, fmt.Sprintf("holds the newest checkpoint of %d organisation(s) in %s", n, src.name))
 	}
-	return fmt.Sprintf("; holds the newest checkpoint of %d organisation(s)", n), nil
+	return "; " + strings.Join(notes, "; "), nil
+}
+
+// checkpointSource is one place signed checkpoints are kept.
+type checkpointSource struct {
+	name string
+	read func(ctx context.Context, key []byte) (map[int64]audit.Checkpoint, error)
+}
+
+// checkpointSources are the checkpoint file and the warehouse, as given.
+func (a *auditCmd) checkpointSources() []checkpointSource {
+	var out []checkpointSource
+	if a.cfg.Checkpoints != "" {
+		out = append(out, checkpointSource{"the checkpoint file", func(_ context.Context, key []byte) (map[int64]audit.Checkpoint, error) {
+			return audit.ReadLatest(a.cfg.Checkpoints, key)
+		}})
+	}
+	if a.cfg.Warehouse != "" {
+		out = append(out, checkpointSource{"the warehouse", func(ctx context.Context, key []byte) (map[int64]audit.Checkpoint, error) {
+			db, err := warehouse.Open(ctx, a.cfg.Warehouse, warehouse.Options{ReadOnly: true, MemoryLimit: "256MB"})
+			if err != nil {
+				return nil, fmt.Errorf("open the warehouse read-only (is cch warehouse still running on it? verify a stopped warehouse or a copy): %w", err)
+			}
+			defer db.Close()
+			return audit.ReadWarehouse(ctx, db, key)
+		}})
+	}
+	return out
 }
 
 func (a *auditCmd) Close() error {

@@ -10,6 +10,7 @@ func TestAuditParse(t *testing.T) {
 	t.Setenv("CCH_DATABASE_URL", "")
 	t.Setenv("CCH_AUDIT_KEY", "")
 	t.Setenv("CCH_CHECKPOINTS", "")
+	t.Setenv("CCH_WAREHOUSE", "")
 	tests := []struct {
 		name    string
 		args    []string
@@ -23,6 +24,13 @@ func TestAuditParse(t *testing.T) {
 			auditConfig{Verb: "verify", DatabaseURL: "u", AuditKey: "k", Checkpoints: "c"}, ""},
 		{"checkpoint", []string{"checkpoint", "--database-url", "u", "--audit-key", "k", "--checkpoints", "c"},
 			auditConfig{Verb: "checkpoint", DatabaseURL: "u", AuditKey: "k", Checkpoints: "c"}, ""},
+		{"verify against the warehouse", []string{"verify", "--database-url", "u", "--audit-key", "k", "--warehouse", "w.duckdb"},
+			auditConfig{Verb: "verify", DatabaseURL: "u", AuditKey: "k", Warehouse: "w.duckdb"}, ""},
+		{"verify against both", []string{"verify", "--database-url", "u", "--audit-key", "k", "--checkpoints", "c", "--warehouse", "w.duckdb"},
+			auditConfig{Verb: "verify", DatabaseURL: "u", AuditKey: "k", Checkpoints: "c", Warehouse: "w.duckdb"}, ""},
+		{"the warehouse needs the key", []string{"verify", "--database-url", "u", "--warehouse", "w.duckdb"}, auditConfig{}, "--warehouse needs --audit-key"},
+		{"checkpoint does not write the warehouse", []string{"checkpoint", "--database-url", "u", "--audit-key", "k", "--checkpoints", "c", "--warehouse", "w"},
+			auditConfig{}, "--warehouse is for verify"},
 		{"checkpoint needs key and file", []string{"checkpoint", "--database-url", "u"}, auditConfig{}, "checkpoint needs --audit-key"},
 		{"checkpoints need the key", []string{"verify", "--database-url", "u", "--checkpoints", "c"}, auditConfig{}, "go together"},
 		{"needs url", []string{"verify"}, auditConfig{}, "--database-url"},

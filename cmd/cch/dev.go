@@ -180,9 +180,11 @@ func (d *devCmd) runParts(ctx context.Context, dataDir string, ln net.Listener) 
 		"warehouse":         d.warehouse.Run,
 		"flight sql":        d.flight.serve,
 		"analyst audit log": d.audit.Run,
-		"analyst views":     func(ctx context.Context) error { return d.views.Run(ctx, scope.RefreshInterval) },
-		"hot standby":       func(ctx context.Context) error { return d.watchStandby(ctx, dataDir) },
-		"replica lag":       d.replica.run,
+		"warehouse audit checkpoints": (&warehouseCheckpoints{DB: d.duck, KeyFile: filepath.Join(dataDir, "audit.key"),
+			Every: time.Minute, Log: d.log}).Run,
+		"analyst views": func(ctx context.Context) error { return d.views.Run(ctx, scope.RefreshInterval) },
+		"hot standby":   func(ctx context.Context) error { return d.watchStandby(ctx, dataDir) },
+		"replica lag":   d.replica.run,
 		"postgres": func(ctx context.Context) error {
 			select {
 			case <-d.cluster.Done():

@@ -47,7 +47,10 @@ type warehouseConfig struct {
 	FlightSQL      string // --flight-sql: Flight SQL listen address (needs --api-database-url).
 	FlightTLSCert  string // --flight-tls-cert: PEM certificate; with --flight-tls-key Flight SQL serves TLS. Default "".
 	FlightTLSKey   string // --flight-tls-key: PEM private key. Default "".
-	Bounds         boundsConfig
+	// Audit checkpoints kept in the warehouse file: default "" (off).
+	AuditKey   string        // --audit-key: HMAC key file (the one cch worker signs with; created if missing).
+	AuditEvery time.Duration // --audit-interval: how often the mirrored chain heads are signed and recorded. Default 1m.
+	Bounds     boundsConfig
 }
 
 func (c *warehouseConfig) validate() error {
@@ -63,6 +66,9 @@ func (c *warehouseConfig) validate() error {
 	}
 	if c.MaxLag < 0 {
 		errs = append(errs, errors.New("--max-lag must not be negative"))
+	}
+	if c.AuditEvery <= 0 {
+		errs = append(errs, errors.New("--audit-interval must be positive"))
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
 		errs = append(errs, fmt.Errorf("--http %q: %w", c.HTTP, err))
@@ -109,6 +115,8 @@ func (c *warehouseCmd) Parse(args []string) error {
 	f.String(&cfg.FlightSQL, "flight-sql", "", "Flight SQL listen address (needs --api-database-url)")
 	f.String(&cfg.FlightTLSCert, "flight-tls-cert", "", "PEM certificate: Flight SQL serves TLS (with --flight-tls-key)")
 	f.String(&cfg.FlightTLSKey, "flight-tls-key", "", "PEM private key of --flight-tls-cert")
+	f.String(&cfg.AuditKey, "audit-key", "", "HMAC key file signing the audit chain heads this warehouse mirrors, kept in its DuckDB file for cch audit verify --warehouse (created if missing); empty: none")
+	f.Duration(&cfg.AuditEvery, "audit-interval", time.Minute, "how often the mirrored audit chain heads are signed and recorded")
 	cfg.Bounds.register(f)
 	return f.Parse(args, cfg.validate)
 }
@@ -138,6 +146,10 @@ func (c *warehouseCmd) Run(ctx context.Context) error {
 		if handler, err = c.analystAccess(ctx, svc, handler, reg, log); err != nil {
 			return err
 		}
+	}
+	if c.cfg.AuditKey != "" {
+		cps := &warehouseCheckpoints{DB: svc.DB(), KeyFile: c.cfg.AuditKey, Every: c.cfg.AuditEvery, Log: log}
+		go func() { _ = cps.Run(ctx) }() // ends with ctx, like svc.Run
 	}
 	c.srv = oltp.NewHTTPServer(handler, log, oltp.Timeouts{})
 	go c.srv.Serve(ln)

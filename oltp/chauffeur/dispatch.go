@@ -98,6 +98,10 @@ func dispatchRide(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if req.ChauffeurID <= 0 || req.FleetVehicleID <= 0 {
 		return oltp.Result{}, oltp.Unprocessable("chauffeur_id and fleet_vehicle_id must be positive integers")
 	}
+	if err := oltp.Visible(ctx, call.Tx, oltp.Ref{What: "chauffeur", Table: "chauffeur.chauffeur", ID: req.ChauffeurID},
+		oltp.Ref{What: "fleet vehicle", Table: "chauffeur.fleet_vehicle", ID: req.FleetVehicleID}); err != nil {
+		return oltp.Result{}, err
+	}
 	r, err := lockRide(ctx, call.Tx, id, true)
 	if err != nil {
 		return oltp.Result{}, err

@@ -184,12 +184,17 @@ func createRide(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
+	if err := oltp.Visible(ctx, call.Tx, oltp.Ref{What: "branch", Table: "core.branch", ID: req.BranchID},
+		oltp.Ref{What: "customer", Table: "core.customer", ID: req.BookerCustomerID},
+		oltp.Ref{What: "customer", Table: "core.customer", ID: req.PassengerCustomerID}); err != nil {
+		return oltp.Result{}, err
+	}
 	var id int64
 	err := call.Tx.QueryRow(ctx, createRideSQL, call.P.OrganisationID, req.BranchID, req.BookerCustomerID, req.PassengerCustomerID,
 		req.ServiceType, req.RequestedVehicleClass, req.PickupAt, req.EstimatedDurationMinutes, req.PickupAddress,
 		req.DropoffAddress, req.PassengerCount, req.LuggageCount, req.Metadata, moneyArg(req.QuotedAmount)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return oltp.Result{}, oltp.Unprocessable("branch_id, booker_customer_id or passenger_customer_id does not name an active branch or a customer you can see")
+		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("branch %d is not active", req.BranchID))
 	} else if err != nil {
 		return oltp.Result{}, fmt.Errorf("create ride: %w", err)
 	}

@@ -97,7 +97,7 @@ func checkVisibility(t *testing.T, f *fleet, mine int64) {
 	t.Run("other tenant's customer is not bookable", func(t *testing.T) {
 		body := f.rideBody(pickup, nil)
 		body["passenger_customer_id"] = f.Fix.OtherCustomer
-		if res := f.Do(t, "dispatcher", "POST", "/v1/rides", body); res.Status != http.StatusUnprocessableEntity {
+		if res := f.Do(t, "dispatcher", "POST", "/v1/rides", body); res.Status != http.StatusNotFound {
 			t.Errorf("other tenant's passenger: %d %s", res.Status, res.Body)
 		}
 	})
@@ -136,7 +136,7 @@ func TestBadInput(t *testing.T) {
 		{"bad vehicle class", "POST", "/v1/rides", with("requested_vehicle_class", "tank"), 422},
 		{"zero duration", "POST", "/v1/rides", with("estimated_duration_minutes", 0), 422},
 		{"negative quote", "POST", "/v1/rides", with("quoted_amount", -5), 422},
-		{"unknown customer", "POST", "/v1/rides", with("booker_customer_id", 999999), 422},
+		{"unknown customer", "POST", "/v1/rides", with("booker_customer_id", 999999), 404},
 		{"oversized", "POST", "/v1/rides", `{"pickup_address":"` + strings.Repeat("x", 1<<20) + `"}`, 413},
 		{"bad id", "GET", "/v1/rides/abc", nil, 400},
 		{"bad event status", "POST", fmt.Sprintf("/v1/rides/%d/events", ride.ID), map[string]any{"status": "teleported"}, 422},

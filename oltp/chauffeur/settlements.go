@@ -132,7 +132,7 @@ func createSettlement(ctx context.Context, call *oltp.Call) (oltp.Result, error)
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("chauffeur %d does not exist", req.ChauffeurID))
+		return oltp.Result{}, oltp.NotFound(fmt.Sprintf("chauffeur %d does not exist", req.ChauffeurID))
 	case errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "settlement_line_ride_component_key":
 		return oltp.Result{}, &oltp.Error{Kind: "already-settled", Status: http.StatusConflict, Title: "Conflict",
 			Detail: "some of these rides are already in another settlement; a ride component is never paid twice", Err: err}

@@ -131,7 +131,7 @@ func createCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&in); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := homeInScope(call, in.HomeBranchID); err != nil {
+	if err := homeInScope(ctx, call, in.HomeBranchID); err != nil {
 		return oltp.Result{}, err
 	}
 	c, err := scanCustomer(call.Tx.QueryRow(ctx, `INSERT INTO core.customer (organisation_id, kind, home_branch_id, parent_customer_id,
@@ -156,16 +156,17 @@ func loadCustomer(ctx context.Context, tx pgx.Tx, id int64) (Customer, error) {
 // inScope refuses (403) a write to a customer homed at a branch outside
 // the caller's branch scope; organisation-wide customers (no home branch)
 // are in everyone's.
-func inScope(call *oltp.Call, c Customer) error {
-	return homeInScope(call, c.HomeBranchID)
+func inScope(ctx context.Context, call *oltp.Call, c Customer) error {
+	return homeInScope(ctx, call, c.HomeBranchID)
 }
 
-// homeInScope refuses (403) a home branch outside the caller's scope.
-func homeInScope(call *oltp.Call, home *int64) error {
+// homeInScope refuses a home branch the caller cannot see (404) or that is
+// outside their scope (403).
+func homeInScope(ctx context.Context, call *oltp.Call, home *int64) error {
 	if home == nil {
 		return nil
 	}
-	return call.AtBranch(*home)
+	return call.AtBranch(ctx, *home)
 }
 
 // loadCustomerInScope loads a customer the caller may change.
@@ -174,7 +175,7 @@ func loadCustomerInScope(ctx context.Context, call *oltp.Call, id int64) (Custom
 	if err != nil {
 		return c, err
 	}
-	return c, inScope(call, c)
+	return c, inScope(ctx, call, c)
 }
 
 func getCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
@@ -198,7 +199,7 @@ func updateCustomer(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&in); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := homeInScope(call, in.HomeBranchID); err != nil {
+	if err := homeInScope(ctx, call, in.HomeBranchID); err != nil {
 		return oltp.Result{}, err
 	}
 	if _, err := loadCustomerInScope(ctx, call, id); err != nil {

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/carcarehub/cch/oltp"
 )
 
@@ -70,7 +68,20 @@ func addFeedback(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 		return oltp.Result{}, err
 	}
 	// The branch comes from what the feedback is about; each role reads
-	// only its own area (the front desk has no access to rides).
+	// only its own area (the front desk has no access to rides). What the
+	// caller cannot see reads as missing (404), whoever holds it.
+	var ro, ride int64
+	if req.RepairOrderID != nil {
+		ro = *req.RepairOrderID
+	}
+	if req.RideBookingID != nil {
+		ride = *req.RideBookingID
+	}
+	if err := oltp.Visible(ctx, call.Tx, oltp.Ref{What: "customer", Table: "core.customer", ID: req.CustomerID},
+		oltp.Ref{What: "repair order", Table: "workshop.repair_order", ID: ro},
+		oltp.Ref{What: "ride", Table: "chauffeur.ride_booking", ID: ride}); err != nil {
+		return oltp.Result{}, err
+	}
 	var branch *int64
 	var err error
 	switch {
@@ -79,9 +90,7 @@ func addFeedback(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	case req.RideBookingID != nil:
 		err = call.Tx.QueryRow(ctx, `SELECT branch_id FROM chauffeur.ride_booking WHERE id = $1`, *req.RideBookingID).Scan(&branch)
 	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return oltp.Result{}, oltp.Unprocessable("the repair order or ride does not exist")
-	} else if err != nil {
+	if err != nil {
 		return oltp.Result{}, err
 	}
 	var f Feedback

@@ -54,7 +54,7 @@ func checkAllocations(ctx context.Context, tx pgx.Tx, req PaymentRequest) error 
 		b, ok := found[a.InvoiceID]
 		switch {
 		case !ok:
-			return oltp.Unprocessable(fmt.Sprintf("invoice %d does not exist", a.InvoiceID))
+			return oltp.NotFound(fmt.Sprintf("invoice %d does not exist", a.InvoiceID))
 		case b.status != "issued":
 			return oltp.Conflict("invoice-not-payable", fmt.Sprintf("invoice %d is %s; only issued invoices take payments", a.InvoiceID, b.status))
 		case b.customer != req.CustomerID:
@@ -75,7 +75,7 @@ func insertPayment(ctx context.Context, call *oltp.Call, req PaymentRequest) (in
 		FROM core.branch b, core.customer c WHERE b.id = $2 AND c.id = $3 RETURNING id`,
 		call.P.OrganisationID, req.BranchID, req.CustomerID, req.Method, string(req.Amount), req.ReceivedAt, req.Reference).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, oltp.Unprocessable("branch_id or customer_id does not exist")
+		return 0, oltp.NotFound("branch_id or customer_id does not exist")
 	} else if err != nil {
 		return 0, fmt.Errorf("insert payment: %w", err)
 	}

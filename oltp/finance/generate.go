@@ -103,7 +103,7 @@ func insertDraft(ctx context.Context, call *oltp.Call, req InvoiceRequest) (int6
 		  (SELECT i.id FROM finance.invoice i WHERE i.repair_order_id = ro.id AND i.status <> 'void' ORDER BY i.id LIMIT 1)
 		FROM workshop.repair_order ro WHERE ro.id = $1`, req.RepairOrderID).Scan(&branch, &status, &existing)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, oltp.Unprocessable(fmt.Sprintf("repair order %d does not exist", req.RepairOrderID))
+		return 0, oltp.NotFound(fmt.Sprintf("repair order %d does not exist", req.RepairOrderID))
 	} else if err != nil {
 		return 0, fmt.Errorf("read repair order: %w", err)
 	}

@@ -127,7 +127,7 @@ func TestInvoiceRejects(t *testing.T) {
 		{"malformed", `{"repair_order_id": 1`, 400},
 		{"unknown field", map[string]any{"repair_order_id": ro, "total": "1.00"}, 400},
 		{"wrong type", map[string]any{"repair_order_id": "abc"}, 400},
-		{"missing repair order", map[string]any{"repair_order_id": 999999}, 422},
+		{"missing repair order", map[string]any{"repair_order_id": 999999}, 404},
 		{"nothing to invoice", map[string]any{"repair_order_id": empty}, 422},
 		{"bad due days", map[string]any{"repair_order_id": ro, "due_days": 400}, 422},
 		{"bad kind", map[string]any{"repair_order_id": ro, "extra_lines": []map[string]any{{"kind": "labour", "description": "x", "unit_price": "1"}}}, 422},

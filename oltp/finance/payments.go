@@ -121,7 +121,7 @@ func createPayment(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	if err := checkScope(call.P, "branch_id", req.BranchID); err != nil {
+	if err := oltp.CheckBranch(ctx, call.Tx, call.P, "branch_id", req.BranchID); err != nil {
 		return oltp.Result{}, err
 	}
 	if err := checkAllocations(ctx, call.Tx, req); err != nil {

@@ -40,7 +40,7 @@ func TestPaymentsSplitPartialAndOverAllocation(t *testing.T) {
 	wantProblem(t, e.Do(t, "finance", "POST", "/v1/payments", pay("100.00", alloc(a.ID, "50.01"))), 409, "over-allocation")
 	wantProblem(t, e.Do(t, "finance", "POST", "/v1/payments", pay("10.00", alloc(b.ID, "5"), alloc(a.ID, "5"), alloc(a.ID, "1"))), 422, "validation")
 	wantProblem(t, e.Do(t, "finance", "POST", "/v1/payments", pay("12.00", alloc(draft, "12.00"))), 409, "invoice-not-payable")
-	wantProblem(t, e.Do(t, "finance", "POST", "/v1/payments", pay("12.00", alloc(424242, "12.00"))), 422, "validation")
+	wantProblem(t, e.Do(t, "finance", "POST", "/v1/payments", pay("12.00", alloc(424242, "12.00"))), 404, "not-found")
 	for _, when := range []string{"9999-01-01T00:00:00Z", "1970-01-01T00:00:00Z", time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)} {
 		body := pay("12.00", alloc(a.ID, "12.00"))
 		body["received_at"] = when
@@ -131,8 +131,8 @@ func TestPaymentBadInput(t *testing.T) {
 		{"zero", base("amount", 0), 422},
 		{"negative", base("amount", "-5.00"), 422},
 		{"method", base("method", "bitcoin"), 422},
-		{"other tenant's customer", base("customer_id", e.Fix.OtherCustomer), 422},
-		{"other branch", base("branch_id", e.Fix.OtherBranch), 403},
+		{"other tenant's customer", base("customer_id", e.Fix.OtherCustomer), 404},
+		{"other tenant's branch", base("branch_id", e.Fix.OtherBranch), 404},
 		{"negative allocation", base("allocations", []map[string]any{{"invoice_id": 1, "amount": "-1.00"}}), 422},
 	}
 	for _, c := range cases {

@@ -103,12 +103,19 @@ func createPO(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err := checkBranch(ctx, call.Tx, call.P, "branch_id", req.BranchID); err != nil {
 		return oltp.Result{}, err
 	}
+	refs := []oltp.Ref{{What: "supplier", Table: "inventory.supplier", ID: req.SupplierID}}
+	for _, l := range req.Lines {
+		refs = append(refs, oltp.Ref{What: "part", Table: "inventory.part", ID: l.PartID})
+	}
+	if err := oltp.Visible(ctx, call.Tx, refs...); err != nil {
+		return oltp.Result{}, err
+	}
 	var id int64
 	err := call.Tx.QueryRow(ctx, `INSERT INTO inventory.purchase_order (organisation_id, branch_id, supplier_id, status, expected_at, created_by_staff_id)
 		SELECT $1, $2, s.id, 'draft', $4, $5 FROM inventory.supplier s WHERE s.id = $3 AND s.active RETURNING id`,
 		call.P.OrganisationID, req.BranchID, req.SupplierID, req.ExpectedAt, call.P.StaffID).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("supplier %d does not exist or is inactive", req.SupplierID))
+		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("supplier %d is inactive", req.SupplierID))
 	} else if err != nil {
 		return oltp.Result{}, fmt.Errorf("create purchase order: %w", err)
 	}
@@ -148,7 +155,7 @@ func insertPOLines(ctx context.Context, call *oltp.Call, poID int64, req Purchas
 		return fmt.Errorf("insert purchase order lines: %w", err)
 	}
 	if int(tag.RowsAffected()) != len(req.Lines) {
-		return oltp.Unprocessable("every line needs a part of your organisation and a unit_cost or a supplier price for the part")
+		return oltp.Unprocessable("every line needs a unit_cost or a supplier price for the part")
 	}
 	return nil
 }

@@ -104,10 +104,7 @@ func queryID(call *oltp.Call, name string) (int64, error) {
 // checkBranch makes sure branch id is one the caller acts for (their
 // scope) and exists in their organisation (RLS hides other tenants').
 func checkBranch(ctx context.Context, tx pgx.Tx, p oltp.Principal, field string, id int64) error {
-	if len(p.BranchIDs) > 0 && !slices.Contains(p.BranchIDs, id) {
-		return oltp.Forbidden(fmt.Sprintf("%s %d is not one of your branches", field, id))
-	}
-	return checkOrgBranch(ctx, tx, field, id)
+	return oltp.CheckBranch(ctx, tx, p, field, id)
 }
 
 // checkOrgBranch makes sure branch id exists in the caller's organisation.
@@ -117,7 +114,7 @@ func checkOrgBranch(ctx context.Context, tx pgx.Tx, field string, id int64) erro
 		return fmt.Errorf("check branch: %w", err)
 	}
 	if !ok {
-		return oltp.Unprocessable(fmt.Sprintf("%s %d does not exist", field, id))
+		return oltp.NotFound(fmt.Sprintf("%s %d does not exist", field, id))
 	}
 	return nil
 }
@@ -129,7 +126,7 @@ func checkPart(ctx context.Context, tx pgx.Tx, id int64) error {
 	var active bool
 	err := tx.QueryRow(ctx, `SELECT active FROM inventory.part WHERE id = $1`, id).Scan(&active)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return oltp.Unprocessable(fmt.Sprintf("part %d does not exist", id))
+		return oltp.NotFound(fmt.Sprintf("part %d does not exist", id))
 	} else if err != nil {
 		return fmt.Errorf("check part: %w", err)
 	}

@@ -113,7 +113,7 @@ func TestTransferBetweenBranches(t *testing.T) {
 	// The other tenant's branch is not a destination.
 	res = e.Do(t, "manager", "POST", "/v1/stock/transfers", map[string]any{
 		"from_branch_id": e.Fix.Branch, "to_branch_id": e.Fix.OtherBranch, "part_id": part, "quantity": "1"})
-	wantProblem(t, res, http.StatusUnprocessableEntity, "validation")
+	wantProblem(t, res, http.StatusNotFound, "not-found")
 }
 
 func TestReorderAlertQueuedOncePerCrossing(t *testing.T) {
@@ -199,8 +199,8 @@ func TestStockBadInputWritesNothing(t *testing.T) {
 		{"negative receipt", with("quantity", "-1"), 422},
 		{"too many decimals", with("unit_cost", "1.005"), 422},
 		{"injection", with("quantity", "1; DROP TABLE inventory.part"), 422},
-		{"other tenant's part", with("part_id", otherPart), 422},
-		{"other tenant's branch", with("branch_id", e.Fix.OtherBranch), 403},
+		{"other tenant's part", with("part_id", otherPart), 404},
+		{"other tenant's branch", with("branch_id", e.Fix.OtherBranch), 404},
 		{"bad id", with("part_id", -4), 422},
 		{"oversized", `{"reference": "` + strings.Repeat("x", 1<<20+10) + `"}`, 413},
 	}

@@ -54,10 +54,13 @@ var channels = []string{"phone", "web", "walk_in", "app", "partner"}
 // problem at once.
 func (r *BookingRequest) Validate() error {
 	var errs []error
-	for name, id := range map[string]int64{"branch_id": r.BranchID, "customer_id": r.CustomerID,
-		"vehicle_id": r.VehicleID, "bay_id": r.BayID, "technician_id": r.TechnicianID} {
-		if id <= 0 {
-			errs = append(errs, fmt.Errorf("%s must be a positive integer", name))
+	for _, f := range [...]struct {
+		name string
+		id   int64
+	}{{"branch_id", r.BranchID}, {"customer_id", r.CustomerID}, {"vehicle_id", r.VehicleID}, {"bay_id", r.BayID},
+		{"technician_id", r.TechnicianID}} {
+		if f.id <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a positive integer", f.name))
 		}
 	}
 	errs = append(errs, validatePeriod(r.StartsAt, r.DurationMinutes)...)
@@ -123,33 +126,42 @@ func Register(api *oltp.API) {
 // CreateBookingSQL checks what the booking references and, when every
 // check passes, inserts the booking and both reservations, all in one
 // statement (one round trip). The checks run as the caller, so row-level
-// security decides what is visible: branch, customer, vehicle and
-// technician must be seen (else 404); the vehicle must be kept by the
-// customer now, the technician must hold the technician role at the branch,
-// the branch must be open for the whole period in its own time zone, the
-// start must not be past and every labour operation code must be known
-// (else 422). The exclusion constraints on bay_reservation and
-// technician_booking are what make a double booking impossible; the joins
-// make sure the bay belongs to the branch. Exported for the benchmarks,
-// which drive the same statement.
+// security decides what is visible: branch, customer, vehicle, technician
+// and bay must be seen (else 404); the vehicle must be kept by the
+// customer now, the technician must hold the technician role at the
+// branch, the bay must be an active bay of the branch, the branch must be
+// open for the whole period in its own time zone, the start must not be
+// past and every labour operation code must be known (else 422). Each
+// referenced row is read once, in chk: branch, staff member and bay are
+// joined there and the inserts reuse what chk established. The exclusion
+// constraints on bay_reservation and technician_booking are what make a
+// double booking impossible. Exported for the benchmarks, which drive the
+// same statement.
 var CreateBookingSQL = `
 WITH chk AS (
   SELECT
-    EXISTS (SELECT 1 FROM core.branch br WHERE br.id = $2 AND br.active) AS branch_seen,
+    br.id IS NOT NULL AS branch_seen,
     core.in_branch_scope($2) AS branch_in_scope,
     EXISTS (SELECT 1 FROM core.customer c WHERE c.id = $3) AS customer_seen,
     EXISTS (SELECT 1 FROM core.vehicle v WHERE v.id = $4) AS vehicle_seen,
-    EXISTS (SELECT 1 FROM core.staff s WHERE s.id = $12) AS technician_seen,
+    s.id IS NOT NULL AS technician_seen,
+    sb.id IS NOT NULL AS bay_seen,
+    coalesce(sb.branch_id = $2 AND sb.active, false) AS bay_ok,
     EXISTS (SELECT 1 FROM core.vehicle_ownership vo
             WHERE vo.vehicle_id = $4 AND vo.customer_id = $3 AND vo.period @> now()) AS vehicle_kept,
-    ` + technicianSQL("$2", "$12") + ` AS technician_ok,
-    ` + openSQL("$2", "$5", "$6") + ` AS open,
+    coalesce(s.active, false) AND ` + technicianRoleSQL("$2", "$12") + ` AS technician_ok,
+    br.id IS NOT NULL AND ` + openHoursSQL("br", "$5", "$6") + ` AS open,
     $5::timestamptz >= now() AS future,
-    (SELECT count(*) FROM workshop.labour_operation lo WHERE lo.organisation_id = $1 AND lo.code = ANY ($8::text[]) AND lo.active)
-      = cardinality(ARRAY(SELECT DISTINCT unnest($8::text[]))) AS codes_known
+    cardinality($8::text[]) = 0
+      OR (SELECT count(*) FROM workshop.labour_operation lo WHERE lo.organisation_id = $1 AND lo.code = ANY ($8::text[]) AND lo.active)
+         = cardinality(ARRAY(SELECT DISTINCT unnest($8::text[]))) AS codes_known
+  FROM (SELECT) one
+  LEFT JOIN core.branch br ON br.id = $2 AND br.active
+  LEFT JOIN core.staff s ON s.id = $12
+  LEFT JOIN workshop.service_bay sb ON sb.id = $11
 ), ok AS (
-  SELECT 1 FROM chk WHERE branch_seen AND branch_in_scope AND customer_seen AND vehicle_seen AND technician_seen AND vehicle_kept
-    AND technician_ok AND open AND future AND codes_known
+  SELECT 1 FROM chk WHERE branch_seen AND branch_in_scope AND customer_seen AND vehicle_seen AND technician_seen AND bay_seen
+    AND vehicle_kept AND technician_ok AND bay_ok AND open AND future AND codes_known
 ), b AS (
   INSERT INTO workshop.booking (organisation_id, branch_id, customer_id, vehicle_id, period, channel, status,
     labour_operation_codes, notes, booked_by_staff_id, reminder_due_at)
@@ -159,7 +171,7 @@ WITH chk AS (
   RETURNING id, period, status, version, created_at
 ), bay AS (
   INSERT INTO workshop.bay_reservation (organisation_id, branch_id, booking_id, bay_id, period, active)
-  SELECT $1, $2, b.id, sb.id, b.period, true FROM b, workshop.service_bay sb WHERE sb.id = $11 AND sb.branch_id = $2 AND sb.active
+  SELECT $1, $2, b.id, $11, b.period, true FROM b
   RETURNING bay_id
 ), tech AS (
   -- Reading bay's output orders the inserts: bay first, then technician,
@@ -170,36 +182,49 @@ WITH chk AS (
   RETURNING technician_id
 )
 SELECT b.id, b.status::text, b.version, b.created_at, (SELECT count(*) FROM bay), (SELECT count(*) FROM tech),
-  chk.branch_seen, chk.branch_in_scope, chk.customer_seen, chk.vehicle_seen, chk.technician_seen, chk.vehicle_kept, chk.technician_ok,
-  chk.open, chk.future, chk.codes_known
+  chk.branch_seen, chk.branch_in_scope, chk.customer_seen, chk.vehicle_seen, chk.technician_seen, chk.bay_seen, chk.vehicle_kept,
+  chk.technician_ok, chk.bay_ok, chk.open, chk.future, chk.codes_known
 FROM chk LEFT JOIN b ON true`
 
 // openSQL is true when the branch is open for the whole period from start
-// for minutes, in the branch's own time zone: some interval of that
-// weekday's opening_hours ({"mon": [["08:00", "18:00"]], …}; a day that is
-// missing or empty is closed) holds it. Arguments are SQL expressions.
+// for minutes (see openHoursSQL). Arguments are SQL expressions.
 func openSQL(branch, start, minutes string) string {
-	return strings.NewReplacer("BRANCH", branch, "START", start, "MINUTES", minutes).Replace(`EXISTS (SELECT 1 FROM core.branch br
-      CROSS JOIN LATERAL (SELECT START::timestamptz AT TIME ZONE br.timezone AS ls,
-                                 (START::timestamptz + make_interval(mins => MINUTES)) AT TIME ZONE br.timezone AS le) t
-      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(br.opening_hours -> lower(to_char(t.ls, 'Dy'))) = 'array'
-                                                   THEN br.opening_hours -> lower(to_char(t.ls, 'Dy')) ELSE '[]' END) h
-      WHERE br.id = BRANCH AND t.ls >= t.ls::date + (h ->> 0)::time AND t.le <= t.ls::date + (h ->> 1)::time)`)
+	return `EXISTS (SELECT 1 FROM core.branch br WHERE br.id = ` + branch + ` AND ` + openHoursSQL("br", start, minutes) + `)`
+}
+
+// openHoursSQL is true when the branch row br (an alias in scope) is open
+// for the whole period from start for minutes, in the branch's own time
+// zone: some interval of that weekday's opening_hours ({"mon": [["08:00",
+// "18:00"]], …}; a day that is missing or empty is closed) holds it.
+// Arguments are SQL expressions.
+func openHoursSQL(br, start, minutes string) string {
+	return strings.NewReplacer("BR", br, "START", start, "MINUTES", minutes).Replace(`EXISTS (SELECT 1
+      FROM (SELECT START::timestamptz AT TIME ZONE BR.timezone AS ls,
+                   (START::timestamptz + make_interval(mins => MINUTES)) AT TIME ZONE BR.timezone AS le) t
+      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(BR.opening_hours -> lower(to_char(t.ls, 'Dy'))) = 'array'
+                                                   THEN BR.opening_hours -> lower(to_char(t.ls, 'Dy')) ELSE '[]' END) h
+      WHERE t.ls >= t.ls::date + (h ->> 0)::time AND t.le <= t.ls::date + (h ->> 1)::time)`)
 }
 
 // technicianSQL is true when staff is active and holds the technician
 // role at branch (or organisation-wide).
 func technicianSQL(branch, staff string) string {
-	return strings.NewReplacer("BRANCH", branch, "STAFF", staff).Replace(`EXISTS (SELECT 1 FROM core.staff s JOIN core.staff_role sr ON sr.staff_id = s.id
-      WHERE s.id = STAFF AND s.active AND sr.role = 'technician' AND (sr.branch_id = BRANCH OR sr.branch_id IS NULL))`)
+	return `EXISTS (SELECT 1 FROM core.staff s WHERE s.id = ` + staff + ` AND s.active AND ` + technicianRoleSQL(branch, staff) + `)`
+}
+
+// technicianRoleSQL is true when staff holds the technician role at branch
+// (or organisation-wide).
+func technicianRoleSQL(branch, staff string) string {
+	return strings.NewReplacer("BRANCH", branch, "STAFF", staff).Replace(`EXISTS (SELECT 1 FROM core.staff_role sr
+      WHERE sr.staff_id = STAFF AND sr.role = 'technician' AND (sr.branch_id = BRANCH OR sr.branch_id IS NULL))`)
 }
 
 // bookingChecks are the reference checks of CreateBookingSQL, in its
 // column order.
 type bookingChecks struct {
-	branchSeen, branchInScope                           bool
-	customerSeen, vehicleSeen, technicianSeen           bool
-	vehicleKept, technicianOK, open, future, codesKnown bool
+	branchSeen, branchInScope                                  bool
+	customerSeen, vehicleSeen, technicianSeen, baySeen         bool
+	vehicleKept, technicianOK, bayOK, open, future, codesKnown bool
 }
 
 // refusal turns failed checks into the error the client gets: 404 for a
@@ -218,7 +243,7 @@ func (k bookingChecks) refusal(req BookingRequest) error {
 		what string
 		id   int64
 	}{{k.customerSeen, "customer", req.CustomerID},
-		{k.vehicleSeen, "vehicle", req.VehicleID}, {k.technicianSeen, "technician", req.TechnicianID}} {
+		{k.vehicleSeen, "vehicle", req.VehicleID}, {k.technicianSeen, "technician", req.TechnicianID}, {k.baySeen, "bay", req.BayID}} {
 		if !ref.seen {
 			return oltp.NotFound(fmt.Sprintf("%s %d does not exist", ref.what, ref.id))
 		}
@@ -229,6 +254,9 @@ func (k bookingChecks) refusal(req BookingRequest) error {
 	}
 	if !k.technicianOK {
 		errs = append(errs, fmt.Errorf("staff member %d is not an active technician of branch %d", req.TechnicianID, req.BranchID))
+	}
+	if !k.bayOK {
+		errs = append(errs, fmt.Errorf("bay %d is not an active bay of branch %d", req.BayID, req.BranchID))
 	}
 	if !k.future {
 		errs = append(errs, errors.New("starts_at is in the past"))
@@ -264,10 +292,12 @@ func createBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	var created *time.Time
 	var bays, techs *int64
 	var k bookingChecks
-	err := call.Tx.QueryRow(ctx, CreateBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
+	// The statement writes nothing unless every check passes, so it can
+	// end the transaction (one round trip; see oltp.Call.Final).
+	err := call.Final(ctx, CreateBookingSQL, call.P.OrganisationID, req.BranchID, req.CustomerID, req.VehicleID,
 		bk.StartsAt, req.DurationMinutes, req.Channel, codes, req.Notes, call.P.StaffID, req.BayID, req.TechnicianID,
 	).Scan(&id, &status, &version, &created, &bays, &techs, &k.branchSeen, &k.branchInScope, &k.customerSeen, &k.vehicleSeen,
-		&k.technicianSeen, &k.vehicleKept, &k.technicianOK, &k.open, &k.future, &k.codesKnown)
+		&k.technicianSeen, &k.baySeen, &k.vehicleKept, &k.technicianOK, &k.bayOK, &k.open, &k.future, &k.codesKnown)
 	if err != nil {
 		return oltp.Result{}, err
 	}

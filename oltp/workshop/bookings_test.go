@@ -172,7 +172,7 @@ func TestBookingBadInput(t *testing.T) {
 		{"negative id", "receptionist", with("bay_id", -4), 422},
 		{"zero duration", "receptionist", with("duration_minutes", 0), 422},
 		{"injection in notes is just text", "receptionist", with("notes", "'); DROP TABLE workshop.booking; --"), 201},
-		{"bay of another branch", "receptionist", with("bay_id", 999999), 422},
+		{"unknown bay", "receptionist", with("bay_id", 999999), 404},
 		{"unknown customer", "receptionist", with("customer_id", 999999), 404},
 		{"oversized", "receptionist", `{"notes":"` + strings.Repeat("x", 1<<20) + `"}`, 413},
 	}

@@ -14,10 +14,10 @@ import (
 
 // secondBranch adds a second branch to the fixture organisation with its
 // own customer (home branch there), vehicle, bay and technician; and, in
-// the other organisation, a customer's vehicle and a technician.
+// the other organisation, a customer's vehicle, a technician and a bay.
 type secondBranch struct {
 	Branch, Customer, Vehicle, Bay, Technician int64
-	OtherVehicle, OtherTechnician              int64
+	OtherVehicle, OtherTechnician, OtherBay    int64
 }
 
 func addSecondBranch(t *testing.T, e *oltptest.Env) secondBranch {
@@ -44,6 +44,7 @@ func addSecondBranch(t *testing.T, e *oltptest.Env) secondBranch {
 		VALUES ($1, 'WVWZZZ1JZXW000003', 'OT12 AAA', 'Fiat', 'Panda', 2018) RETURNING id`, e.Fix.OtherOrg)
 	q(new(int64), `INSERT INTO core.vehicle_ownership (organisation_id, vehicle_id, customer_id, period)
 		VALUES ($1, $2, $3, tstzrange(now() - interval '1 year', NULL)) RETURNING id`, e.Fix.OtherOrg, s.OtherVehicle, e.Fix.OtherCustomer)
+	q(&s.OtherBay, `INSERT INTO workshop.service_bay (organisation_id, branch_id, code, name) VALUES ($1, $2, 'O1', 'O1') RETURNING id`, e.Fix.OtherOrg, e.Fix.OtherBranch)
 	q(&s.OtherTechnician, `INSERT INTO core.staff (organisation_id, given_name, family_name, email) VALUES ($1, 'Otto', 'Other', 'otto@other.test') RETURNING id`, e.Fix.OtherOrg)
 	q(new(int64), `INSERT INTO core.staff_role (organisation_id, staff_id, role, branch_id) VALUES ($1, $2, 'technician', $3) RETURNING id`, e.Fix.OtherOrg, s.OtherTechnician, e.Fix.OtherBranch)
 	return s
@@ -78,6 +79,8 @@ func TestBookingReferencesAreChecked(t *testing.T) {
 		{"customer of another organisation", "manager", with("customer_id", e.Fix.OtherCustomer, "vehicle_id", s.OtherVehicle), 404},
 		{"vehicle of another organisation", "manager", with("vehicle_id", s.OtherVehicle), 404},
 		{"technician of another organisation", "manager", with("technician_id", s.OtherTechnician), 404},
+		{"bay of another organisation", "manager", with("bay_id", s.OtherBay), 404},
+		{"bay of a branch outside the caller's scope", "receptionist", with("bay_id", s.Bay), 404},
 		{"branch outside the caller's scope", "receptionist", with("branch_id", s.Branch, "bay_id", s.Bay, "technician_id", s.Technician), 403},
 		{"branch of another organisation", "manager", with("branch_id", e.Fix.OtherBranch), 404},
 		{"vehicle not kept by the customer", "receptionist", with("vehicle_id", s.Vehicle), 422},

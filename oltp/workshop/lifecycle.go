@@ -74,6 +74,10 @@ func rescheduleBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error
 	if bay == nil || tech == nil {
 		return oltp.Result{}, oltp.Unprocessable("bay_id and technician_id are required: the booking has none")
 	}
+	if err := oltp.Visible(ctx, call.Tx, oltp.Ref{What: "bay", Table: "workshop.service_bay", ID: *bay},
+		oltp.Ref{What: "technician", Table: "core.staff", ID: *tech}); err != nil {
+		return oltp.Result{}, err
+	}
 	start := req.StartsAt.UTC()
 	if err := checkNewPeriod(ctx, call, b.BranchID, start, req.DurationMinutes, *tech); err != nil {
 		return oltp.Result{}, err

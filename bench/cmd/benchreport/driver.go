@@ -223,8 +223,8 @@ var methodNotes = []string{
 	"Method. One throwaway PostgreSQL cluster with durable settings (fsync, synchronous_commit on), a fresh migrated database per suite. " +
 		"API vs pgbench: the real Gin server on 127.0.0.1 with a Go HTTP client in the same process; each closed-loop client books its own bay and technician " +
 		"at consecutive 15-minute slots (no conflicts); pgbench runs the same transaction (set_config role and request context, the one-statement CTE insert, COMMIT, " +
-		"pg_current_wal_insert_lsn()) with -M prepared as cch_app, one statement per round trip; the API sends the same statements in two round trips " +
-		"(BEGIN, the context and the insert pipelined; COMMIT with the position). Half-of-peak latency is open-model (requests at a fixed rate, latency from the scheduled start; pgbench -R likewise).",
+		"pg_current_wal_insert_lsn()) with -M prepared as cch_app, every bind parameter of the API's statement a pgbench variable, one statement per round trip; " +
+		"the API sends the same statements in one round trip (BEGIN, the context, the insert, COMMIT and the position pipelined: the insert writes nothing unless its checks pass). Half-of-peak latency is open-model (requests at a fixed rate, latency from the scheduled start; pgbench -R likewise).",
 	"CDC: two slots created at the same point; the workload is written first, then the decode-only consumer (pglogrepl + cdc.Decoder/Assembler, no sink) and the " +
 		"warehouse pipeline (cdc.Stream + DuckDB Applier, production batch defaults) each read the same WAL; apply time counts from pipeline start (reconnect included). " +
 		"Lag: booking transactions through oltp.InTx (the API's transaction without HTTP) while the pipeline mirrors the whole cch_pub schema.",
