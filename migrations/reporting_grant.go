@@ -88,7 +88,7 @@ func RevokeReporting(ctx context.Context, superuserURL string, staffID int64, ro
 }
 
 // grantReportingSQL reads the login, its business role and the password
-// (” keeps it) from transaction-local settings (DO takes no parameters).
+// (empty: keep it) from transaction-local settings (DO takes no parameters).
 const grantReportingSQL = `
 DO $$
 DECLARE
