@@ -71,6 +71,7 @@ func TestReportingLoginContext(t *testing.T) {
 	for _, attack := range attacks {
 		reportingSeesOnly(t, url, attack, want)
 	}
+	reportingNeverWrites(t, url)
 	if _, err := migrations.GrantReporting(ctx, d.url, staffTech2, "technician", ""); !errors.Is(err, migrations.ErrNotReportable) {
 		t.Errorf("a staff member without the role got a reporting login: %v", err)
 	}
@@ -107,5 +108,23 @@ func reportingSeesOnly(t *testing.T, url, attack string, want map[string]string)
 		if got, err := idsOf(ctx, conn, mid+" t"); err == nil && got != want[tbl] {
 			t.Errorf("after %q: %s with set_config mid-query reads %q, the API %q", attack, tbl, got, want[tbl])
 		}
+	}
+}
+
+// reportingNeverWrites: on the primary, with read-only turned off, the
+// reporting login's INSERT is refused and its UPDATE and DELETE change
+// nothing, though its business role may insert and update customers.
+func reportingNeverWrites(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	conn := connect(t, url)
+	defer conn.Close(ctx)
+	mustExec(t, conn, "SET default_transaction_read_only = off")
+	if _, err := conn.Exec(ctx, `INSERT INTO core.customer (organisation_id, home_branch_id, given_name, family_name)
+		VALUES ($1, $2, 'Eve', 'Report')`, orgA, branchA1); sqlState(err) != "42501" {
+		t.Errorf("a reporting login inserted a customer: %v", err)
+	}
+	if tag, err := conn.Exec(ctx, "UPDATE core.customer SET phone = '0799' WHERE id = $1", custAssigned); err == nil && tag.RowsAffected() != 0 {
+		t.Errorf("a reporting login updated %d customers", tag.RowsAffected())
 	}
 }
