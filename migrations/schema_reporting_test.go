@@ -43,8 +43,9 @@ func TestReportingLoginContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = migrations.RevokeReporting(context.Background(), d.url, staffReception, "receptionist") })
-	if got := queryString(t, d.url, fmt.Sprintf(`SELECT string_agg(g.rolname, ',' ORDER BY g.rolname) FROM pg_auth_members m
-		JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = '%s'::regrole`, login)); got != "cch_receptionist,cch_reporting" {
+	// Every role it may SET ROLE to, directly or through another.
+	if got := queryString(t, d.url, fmt.Sprintf(`SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles
+		WHERE pg_has_role('%s', oid, 'MEMBER') AND rolname <> '%[1]s'`, login)); got != "cch_receptionist,cch_reporting" {
 		t.Fatalf("%s is a member of %s", login, got)
 	}
 	if got := queryString(t, d.url, `SELECT rolcanlogin::text || coalesce((SELECT string_agg(roleid::regrole::text, ',') FROM pg_auth_members
