@@ -245,7 +245,7 @@ $$;
 
 // LoginRoles are the roles that log in; Bootstrap sets the passwords it
 // is given for them.
-var LoginRoles = []string{"cch_owner", "cch_app", "cch_replicator", "cch_worker", "cch_reporting"}
+var LoginRoles = []string{"cch_owner", "cch_app", "cch_replicator", "cch_worker"}
 
 // BootstrapOptions are the optional parts of Bootstrap.
 type BootstrapOptions struct {

@@ -115,7 +115,6 @@ type devInfo struct {
 	DatabaseURL    string `json:"database_url"`
 	AppDatabaseURL string `json:"app_database_url"`
 	ReplicaURL     string `json:"replica_url,omitempty"`
-	ReportingURL   string `json:"reporting_url,omitempty"` // cch_reporting on the standby (BI tools)
 	FlightSQLAddr  string `json:"flight_sql_addr"`
 	PID            int    `json:"pid"`
 }
@@ -141,7 +140,7 @@ func (d *devCmd) Run(ctx context.Context) error {
 		return err
 	}
 	if d.cfg.Standby {
-		if info.ReplicaURL, info.ReportingURL, err = d.startStandby(ctx, dataDir); err != nil {
+		if info.ReplicaURL, err = d.startStandby(ctx, dataDir); err != nil {
 			return err
 		}
 	}

@@ -11,22 +11,22 @@ import (
 
 // startStandby starts the dev cluster's hot standby under DATA_DIR/pg-standby
 // (a copy of the primary on first use) and returns the API login's URL on
-// it (dev.json's replica_url, where the API sends list and report reads)
-// and cch_reporting's (reporting_url, for BI tools).
-func (d *devCmd) startStandby(ctx context.Context, dataDir string) (replica, reporting string, err error) {
+// it (dev.json's replica_url, where the API sends list and report reads).
+// BI tools use reporting logins there (cch reporting grant).
+func (d *devCmd) startStandby(ctx context.Context, dataDir string) (replica string, err error) {
 	d.standby, err = pglocal.StartStandby(ctx, d.cluster, pglocal.Config{Dir: filepath.Join(dataDir, "pg-standby"), Logger: d.log, TLS: d.cfg.TLS})
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
 	secrets, err := loadSecrets(filepath.Join(dataDir, "secrets.json"))
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
 	if err := d.cluster.WaitStreaming(ctx, false); err != nil {
-		return "", "", err
+		return "", err
 	}
 	d.log.Info("hot standby streaming", "port", d.standby.Port())
-	return d.standby.URL("cch_app", secrets["cch_app"], devDatabase), d.standby.URL("cch_reporting", secrets["cch_reporting"], devDatabase), nil
+	return d.standby.URL("cch_app", secrets["cch_app"], devDatabase), nil
 }
 
 // watchStandby fails when the standby exits while the platform runs.

@@ -12,8 +12,7 @@ import (
 
 // TestDevStandby: `cch dev --standby` runs a streaming hot standby beside
 // the local Postgres, names it in dev.json's replica_url (the API's login
-// on the standby, read-only) and reporting_url (the BI login there),
-// includes it in readiness and stops it with the rest.
+// on the standby, read-only), includes it in readiness and stops it with the rest.
 func TestDevStandby(t *testing.T) {
 	dataDir := tempDataDir(t)
 	info, d, cancel, done := startDev(t, dataDir, false, "--standby")
@@ -38,15 +37,6 @@ func TestDevStandby(t *testing.T) {
 		t.Fatalf("replica_url server in recovery: %v (%v)", recovery, err)
 	}
 	conn.Close(ctx)
-	// The BI login: a session needs an API token first.
-	if conn, err = pgx.Connect(ctx, info.ReportingURL); err != nil {
-		t.Fatal(err)
-	}
-	_, err = conn.Exec(ctx, "SELECT core.reporting_session('cch_1_wrong')")
-	conn.Close(ctx)
-	if err == nil || !strings.Contains(err.Error(), "invalid, expired or revoked token") {
-		t.Fatalf("reporting session with a wrong token: %v", err)
-	}
 	super, err := pgx.Connect(ctx, d.cluster.SuperuserURL(devDatabase))
 	if err != nil {
 		t.Fatal(err)

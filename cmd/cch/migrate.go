@@ -34,15 +34,15 @@ type migrateConfig struct {
 	Latest      int    // --latest: lint the last N files. Default 1.
 	Base        string // --base: lint files with a version after this one (wins over --latest).
 	// Passwords of the login roles (bootstrap only; "" leaves a role's as it is):
-	// --owner-password, --app-password, --replicator-password, --worker-password, --reporting-password.
-	OwnerPassword, AppPassword, ReplicatorPassword, WorkerPassword, ReportingPassword string
+	// --owner-password, --app-password, --replicator-password, --worker-password.
+	OwnerPassword, AppPassword, ReplicatorPassword, WorkerPassword string
 }
 
 // passwords maps each login role to the password given for it.
 func (c *migrateConfig) passwords() map[string]string {
 	out := map[string]string{}
 	for role, p := range map[string]string{"cch_owner": c.OwnerPassword, "cch_app": c.AppPassword,
-		"cch_replicator": c.ReplicatorPassword, "cch_worker": c.WorkerPassword, "cch_reporting": c.ReportingPassword} {
+		"cch_replicator": c.ReplicatorPassword, "cch_worker": c.WorkerPassword} {
 		if p != "" {
 			out[role] = p
 		}
@@ -99,7 +99,6 @@ func (m *migrateCmd) Parse(args []string) error {
 	f.String(&m.cfg.AppPassword, "app-password", "", "bootstrap: set the login password of cch_app (empty: leave it)")
 	f.String(&m.cfg.ReplicatorPassword, "replicator-password", "", "bootstrap: set the login password of cch_replicator (empty: leave it)")
 	f.String(&m.cfg.WorkerPassword, "worker-password", "", "bootstrap: set the login password of cch_worker (empty: leave it)")
-	f.String(&m.cfg.ReportingPassword, "reporting-password", "", "bootstrap: set the login password of cch_reporting, the BI tools' login on the hot standby (empty: leave it)")
 	return f.Parse(args, m.cfg.validate)
 }
 

@@ -11,15 +11,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/carcarehub/cch/internal/pglocal"
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/oltp/workshop"
 )
-
-// topologyReportingPassword is cch_reporting's password in the process tests.
-const topologyReportingPassword = "reporting-pw"
 
 // startStandby starts a hot standby of the stack's cluster (TLS, its own
 // CA) and waits until it streams.
@@ -160,135 +156,6 @@ func (s *stack) replicaObservable(t *testing.T, base string) {
 		}
 		return nil
 	})
-}
-
-// TestReportingLogin: cch_reporting on the standby, after
-// core.reporting_session(token), sees exactly the rows the API's
-// transaction for that token sees on the same standby, table by table
-// and role by role, in a read-only session; a bad token is refused.
-func TestReportingLogin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts PostgreSQL, a standby and an API process")
-	}
-	s := newReplicaStack(t, "2s")
-	ctx := context.Background()
-	// A second branch of the organisation and a booking at each.
-	var second int64
-	if err := s.super.QueryRow(ctx, `INSERT INTO core.branch (organisation_id, code, name, timezone, opening_hours)
-		SELECT organisation_id, 'LDS', 'Leeds', timezone, opening_hours FROM core.branch WHERE id = $1 RETURNING id`, s.fix.Branch).Scan(&second); err != nil {
-		t.Fatal(err)
-	}
-	for i, br := range []int64{s.fix.Branch, second} {
-		if _, err := s.super.Exec(ctx, `INSERT INTO workshop.booking (organisation_id, branch_id, customer_id, vehicle_id, period, status)
-			VALUES ($1, $2, $3, $4, tstzrange($5::timestamptz, $5::timestamptz + interval '1 hour'), 'booked')`, s.fix.Org, br, s.fix.Customer, s.fix.Vehicle,
-			s.fix.Day.Add(time.Duration(10+i)*time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.super.Exec(ctx, "SELECT pg_switch_wal()"); err != nil {
-		t.Fatal(err)
-	}
-	app, err := pgxpool.New(ctx, s.replicaURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	reportingURL := s.standby.URL("cch_reporting", topologyReportingPassword, topologyDB)
-	tables := []string{"core.customer", "core.vehicle", "core.staff", "core.branch", "workshop.booking", "workshop.repair_order",
-		"finance.invoice", "chauffeur.ride_booking", "core.time_clock_entry", "audit.staff_audit_log"}
-	standbySuper, err := pgx.Connect(ctx, s.standby.SuperuserURL(topologyDB))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer standbySuper.Close(ctx)
-	eventually(t, 10*time.Second, "bookings on the standby", func() error {
-		var n int
-		if err := standbySuper.QueryRow(ctx, "SELECT count(*) FROM workshop.booking").Scan(&n); err != nil || n != 2 {
-			return fmt.Errorf("%d bookings (%v)", n, err)
-		}
-		return nil
-	})
-	for role := range s.c.tokens {
-		if err := compareVisible(ctx, s, app, reportingURL, role, tables); err != nil {
-			t.Error(err)
-		}
-	}
-	conn, err := pgx.Connect(ctx, reportingURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { conn.Close(ctx) }()
-	var seen, all int
-	if err := conn.QueryRow(ctx, "SELECT core.reporting_session($1)", s.c.tokens["receptionist"]).Scan(new(string)); err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM workshop.booking").Scan(&seen); err != nil {
-		t.Fatal(err)
-	}
-	if err := standbySuper.QueryRow(ctx, "SELECT count(*) FROM core.customer").Scan(&all); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("receptionist sees %d of 2 bookings", seen)
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM core.customer WHERE organisation_id <> $1", s.fix.Org).Scan(&seen); err != nil || seen != 0 || all < 2 {
-		t.Fatalf("the reporting session sees %d customers of another organisation (%v) of %d", seen, err, all)
-	}
-	conn.Close(ctx)
-	if conn, err = pgx.Connect(ctx, reportingURL); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, "SELECT core.reporting_session($1)", s.c.tokens["manager"]+"x"); err == nil {
-		t.Fatal("a wrong token opened a reporting session")
-	}
-	var n int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM workshop.booking").Scan(&n); err == nil {
-		t.Fatalf("cch_reporting without a session read %d bookings", n)
-	}
-}
-
-// compareVisible compares, per table, the ids role's token sees as
-// cch_reporting with those the API's transaction sees.
-func compareVisible(ctx context.Context, s *stack, app *pgxpool.Pool, reportingURL, role string, tables []string) error {
-	conn, err := pgx.Connect(ctx, reportingURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	var dbRole string
-	if err := conn.QueryRow(ctx, "SELECT core.reporting_session($1)", s.c.tokens[role]).Scan(&dbRole); err != nil {
-		return fmt.Errorf("%s: reporting session: %w", role, err)
-	}
-	if _, err := conn.Exec(ctx, "CREATE TEMP TABLE x (id int)"); err == nil {
-		return fmt.Errorf("%s: the reporting session could write", role)
-	}
-	p, err := principalOf(ctx, s.super, s.c.tokens[role])
-	if err != nil {
-		return err
-	}
-	for _, tbl := range tables {
-		q := "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM " + tbl
-		if tbl == "audit.staff_audit_log" {
-			q = "SELECT count(*)::text FROM " + tbl
-		}
-		var viaReporting, viaAPI string
-		repErr := conn.QueryRow(ctx, q).Scan(&viaReporting)
-		_, apiErr := oltp.InTx(ctx, app, p, "compare", true, func(tx pgx.Tx) error { return tx.QueryRow(ctx, q).Scan(&viaAPI) })
-		if (repErr == nil) != (apiErr == nil) || viaReporting != viaAPI {
-			return fmt.Errorf("%s on %s: reporting sees %q (%v), the API %q (%v)", role, tbl, viaReporting, repErr, viaAPI, apiErr)
-		}
-	}
-	return nil
-}
-
-// principalOf resolves a bearer token as the API does.
-func principalOf(ctx context.Context, super *pgx.Conn, token string) (oltp.Principal, error) {
-	id, _, err := oltp.ParseToken(token)
-	if err != nil {
-		return oltp.Principal{}, err
-	}
-	p := oltp.Principal{TokenID: id}
-	err = super.QueryRow(ctx, `SELECT staff_id, organisation_id, role::text, branch_ids FROM core.authenticate_token($1)`, id).
-		Scan(&p.StaffID, &p.OrganisationID, &p.Role, &p.BranchIDs)
-	return p, err
 }
 
 // listsFromStandby: both APIs serve a list from the standby as of a

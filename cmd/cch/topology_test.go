@@ -120,8 +120,7 @@ func (s *stack) migrate(t *testing.T) {
 	t.Helper()
 	out := runProc(t, "migrate", "bootstrap", "--database-url", s.cluster.SuperuserURL(topologyDB),
 		"--owner-password", topologyPasswords["cch_owner"], "--app-password", topologyPasswords["cch_app"],
-		"--replicator-password", topologyPasswords["cch_replicator"], "--worker-password", topologyPasswords["cch_worker"],
-		"--reporting-password", topologyReportingPassword)
+		"--replicator-password", topologyPasswords["cch_replicator"], "--worker-password", topologyPasswords["cch_worker"])
 	if !strings.Contains(out, "bootstrap done") {
 		t.Fatalf("bootstrap said: %s", out)
 	}

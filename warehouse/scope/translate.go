@@ -77,6 +77,12 @@ var (
 	castRE    = regexp.MustCompile(`::"?([a-z_][a-z0-9_]*)"?\."?([a-z_][a-z0-9_]*)"?`)
 	callRE    = regexp.MustCompile(`\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s*\(`)
 	settingRE = regexp.MustCompile(`current_setting\(\s*'([a-z_][a-z0-9_.]*)'\s*,\s*true\s*\)`)
+	// appSettingRE is core.app_setting('name'), through which the helpers
+	// read the request context: app.<name> for an API request, or what a
+	// reporting login's name derives (PostgreSQL sessions only). The
+	// warehouse's callers are API callers, whose context is the app
+	// variable, so it translates as current_setting('app.<name>', true).
+	appSettingRE = regexp.MustCompile(`\bcore\.app_setting\(\s*'([a-z_][a-z0-9_]*)'\s*\)`)
 )
 
 // expr translates one expression of the table alias (a policy's table; ""
@@ -145,6 +151,7 @@ func (t *translator) function(key string) error {
 	defer delete(t.working, key)
 	body := strings.TrimSpace(f.src)
 	body = strings.TrimSpace(strings.TrimSuffix(body, ";"))
+	body = appSettingRE.ReplaceAllString(body, "current_setting('"+contextVariable+".$1', true)")
 	body = settingRE.ReplaceAllStringFunc(body, func(m string) string {
 		name := settingRE.FindStringSubmatch(m)[1]
 		prefix, field, ok := strings.Cut(name, ".")

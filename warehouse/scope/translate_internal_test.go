@@ -56,3 +56,29 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestAppSetting: a helper reading the request context through
+// core.app_setting (which derives a reporting login's context from its
+// name in PostgreSQL) reads the warehouse's app variable, exactly as one
+// reading current_setting('app.…', true) does; app_setting itself, which
+// reads session_user, is never translated.
+func TestAppSetting(t *testing.T) {
+	tr := newTestTranslator()
+	tr.funcs["core.current_organisation_id"] = pgFunc{schema: "core", name: "current_organisation_id", lang: "sql", volatile: "s",
+		src: " SELECT nullif(core.app_setting('organisation_id'), '')::bigint "}
+	tr.funcs["core.app_setting"] = pgFunc{schema: "core", name: "app_setting", params: []string{"p_name"}, nargs: 1, lang: "sql", volatile: "s",
+		src: "SELECT CASE WHEN starts_with(session_user::text, 'cch_reporting_') THEN core.reporting_setting(p_name) ELSE current_setting('app.' || p_name, true) END"}
+	q := func(s string) *string { return &s }
+	got, err := tr.filter([]policy{{name: "tenant", qual: q("(organisation_id = core.current_organisation_id())")},
+		{name: "all", permissive: true, qual: q("true")}}, "t")
+	if err != nil || got != "((organisation_id = core.current_organisation_id())) AND ((true))" {
+		t.Fatalf("filter = %q, %v", got, err)
+	}
+	fs := tr.functions()
+	if len(fs) != 1 || fs[0].Body != "(nullif(struct_extract(getvariable('app'), 'organisation_id'), '')::bigint)" {
+		t.Errorf("functions %+v", fs)
+	}
+	if _, err := tr.filter([]policy{{name: "p", permissive: true, qual: q("(core.app_setting(x) = '1')")}}, "t"); err == nil {
+		t.Error("translated core.app_setting called with a column: it must hide the table")
+	}
+}
