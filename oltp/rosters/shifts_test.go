@@ -96,7 +96,9 @@ func TestShiftRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	tech := e.Fix.Technicians[1]
-	morning := func(staff int64) map[string]any { return shiftBody(e.Fix.Branch, staff, day.Add(7*time.Hour), day.Add(15*time.Hour)) }
+	morning := func(staff int64) map[string]any {
+		return shiftBody(e.Fix.Branch, staff, day.Add(7*time.Hour), day.Add(15*time.Hour))
+	}
 	tests := []struct {
 		name, role string
 		body       any
