@@ -30,11 +30,15 @@ func (d *devCmd) simulateBusiness(ctx context.Context, dataDir, baseURL string) 
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
-	techs, err := d.technicianTokens(ctx)
+	techs, err := d.staffTokens(ctx, "technician")
 	if err != nil {
 		return fmt.Errorf("simulator: %w", err)
 	}
-	sim, err := simulate.New(simulate.Config{BaseURL: baseURL, Tokens: tokens, Technicians: techs, Rate: d.cfg.Simulate,
+	drivers, err := d.staffTokens(ctx, "chauffeur")
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	sim, err := simulate.New(simulate.Config{BaseURL: baseURL, Tokens: tokens, Technicians: techs, Chauffeurs: drivers, Rate: d.cfg.Simulate,
 		Log: d.log.With("part", "simulator")})
 	if err != nil {
 		d.log.Warn("business simulator not started", "err", err)
@@ -44,24 +48,27 @@ func (d *devCmd) simulateBusiness(ctx context.Context, dataDir, baseURL string) 
 	return sim.Run(ctx)
 }
 
-// simulatorTokenLabel marks the technicians' tokens the simulator plays
-// them with; each start revokes the previous ones and issues new ones.
+// simulatorTokenLabel marks the tokens the simulator plays technicians and
+// chauffeurs with; each start revokes the previous ones of the role and
+// issues new ones.
 const simulatorTokenLabel = "dev simulator"
 
-// technicianTokens issues a token to every active technician of the first
-// organisation (staff id → token), so each job is clocked and completed
-// by the technician it is assigned to.
-func (d *devCmd) technicianTokens(ctx context.Context) (map[int64]string, error) {
+// staffTokens issues a token of role to every active staff member of the
+// first organisation holding it (staff id → token), so each job is
+// clocked and completed by its own technician and each ride driven by its
+// own chauffeur.
+func (d *devCmd) staffTokens(ctx context.Context, role string) (map[int64]string, error) {
 	conn, err := pgx.Connect(ctx, d.cluster.SuperuserURL(devDatabase))
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, `UPDATE core.api_token SET revoked_at = now() WHERE label = $1 AND revoked_at IS NULL`, simulatorTokenLabel); err != nil {
+	if _, err := conn.Exec(ctx, `UPDATE core.api_token SET revoked_at = now() WHERE label = $1 AND role = $2::core.business_role AND revoked_at IS NULL`,
+		simulatorTokenLabel, role); err != nil {
 		return nil, fmt.Errorf("revoke simulator tokens: %w", err)
 	}
 	rows, err := conn.Query(ctx, `SELECT DISTINCT r.staff_id FROM core.staff_role r JOIN core.staff s ON s.id = r.staff_id AND s.active
-		WHERE r.role = 'technician' AND r.organisation_id = (SELECT min(id) FROM core.organisation) ORDER BY 1`)
+		WHERE r.role = $1::core.business_role AND r.organisation_id = (SELECT min(id) FROM core.organisation) ORDER BY 1`, role)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +78,7 @@ func (d *devCmd) technicianTokens(ctx context.Context) (map[int64]string, error)
 	}
 	out := map[int64]string{}
 	for _, id := range ids {
-		if out[id], _, err = oltp.IssueToken(ctx, conn, id, "technician", 30*24*time.Hour, simulatorTokenLabel); err != nil {
+		if out[id], _, err = oltp.IssueToken(ctx, conn, id, role, 30*24*time.Hour, simulatorTokenLabel); err != nil {
 			return nil, err
 		}
 	}

@@ -66,7 +66,7 @@ func TestSimulatorMovesTheOverview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	techs, err := d.technicianTokens(ctx)
+	techs, err := d.staffTokens(ctx, "technician")
 	if err != nil || len(techs) == 0 {
 		t.Fatalf("technician tokens: %d, %v", len(techs), err)
 	}

@@ -24,6 +24,9 @@ type Config struct {
 	// clocked on, off and completed by the technician it is assigned to
 	// (jobs of technicians without a token are left for staff).
 	Technicians map[int64]string
+	// Chauffeurs are bearer tokens of chauffeurs by staff id: each accepts
+	// their own offers and posts their rides' progress. None: no rides.
+	Chauffeurs map[int64]string
 	// Rate is business actions per second (each one API workflow step).
 	// Default 0.5; at most 50.
 	Rate float64
@@ -81,6 +84,9 @@ func New(cfg Config) (*Simulator, error) {
 	for id, tok := range cfg.Technicians {
 		tokens[technicianRole(id)] = tok
 	}
+	for id, tok := range cfg.Chauffeurs {
+		tokens[chauffeurRole(id)] = tok
+	}
 	return &Simulator{cfg: cfg, c: &client{base: cfg.BaseURL, tokens: tokens, http: &http.Client{Timeout: 30 * time.Second}},
 		r: rand.New(rand.NewPCG(cfg.Seed, 0x73696d)), log: cfg.Log, now: cfg.Now}, nil
 }
@@ -127,6 +133,8 @@ func (s *Simulator) step(ctx context.Context) {
 	switch v := s.shop.due(s.now()); {
 	case v != nil:
 		what, err = v.stageName(), s.advance(ctx, v)
+	case len(s.cfg.Chauffeurs) > 0 && s.r.Float64() < 0.3:
+		what, err = "ride", s.rideStep(ctx)
 	case s.r.Float64() < 0.35:
 		what, err = "walk-in", s.walkIn(ctx)
 	case s.r.Float64() < 0.1:
