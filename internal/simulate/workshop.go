@@ -9,16 +9,20 @@ import (
 	"time"
 )
 
+// minFreeSlots: the simulator books ahead only while a day keeps this
+// many free slots, so people trying the demo always find some.
+const minFreeSlots = 12
+
 type slot struct {
 	StartsAt     time.Time `json:"starts_at"`
 	BayID        int64     `json:"bay_id"`
 	TechnicianID int64     `json:"technician_id"`
 }
 
-// bookAhead books a free slot 1 to 28 days ahead (most within a week or
-// two) for a returning customer, as a receptionist on the phone would.
+// bookAhead books a free slot 1 to 28 days ahead (more of them soon) for
+// a returning customer, as a receptionist on the phone would.
 func (s *Simulator) bookAhead(ctx context.Context) error {
-	days := 1 + min(27, int(s.r.ExpFloat64()*6))
+	days := 1 + int(27*math.Pow(s.r.Float64(), 1.5))
 	_, err := s.book(ctx, s.now().AddDate(0, 0, days), pick(s, []string{"phone", "web", "app", "phone"}))
 	return err
 }
@@ -55,8 +59,8 @@ func (s *Simulator) book(ctx context.Context, day time.Time, channel string) (*v
 			free = append(free, sl)
 		}
 	}
-	if len(free) == 0 {
-		return nil, errIdle // closed or fully booked: nobody is booked
+	if len(free) == 0 || (channel != "walk_in" && len(free) < minFreeSlots) {
+		return nil, errIdle // closed or (nearly) fully booked: nobody is booked
 	}
 	sl := free[0]
 	if channel != "walk_in" {
