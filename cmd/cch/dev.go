@@ -44,7 +44,7 @@ type devConfig struct {
 	PGPort   int     // --pg-port: local Postgres port; 0 = the previous one if free, else any free. Default 0.
 	PGBin    string  // --pg-bin: directory of initdb/postgres; empty searches PATH, pg_config, /usr/lib/postgresql. Default "".
 	LogLevel string  // --log-level: debug|info|warn|error. Default info.
-	Seed     bool    // --demo: load the ~3-month demo dataset into an empty database and write demo tokens. Default true.
+	Seed     bool    // --demo: load the demo dataset (13 months up to today, a 4-week forward book) into an empty database and keep demo tokens. Default true.
 	Webhook  string  // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
 	Secret   string  // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
 	TLS      bool    // --tls: the local Postgres runs with TLS (own CA) and every connection verifies it. Default false.

@@ -48,7 +48,8 @@ type Simulator struct {
 	now  func() time.Time
 	shop shop
 
-	actions, refusals atomic.Int64
+	actions, refusals       atomic.Int64
+	lastBooking, lastWalkIn time.Time
 }
 
 // New validates cfg and returns a Simulator.

@@ -9,6 +9,14 @@ import (
 	"time"
 )
 
+// The pace of new custom, whatever the rate: a booking call at most every
+// minBookingGap, a walk-in at most every minWalkInGap (the forward book's
+// arrivals come on top), so the figures move like a busy business's.
+const (
+	minBookingGap = 30 * time.Second
+	minWalkInGap  = 10 * time.Minute
+)
+
 // minFreeSlots: the simulator books ahead only while a day keeps this
 // many free slots, so people trying the demo always find some.
 const minFreeSlots = 12
@@ -22,6 +30,10 @@ type slot struct {
 // bookAhead books a free slot 1 to 28 days ahead (more of them soon) for
 // a returning customer, as a receptionist on the phone would.
 func (s *Simulator) bookAhead(ctx context.Context) error {
+	if s.now().Sub(s.lastBooking) < minBookingGap {
+		return errIdle
+	}
+	s.lastBooking = s.now()
 	days := 1 + int(27*math.Pow(s.r.Float64(), 1.5))
 	_, err := s.book(ctx, s.now().AddDate(0, 0, days), pick(s, []string{"phone", "web", "app", "phone"}))
 	return err
@@ -30,6 +42,10 @@ func (s *Simulator) bookAhead(ctx context.Context) error {
 // walkIn books the first free slot from now for a customer at the desk;
 // the visit starts at once. A closed or full day is no action.
 func (s *Simulator) walkIn(ctx context.Context) error {
+	if s.now().Sub(s.lastWalkIn) < minWalkInGap {
+		return errIdle
+	}
+	s.lastWalkIn = s.now()
 	v, err := s.book(ctx, s.now(), "walk_in")
 	if v != nil {
 		v.next = s.now()
