@@ -132,6 +132,8 @@ func (s *Simulator) step(ctx context.Context) {
 	var err error
 	var what string
 	switch v := s.shop.due(s.now()); {
+	case s.lastBooking.IsZero(): // the phone rings as the day's play starts
+		what, err = "booking", s.bookAhead(ctx)
 	case v != nil:
 		what, err = v.stageName(), s.advance(ctx, v)
 	case len(s.cfg.Chauffeurs) > 0 && s.r.Float64() < 0.3:
