@@ -48,8 +48,8 @@ type Simulator struct {
 	now  func() time.Time
 	shop shop
 
-	actions, refusals       atomic.Int64
-	lastBooking, lastWalkIn time.Time
+	actions, refusals                 atomic.Int64
+	lastBooking, lastWalkIn, lastRota time.Time
 }
 
 // New validates cfg and returns a Simulator.
@@ -134,6 +134,8 @@ func (s *Simulator) step(ctx context.Context) {
 	switch v := s.shop.due(s.now()); {
 	case s.lastBooking.IsZero(): // the phone rings as the day's play starts
 		what, err = "booking", s.bookAhead(ctx)
+	case s.now().Sub(s.lastRota) > time.Hour:
+		what, err = "rota", s.planRota(ctx)
 	case v != nil:
 		what, err = v.stageName(), s.advance(ctx, v)
 	case len(s.cfg.Chauffeurs) > 0 && s.r.Float64() < 0.3:
