@@ -564,6 +564,12 @@ table "staff_shift" {
     default = sql("now()")
     comment = "maintained by trigger"
   }
+  column "version" {
+    null = false
+    type = integer
+    default = 1
+    comment = "optimistic concurrency: bumped by trigger on every UPDATE; write with WHERE version = $expected"
+  }
   primary_key {
     columns = [column.id]
   }

@@ -33,20 +33,37 @@ func Seed(ctx context.Context, c *pglocal.Cluster, quick bool, log func(string, 
 		return []Figure{rows}, "", err
 	}
 	figs := []Figure{rows, summary}
-	demo, err := NewDB(ctx, c, "bench_demo")
-	if err != nil {
-		return figs, url, err
+	for _, months := range []int{3, 13} {
+		f, err := seedDemo(ctx, c, months, log)
+		if err != nil {
+			return figs, url, err
+		}
+		figs = append(figs, f)
 	}
-	t0 := time.Now()
-	do := datagen.DemoOptions()
+	return figs, url, nil
+}
+
+// DemoAnchor is the fixed day the benchmarks load the demo dataset on, so
+// every run loads the same rows.
+var DemoAnchor = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// seedDemo times datagen.DemoOptions(DemoAnchor) with months of history
+// (13 is what cch dev loads; 3 the earlier demo size, for comparison).
+func seedDemo(ctx context.Context, c *pglocal.Cluster, months int, log func(string, ...any)) (Figure, error) {
+	demo, err := NewDB(ctx, c, fmt.Sprintf("bench_demo_%d", months))
+	if err != nil {
+		return Figure{}, err
+	}
+	do := datagen.DemoOptions(DemoAnchor)
+	do.Months = months
 	ds, err := datagen.Seed(ctx, demo.AdminURL, do, nil)
 	if err != nil {
-		return figs, url, fmt.Errorf("seed demo: %w", err)
+		return Figure{}, fmt.Errorf("seed demo: %w", err)
 	}
-	log("seed demo", "rows", ds.Total, "took", time.Since(t0))
-	figs = append(figs, Figure{Suite: seedSuite, Name: fmt.Sprintf("demo dataset (datagen.DemoOptions: %d months × %s bookings)", do.Months, commas(int64(do.BookingsPerMonth))), Unit: "s",
-		Value: ds.Elapsed.Seconds(), Target: "≤ 60 s", Check: AtMost(60), Note: fmt.Sprintf("%s rows", commas(ds.Total))})
-	return figs, url, nil
+	log("seed demo", "months", months, "rows", ds.Total, "took", ds.Elapsed)
+	return Figure{Suite: seedSuite, Name: fmt.Sprintf("demo dataset (datagen.DemoOptions: %d months × %s bookings, %d-day forward book, audit %s)",
+		months, commas(int64(do.BookingsPerMonth)), do.FutureDays, do.Audit), Unit: "s",
+		Value: ds.Elapsed.Seconds(), Target: "≤ 60 s", Check: AtMost(60), Note: fmt.Sprintf("%s rows", commas(ds.Total))}, nil
 }
 
 // seedOnce loads months × 10,000 bookings/month over 4 branches with the

@@ -18,6 +18,7 @@ import (
 	"github.com/carcarehub/cch/oltp/customers"
 	"github.com/carcarehub/cch/oltp/finance"
 	"github.com/carcarehub/cch/oltp/inventory"
+	"github.com/carcarehub/cch/oltp/rosters"
 	"github.com/carcarehub/cch/oltp/workshop"
 )
 
@@ -146,6 +147,7 @@ func mountAPI(srv *oltp.Server, pool *pgxpool.Pool, log *slog.Logger) *oltp.API 
 	inventory.Register(api)
 	finance.Register(api)
 	chauffeur.Register(api)
+	rosters.Register(api)
 	return api
 }
 

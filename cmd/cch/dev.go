@@ -21,6 +21,7 @@ import (
 
 	"github.com/carcarehub/cch/cdc"
 	"github.com/carcarehub/cch/internal/pglocal"
+	"github.com/carcarehub/cch/internal/simulate"
 	"github.com/carcarehub/cch/migrations"
 	"github.com/carcarehub/cch/oltp"
 	"github.com/carcarehub/cch/warehouse"
@@ -38,16 +39,17 @@ const devDatabase = "cch"
 
 // devConfig is the configuration of `cch dev`.
 type devConfig struct {
-	DataDir  string // --data-dir: cluster, DuckDB file, dev.json, tokens.json. Default ./.cch.
-	HTTP     string // --http: listen address. Default 127.0.0.1:8080.
-	PGPort   int    // --pg-port: local Postgres port; 0 = the previous one if free, else any free. Default 0.
-	PGBin    string // --pg-bin: directory of initdb/postgres; empty searches PATH, pg_config, /usr/lib/postgresql. Default "".
-	LogLevel string // --log-level: debug|info|warn|error. Default info.
-	Seed     bool   // --demo: load the ~3-month demo dataset into an empty database and write demo tokens. Default true.
-	Webhook  string // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
-	Secret   string // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
-	TLS      bool   // --tls: the local Postgres runs with TLS (own CA) and every connection verifies it. Default false.
-	Standby  bool   // --standby: a hot standby streams from the local Postgres; the API's list and report reads go to it. Default false.
+	DataDir  string  // --data-dir: cluster, DuckDB file, dev.json, tokens.json. Default ./.cch.
+	HTTP     string  // --http: listen address. Default 127.0.0.1:8080.
+	PGPort   int     // --pg-port: local Postgres port; 0 = the previous one if free, else any free. Default 0.
+	PGBin    string  // --pg-bin: directory of initdb/postgres; empty searches PATH, pg_config, /usr/lib/postgresql. Default "".
+	LogLevel string  // --log-level: debug|info|warn|error. Default info.
+	Seed     bool    // --demo: load the demo dataset (13 months up to today, a 4-week forward book) into an empty database and keep demo tokens. Default true.
+	Webhook  string  // --webhook-url: where the notification outbox POSTs; empty = queue only. Default "".
+	Secret   string  // --webhook-secret: HMAC key for X-CCH-Signature. Default "dev-secret".
+	TLS      bool    // --tls: the local Postgres runs with TLS (own CA) and every connection verifies it. Default false.
+	Standby  bool    // --standby: a hot standby streams from the local Postgres; the API's list and report reads go to it. Default false.
+	Simulate float64 // --simulate: business simulator actions per second through the API; 0 stops it. Default 0.5.
 	Bounds   boundsConfig
 }
 
@@ -58,6 +60,9 @@ func (c *devConfig) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
 		errs = append(errs, fmt.Errorf("--http %q: %w", c.HTTP, err))
+	}
+	if c.Simulate < 0 || c.Simulate > 50 {
+		errs = append(errs, fmt.Errorf("--simulate %g: want 0 (off) to 50 actions per second", c.Simulate))
 	}
 	if c.PGPort < 0 || c.PGPort > 65535 {
 		errs = append(errs, fmt.Errorf("--pg-port %d: must be 0..65535", c.PGPort))
@@ -88,6 +93,7 @@ type devCmd struct {
 	flight         *flightPart // Flight SQL beside the HTTP port
 	audit          *analyst.AuditLog
 	views          *scope.Manager // analysts' per-role views
+	sim            atomic.Pointer[simulate.Simulator]
 }
 
 // devMaxLag is how far the dev warehouse may trail Postgres and still be ready.
@@ -103,6 +109,7 @@ func (d *devCmd) Parse(args []string) error {
 	f.Bool(&d.cfg.Seed, "demo", true, "seed demo data into an empty database and write demo tokens to tokens.json")
 	f.String(&d.cfg.Webhook, "webhook-url", "", "webhook receiving notifications (booking reminders, inventory alerts); empty: queue only")
 	f.String(&d.cfg.Secret, "webhook-secret", "dev-secret", "HMAC-SHA256 key signing webhook deliveries")
+	f.Float64(&d.cfg.Simulate, "simulate", 0.5, "business simulator: actions per second the demo staff take through the API (bookings, arrivals, repair orders to payment, stock); 0 stops it")
 	d.cfg.Bounds.register(f)
 	f.Bool(&d.cfg.Standby, "standby", false, "also run a hot standby of the local Postgres (DATA_DIR/pg-standby, replica_url in dev.json); the API's list and report reads go to it")
 	f.Bool(&d.cfg.TLS, "tls", false, "run the local Postgres with TLS only (a CA and server certificate under DATA_DIR/pg/tls) and verify it on every connection (sslmode=verify-full)")
@@ -176,6 +183,7 @@ func (d *devCmd) runParts(ctx context.Context, dataDir string, ln net.Listener) 
 	}
 	return runAll(ctx, map[string]func(context.Context) error{
 		"http":              func(ctx context.Context) error { return d.api.srv.Serve(ctx, ln) },
+		"simulator":         func(ctx context.Context) error { return d.simulateBusiness(ctx, dataDir, "http://"+ln.Addr().String()) },
 		"warehouse":         d.warehouse.Run,
 		"flight sql":        d.flight.serve,
 		"analyst audit log": d.audit.Run,

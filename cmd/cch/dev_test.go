@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -272,6 +273,48 @@ func TestDevSeedsDemoAndTokens(t *testing.T) {
 	if resp.StatusCode != 200 || len(page.Items) != 5 {
 		t.Fatalf("GET /v1/customers as manager: %d, %d items", resp.StatusCode, len(page.Items))
 	}
+	// The demo is anchored to today: revenue this month, bookings ahead,
+	// slots next Tuesday; the simulator (on by default) moves the Overview.
+	figures := overviewFigures(t, info.HTTPURL, tokens["manager"])
+	if figures["bookings_ahead"] == "0" || figures["revenue_year"] == "£0" {
+		t.Errorf("overview of a demo loaded today: %v", figures)
+	}
+	if time.Now().Day() > 1 && figures["revenue_month"] == "£0" {
+		t.Errorf("no revenue this month: %v", figures)
+	}
+	tuesday := time.Now().AddDate(0, 0, 1)
+	for tuesday.Weekday() != time.Tuesday {
+		tuesday = tuesday.AddDate(0, 0, 1)
+	}
+	if !bankHolidayFree(tuesday) {
+		tuesday = tuesday.AddDate(0, 0, 7)
+	}
+	req, _ = http.NewRequest("GET", info.HTTPURL+"/v1/availability?branch_id=1&duration_minutes=60&date="+tuesday.Format(time.DateOnly), nil)
+	req.Header.Set("Authorization", "Bearer "+tokens["receptionist"])
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var av struct {
+		Slots []json.RawMessage `json:"slots"`
+	}
+	json.NewDecoder(resp.Body).Decode(&av)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(av.Slots) == 0 {
+		t.Errorf("availability next Tuesday %s: %d, %d slots", tuesday.Format(time.DateOnly), resp.StatusCode, len(av.Slots))
+	}
+	for start := time.Now(); maps.Equal(figures, overviewFigures(t, info.HTTPURL, tokens["manager"])); time.Sleep(250 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the simulator changed no overview figure within 10 s: %v", figures)
+		}
+	}
+}
+
+// bankHolidayFree: day is not one of the winter bank holidays a Tuesday
+// can be (Christmas, Boxing Day and New Year's Day, with substitutes);
+// other bank holidays fall on Mondays and Fridays.
+func bankHolidayFree(day time.Time) bool {
+	return !(day.Month() == time.December && day.Day() >= 25 && day.Day() <= 28 || day.Month() == time.January && day.Day() <= 3)
 }
 
 // interruptSeed starts `cch dev` as a child, kills it with SIGKILL while the

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/carcarehub/cch/internal/datagen"
-	"github.com/carcarehub/cch/oltp"
 )
 
 // The dev database records the demo seed's progress in
@@ -66,11 +65,10 @@ func (d *devCmd) resetInterruptedDemo(ctx context.Context, dataDir string) error
 	return nil
 }
 
-// seedDemo loads the demo dataset once and issues one demo token per
-// business role (a staff member of the first organisation holding it),
-// written to DATA_DIR/tokens.json (mode 0600). Tokens from the previous
-// start are revoked: only their hashes were kept, so they cannot be shown
-// again.
+// seedDemo loads the demo dataset once, anchored to today, and makes
+// sure DATA_DIR/tokens.json holds a valid demo token per business role:
+// tokens from an earlier start are kept while they are valid (see
+// ensureDemoTokens), so a token a user saved keeps working.
 func (d *devCmd) seedDemo(ctx context.Context, dataDir string) error {
 	superURL := d.cluster.SuperuserURL(devDatabase)
 	conn, err := pgx.Connect(ctx, superURL)
@@ -81,31 +79,15 @@ func (d *devCmd) seedDemo(ctx context.Context, dataDir string) error {
 	if err := setDemoState(ctx, conn, "started"); err != nil {
 		return err
 	}
-	if _, err := datagen.SeedDemo(ctx, superURL, d.log); err != nil {
+	if _, err := datagen.SeedDemo(ctx, superURL, datagen.AnchorOf(time.Now()), d.log); err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 	if err := setDemoState(ctx, conn, "seeded"); err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, `UPDATE core.api_token SET revoked_at = now() WHERE label = 'dev demo' AND revoked_at IS NULL`); err != nil {
-		return fmt.Errorf("revoke old demo tokens: %w", err)
-	}
-	tokens := map[string]string{}
-	for role := range oltp.Roles {
-		var staff int64
-		err := conn.QueryRow(ctx, `SELECT r.staff_id FROM core.staff_role r JOIN core.staff s ON s.id = r.staff_id AND s.active
-			WHERE r.role = $1::core.business_role ORDER BY r.organisation_id, r.branch_id NULLS FIRST, r.staff_id LIMIT 1`, role).Scan(&staff)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue
-		} else if err != nil {
-			return fmt.Errorf("find a %s: %w", role, err)
-		}
-		if tokens[role], _, err = oltp.IssueToken(ctx, conn, staff, role, 30*24*time.Hour, "dev demo"); err != nil {
-			return err
-		}
-	}
 	path := filepath.Join(dataDir, "tokens.json")
-	if err := writeJSON(path, tokens); err != nil {
+	tokens, err := ensureDemoTokens(ctx, conn, path, false)
+	if err != nil {
 		return err
 	}
 	d.log.Info("demo tokens written", "path", path, "roles", len(tokens))

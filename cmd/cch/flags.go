@@ -54,6 +54,18 @@ func (f *flags) Int(p *int, name string, def int, usage string) {
 	f.fs.IntVar(p, name, def, f.help(name, usage))
 }
 
+func (f *flags) Float64(p *float64, name string, def float64, usage string) {
+	if v, ok := os.LookupEnv(EnvName(name)); ok {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a number", EnvName(name), v))
+		} else {
+			def = x
+		}
+	}
+	f.fs.Float64Var(p, name, def, f.help(name, usage))
+}
+
 func (f *flags) Bool(p *bool, name string, def bool, usage string) {
 	if v, ok := os.LookupEnv(EnvName(name)); ok {
 		b, err := strconv.ParseBool(v)

@@ -23,6 +23,8 @@ type seedConfig struct {
 	BookingsPerMonth int    // --bookings-per-month: minimum bookings every month. Default 10000.
 	Seed             int    // --seed: selects the dataset. Default 1.
 	End              string // --end: last day of history, YYYY-MM-DD. Default 2026-10-31.
+	Anchor           string // --anchor: the day the data is loaded on, YYYY-MM-DD; history ends the day before (overrides --end). Default "".
+	FutureDays       int    // --future-days: days of forward book (rosters, bookings, rides) from the day after history. Default 14.
 	Audit            string // --audit: rows|summary, how audited tables are loaded. Default rows.
 	LogLevel         string // --log-level: debug|info|warn|error. Default info.
 }
@@ -32,8 +34,14 @@ func (c *seedConfig) options() (datagen.Options, error) {
 	if err != nil {
 		return datagen.Options{}, fmt.Errorf("--end %q: want YYYY-MM-DD", c.End)
 	}
+	var anchor time.Time
+	if c.Anchor != "" {
+		if anchor, err = time.Parse(time.DateOnly, c.Anchor); err != nil {
+			return datagen.Options{}, fmt.Errorf("--anchor %q: want YYYY-MM-DD", c.Anchor)
+		}
+	}
 	return datagen.Options{Seed: uint64(c.Seed), Months: c.Months, Branches: c.Branches, BookingsPerMonth: c.BookingsPerMonth,
-		End: end, Audit: datagen.AuditMode(c.Audit)}, nil
+		End: end, Anchor: anchor, FutureDays: c.FutureDays, Audit: datagen.AuditMode(c.Audit)}, nil
 }
 
 func (c *seedConfig) validate() error {
@@ -73,6 +81,8 @@ func (s *seedCmd) Parse(args []string) error {
 	f.Int(&s.cfg.BookingsPerMonth, "bookings-per-month", 10000, "minimum workshop bookings every month (seasonality adds up to 28%)")
 	f.Int(&s.cfg.Seed, "seed", 1, "dataset seed: the same seed and sizes give identical data")
 	f.String(&s.cfg.End, "end", "2026-10-31", "last day of generated history (YYYY-MM-DD)")
+	f.String(&s.cfg.Anchor, "anchor", "", "the day the data is loaded on (YYYY-MM-DD): history ends the day before, the forward book starts on it (overrides --end)")
+	f.Int(&s.cfg.FutureDays, "future-days", 14, "days of forward book: rosters, bookings and rides already made (0..60)")
 	f.String(&s.cfg.Audit, "audit", "rows", "audited tables: rows (every audit trigger on, one entry per row) or summary "+
 		"(audit_capture off inside each load transaction, one BULK_LOAD entry per chunk; ~3x faster)")
 	f.String(&s.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,14 +16,15 @@ import (
 )
 
 func init() {
-	register(command{name: "token", summary: "create or revoke API bearer tokens (create|revoke)",
+	register(command{name: "token", summary: "create, revoke or rotate API bearer tokens (create|revoke|rotate)",
 		new: func(stdout, stderr io.Writer) runner { return &tokenCmd{stdout: stdout, stderr: stderr} }})
 }
 
-// tokenConfig is the configuration of `cch token create|revoke`.
+// tokenConfig is the configuration of `cch token create|revoke|rotate`.
 type tokenConfig struct {
-	Verb        string        // create | revoke (first argument)
-	DatabaseURL string        // --database-url: an owner/administrator URL. Required.
+	Verb        string        // create | revoke | rotate (first argument)
+	DatabaseURL string        // --database-url: an owner/administrator URL. Required (rotate: default the database_url of DATA_DIR/dev.json).
+	DataDir     string        // --data-dir: the cch dev data dir whose demo tokens rotate replaces (rotate). Default ./.cch.
 	StaffID     int64         // --staff: staff member (create). Required for create.
 	Role        string        // --role: business role (create). Required for create.
 	TTL         time.Duration // --ttl: lifetime (create). Default 720h.
@@ -34,8 +38,8 @@ type tokenCmd struct {
 }
 
 func (t *tokenCmd) Parse(args []string) error {
-	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
-		return errors.New("usage: cch token create --staff ID --role ROLE | cch token revoke --id ID")
+	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke" && args[0] != "rotate") {
+		return errors.New("usage: cch token create --staff ID --role ROLE | cch token revoke --id ID | cch token rotate [--data-dir DIR]")
 	}
 	t.cfg.Verb = args[0]
 	f := newFlags("token "+t.cfg.Verb, t.stderr)
@@ -46,7 +50,11 @@ func (t *tokenCmd) Parse(args []string) error {
 	f.Duration(&t.cfg.TTL, "ttl", 720*time.Hour, "token lifetime (create)")
 	f.String(&t.cfg.Label, "label", "", "label shown in token listings (create)")
 	f.Int(&id, "id", 0, "token id (revoke)")
+	f.String(&t.cfg.DataDir, "data-dir", ".cch", "cch dev data dir: rotate revokes its demo tokens and writes new ones to DATA_DIR/tokens.json (rotate)")
 	return f.Parse(args[1:], func() error {
+		if t.cfg.Verb == "rotate" && t.cfg.DatabaseURL == "" {
+			t.cfg.DatabaseURL = devDatabaseURL(t.cfg.DataDir)
+		}
 		t.cfg.StaffID, t.cfg.TokenID = int64(staff), int64(id)
 		return t.cfg.validate()
 	})
@@ -55,7 +63,7 @@ func (t *tokenCmd) Parse(args []string) error {
 func (c *tokenConfig) validate() error {
 	var errs []error
 	if c.DatabaseURL == "" {
-		errs = append(errs, errors.New("--database-url (CCH_DATABASE_URL) is required"))
+		errs = append(errs, errors.New("--database-url (CCH_DATABASE_URL) is required (rotate: or a running cch dev's --data-dir)"))
 	}
 	switch c.Verb {
 	case "create":
@@ -82,6 +90,15 @@ func (t *tokenCmd) Run(ctx context.Context) error {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	if t.cfg.Verb == "rotate" {
+		path := filepath.Join(t.cfg.DataDir, "tokens.json")
+		tokens, err := ensureDemoTokens(ctx, conn, path, true)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(t.stdout, "rotated %d demo tokens; the new ones are in %s\n", len(tokens), path)
+		return nil
+	}
 	if t.cfg.Verb == "revoke" {
 		tag, err := conn.Exec(ctx, `UPDATE core.api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, t.cfg.TokenID)
 		if err != nil {
@@ -103,3 +120,17 @@ func (t *tokenCmd) Run(ctx context.Context) error {
 }
 
 func (t *tokenCmd) Close() error { return nil }
+
+// devDatabaseURL is the owner URL a running cch dev wrote to
+// DATA_DIR/dev.json, or "" when there is none.
+func devDatabaseURL(dataDir string) string {
+	b, err := os.ReadFile(filepath.Join(dataDir, "dev.json"))
+	if err != nil {
+		return ""
+	}
+	var info devInfo
+	if json.Unmarshal(b, &info) != nil {
+		return ""
+	}
+	return info.DatabaseURL
+}

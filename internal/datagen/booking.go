@@ -77,6 +77,7 @@ func (g *Generator) chooseOps(o *org, c *customer, vis *visit) []*labourOp {
 	if cb := c.comeback; cb != nil {
 		c.comeback = nil
 		vis.comebackOf = cb.ro
+		vis.v = cb.vehicle
 		return []*labourOp{cb.op}
 	}
 	w := make([]float64, len(o.ops))

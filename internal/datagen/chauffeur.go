@@ -24,6 +24,9 @@ type driver struct {
 	contractor bool
 	freeAt     time.Time
 	rules      []payRule
+	shiftEnd   time.Time   // end of the last shift written
+	clockEnd   time.Time   // end of the last attendance entry
+	day        []time.Time // today's assignment spans: start, end, start, end...
 }
 
 type payRule struct {

@@ -13,12 +13,17 @@ const openingHours = `{"mon": [["08:00", "18:00"]], "tue": [["08:00", "18:00"]],
 	`"thu": [["08:00", "18:00"]], "fri": [["08:00", "18:00"]], "sat": [["08:00", "13:00"]], "sun": []}`
 
 // openMinutes returns a day's opening and closing time (minutes after
-// midnight); ok is false when the branch is closed.
+// midnight); ok is false when the branch is closed: Sundays and bank
+// holidays. Christmas Eve and New Year's Eve close at 13:00.
 func openMinutes(day time.Time) (open, close int, ok bool) {
-	switch day.Weekday() {
-	case time.Sunday:
+	if bankHoliday(day) {
 		return 0, 0, false
-	case time.Saturday:
+	}
+	_, m, d := day.Date()
+	switch {
+	case day.Weekday() == time.Sunday:
+		return 0, 0, false
+	case day.Weekday() == time.Saturday, m == time.December && (d == 24 || d == 31):
 		return 8 * 60, 13 * 60, true
 	default:
 		return 8 * 60, 18 * 60, true

@@ -17,14 +17,23 @@
 // tenant-isolation demos. Per branch: bays, opening hours, staff of every
 // business role with shifts and clock records; a customer base whose
 // members each have a personal visit interval (some stop coming: churn);
-// vehicles and keeper changes; bookings with weekly and annual seasonality
-// and peak hours, scheduled on per-bay and per-technician timelines so no
-// two active reservations overlap; repair orders, jobs, labour and parts
-// (the MOT category is high-volume and loses money); stock, suppliers,
-// purchase orders and stock-outs; gapless invoice numbers per branch with
-// finance.invoice_counter kept at max+1; payments, allocations, feedback,
-// monthly operating expenses; chauffeur rides with flight metadata,
-// dispatch, status events, charges, pay rules and settlements.
+// vehicles and keeper changes; bookings with weekly and annual seasonality,
+// day-to-day noise (a pure function of seed, branch and date, so month
+// totals hold) and peak hours, closed on Sundays and bank holidays, short
+// on Christmas and New Year's Eve, scheduled on per-bay and per-technician
+// timelines so no two active reservations overlap; cancellations, late
+// cancellations and no-shows; repair orders, jobs (recommended work
+// approved or declined), labour and parts (the MOT category is high-volume
+// and loses money), comebacks on the vehicle of the repair they redo;
+// stock, suppliers, purchase orders and stock-outs; gapless invoice
+// numbers per branch with finance.invoice_counter kept at max+1, a few
+// invoices issued in error, voided and reissued; payments, allocations,
+// feedback, monthly operating expenses; chauffeur rides with flight
+// metadata (and long delays), dispatch, status events, charges, pay rules
+// and settlements; chauffeur and dispatcher shifts (a rota widened to
+// cover each chauffeur's assignments). Options.Anchor places "today":
+// history ends the day before it and the forward book (rosters, bookings,
+// rides) starts on it.
 //
 // # Loading
 //

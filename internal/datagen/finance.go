@@ -82,10 +82,37 @@ func (g *Generator) flushInvoices(o *org, b *branch, day time.Time) {
 	}
 }
 
+// voidedInvoice is an invoice issued in error and voided later the same
+// day (the loader voids it once it is issued).
+type voidedInvoice struct {
+	id     int64
+	at     time.Time
+	reason string
+}
+
+var voidReasons = []string{"wrong customer account", "labour hours entered twice", "discount not applied", "wrong vehicle on invoice"}
+
 func (g *Generator) invoice(o *org, b *branch, p *pendingInvoice) {
+	if p.work != nil && g.chance(0.012) {
+		// Issued in error, voided, and reissued correctly with the next number.
+		id := g.writeInvoice(o, b, p)
+		at := p.issued.Add(minutes(g.between(3, 40)))
+		g.voids = append(g.voids, voidedInvoice{id: id, at: at, reason: pick(g, voidReasons)})
+		p = &pendingInvoice{work: p.work, issued: at.Add(minutes(1)), c: p.c}
+	}
+	id := g.writeInvoice(o, b, p)
+	_, plan, customerID := p.lines()
+	g.payments(o, b, id, customerID, g.lastGross, plan)
+	if p.work != nil && !plan.paidAt.IsZero() && g.chance(0.22) {
+		g.feedback(o, b, customerID, p.work.id, nil, plan.paidAt, p.work.tech)
+	}
+}
+
+// writeInvoice writes p as a numbered draft with its lines and returns its id.
+func (g *Generator) writeInvoice(o *org, b *branch, p *pendingInvoice) int64 {
 	id := g.next(tInvoice)
 	b.invoiceNo++
-	lines, plan, customerID := p.lines()
+	lines, _, customerID := p.lines()
 	var net, tax money
 	for i, l := range lines {
 		lt, rate := mulRate(l.net, taxRate), "0.2000"
@@ -107,10 +134,8 @@ func (g *Generator) invoice(o *org, b *branch, p *pendingInvoice) {
 	// lines of drafts. The loader issues the batch's invoices after their
 	// lines (Loader.issueInvoices), as finance.issue_invoice would.
 	g.row(tInvoice, id, o.id, b.id, b.invoiceNo, customerID, ro, ride, "draft", "GBP", net, tax, net+tax, p.issued, due, nil, nil, p.issued, p.issued)
-	g.payments(o, b, id, customerID, net+tax, plan)
-	if p.work != nil && !plan.paidAt.IsZero() && g.chance(0.22) {
-		g.feedback(o, b, customerID, ro, nil, plan.paidAt, p.work.tech)
-	}
+	g.lastGross = net + tax
+	return id
 }
 
 func (p *pendingInvoice) lines() ([]invLine, payPlan, int64) {

@@ -6,13 +6,20 @@ import (
 )
 
 // Future generates what is already planned after the last day of history:
-// rota shifts and the bookings customers have made for the next
-// Options.FutureDays days (booked or confirmed, reminders pending), so a
-// demo shows tomorrow's day sheet and the reminder worker has work.
+// rota shifts of every branch, chauffeur and dispatcher, the bookings
+// customers have made for the next Options.FutureDays days (booked or
+// confirmed, reminders pending) and the rides booked so far (quoted or
+// confirmed, not yet dispatched), so a demo shows tomorrow's day sheet and
+// the reminder and dispatch workers have work.
 func (g *Generator) Future() {
 	for d := range g.opt.FutureDays {
 		day := g.now.AddDate(0, 0, d)
 		for _, o := range g.orgs {
+			if cb := o.chauffeur; cb != nil {
+				g.futureRides(o, cb, day, d)
+				g.chauffeurShifts(o, cb, day, false)
+				g.dispatcherShifts(o, cb, day, false)
+			}
 			for _, b := range o.branches {
 				g.futureDay(o, b, day, d)
 			}
@@ -26,8 +33,13 @@ func (g *Generator) futureDay(o *org, b *branch, day time.Time, ahead int) {
 		return
 	}
 	g.roster(o, b, day, open, close, false)
-	// Bookings made so far: most are made within a week of the visit.
-	n := int(float64(g.demand(o, b, day)) * math.Exp(-float64(ahead)/6))
+	// Bookings made so far: most are made within a week or two of the
+	// visit, some (MOTs, fleet services) a month ahead.
+	want := float64(g.demand(o, b, day)) * math.Max(0.12, math.Exp(-float64(ahead)/8))
+	n := int(want)
+	if g.chance(want - float64(n)) {
+		n++
+	}
 	for range n {
 		vis, ch := g.newVisit(o, b, day)
 		vis.status = "confirmed"

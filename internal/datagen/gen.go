@@ -18,6 +18,9 @@ type Generator struct {
 	ids  [numTables]int64
 	orgs []*org
 	now  time.Time // the dataset's "now": cal.end
+	// voids are the phase's invoices to void once issued (the loader's).
+	voids     []voidedInvoice
+	lastGross money // gross total of the invoice writeInvoice wrote last
 }
 
 // NewGenerator validates o and prepares a generator.

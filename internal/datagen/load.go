@@ -121,6 +121,9 @@ func (l *loader) flush(ctx context.Context, phase string) error {
 			if err := l.issueInvoices(ctx); err != nil {
 				return fmt.Errorf("datagen: load %s: %w", phase, err)
 			}
+			if err := l.voidInvoices(ctx); err != nil {
+				return fmt.Errorf("datagen: load %s: %w", phase, err)
+			}
 		}
 	}
 	if err := pgx.BeginFunc(ctx, l.conn, func(tx pgx.Tx) error { return l.counters(ctx, tx) }); err != nil {
@@ -145,6 +148,9 @@ func (l *loader) copyTable(ctx context.Context, t *tableBuf) error {
 		chunk = auditChunk
 	}
 	data := t.buf.Bytes()
+	defer func(start time.Time) {
+		l.log.Debug("seed table loaded", "table", t.spec.name, "rows", t.rows, "took", time.Since(start).Round(time.Millisecond))
+	}(time.Now())
 	for len(data) > 0 {
 		part, n := cutRows(data, chunk)
 		data = data[len(part):]
@@ -233,6 +239,28 @@ func (l *loader) copy(ctx context.Context, tx pgx.Tx, t *tableBuf, data []byte, 
 	l.stats.Rows[t.spec.name] += int64(rows)
 	l.stats.Total += int64(rows)
 	l.progress.update(t.spec.name, l.stats.Total)
+	return nil
+}
+
+// voidInvoices voids the phase's invoices issued in error, as a finance
+// user would (finance.guard_invoice lets an issued invoice become void).
+func (l *loader) voidInvoices(ctx context.Context) error {
+	if len(l.g.voids) == 0 {
+		return nil
+	}
+	err := l.inTx(ctx, "finance.invoice", l.audited["finance.invoice"], len(l.g.voids), func(tx pgx.Tx) error {
+		for _, v := range l.g.voids {
+			if _, err := tx.Exec(ctx, `UPDATE finance.invoice SET status = 'void', voided_at = $2, void_reason = $3 WHERE id = $1 AND status = 'issued'`,
+				v.id, v.at, v.reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("void invoices: %w", err)
+	}
+	l.g.voids = l.g.voids[:0]
 	return nil
 }
 

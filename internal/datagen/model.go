@@ -97,6 +97,7 @@ type customer struct {
 
 type comeback struct {
 	ro       int64
+	vehicle  *vehicle // the comeback is on the vehicle of the first repair
 	category string
 	op       *labourOp
 }

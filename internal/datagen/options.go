@@ -28,8 +28,13 @@ type Options struct {
 	// End is the last day of generated history (its date in Europe/London
 	// matters, not its time). Default 2026-10-31.
 	End time.Time
-	// FutureDays of bookings already made after End (booked/confirmed,
-	// reminders pending) and rota shifts. Default 14; negative means none.
+	// Anchor is the day the dataset is loaded ("today"): when set, history
+	// ends the day before it (End is ignored) and the forward book starts
+	// on it. Default: unset (End decides).
+	Anchor time.Time
+	// FutureDays of bookings and rides already made after End
+	// (booked/confirmed, reminders pending) and rota shifts. Default 14;
+	// negative means none.
 	FutureDays int
 	// Audit selects how audited tables are loaded: AuditRows (default)
 	// keeps every audit trigger on; AuditSummary replaces per-row entries
@@ -77,6 +82,10 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Audit == "" {
 		o.Audit = AuditRows
+	}
+	if !o.Anchor.IsZero() {
+		y, m, d := o.Anchor.Date()
+		o.End = time.Date(y, m, d-1, 0, 0, 0, 0, time.UTC)
 	}
 	if o.End.IsZero() {
 		o.End = time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)

@@ -105,6 +105,47 @@ var properties = []struct {
 		SELECT CASE WHEN (SELECT count(*) FROM audit.verify_chain()) = 0
 		  THEN (SELECT count(*) FROM audit.staff_audit_log WHERE table_name = 'finance.invoice_line') ELSE -1 END::float8`,
 		func(v float64) bool { return v > 0 }, "> 0 entries and no broken link"},
+	{"comebacks are on the vehicle of the repair they redo", `
+		SELECT count(*)::float8 FROM workshop.repair_order r JOIN workshop.repair_order f ON f.id = r.comeback_of_repair_order_id
+		WHERE r.vehicle_id <> f.vehicle_id`,
+		func(v float64) bool { return v == 0 }, "0 comebacks on another vehicle"},
+	{"comebacks exist", `SELECT count(*)::float8 FROM workshop.repair_order WHERE comeback_of_repair_order_id IS NOT NULL`,
+		func(v float64) bool { return v > 0 }, "> 0"},
+	{"branches are closed on bank holidays (2026-08-31)", `
+		SELECT count(*)::float8 FROM workshop.booking WHERE (lower(period) AT TIME ZONE 'Europe/London')::date = DATE '2026-08-31'`,
+		func(v float64) bool { return v == 0 }, "0 bookings"},
+	{"bookings start within opening hours on both sides of the clock change", `
+		SELECT count(*)::float8 FROM workshop.booking
+		WHERE extract(hour FROM lower(period) AT TIME ZONE 'Europe/London') < 8
+		   OR extract(hour FROM upper(period) AT TIME ZONE 'Europe/London') * 60 + extract(minute FROM upper(period) AT TIME ZONE 'Europe/London') > 18 * 60`,
+		func(v float64) bool { return v == 0 }, "0 outside 08:00-18:00 local"},
+	{"weekday bookings are noisy, not a fixed weekly pattern", `
+		WITH d AS (
+		  SELECT (lower(period) AT TIME ZONE 'Europe/London')::date AS day, count(*) AS n FROM workshop.booking
+		  WHERE branch_id = (SELECT min(id) FROM core.branch) AND extract(isodow FROM lower(period) AT TIME ZONE 'Europe/London') = 3
+		  GROUP BY 1)
+		SELECT (stddev_samp(n) / avg(n))::float8 FROM d`,
+		func(v float64) bool { return v > 0.1 }, "coefficient of variation > 0.1 on Wednesdays"},
+	{"some invoices were voided, none of them paid", `
+		SELECT CASE WHEN EXISTS (SELECT 1 FROM finance.payment_allocation a JOIN finance.invoice i ON i.id = a.invoice_id WHERE i.status = 'void')
+		  THEN -1 ELSE (SELECT count(*) FROM finance.invoice WHERE status = 'void') END::float8`,
+		func(v float64) bool { return v > 0 }, "> 0 void, none paid"},
+	{"every chauffeur assignment lies within one of the chauffeur's shifts", `
+		SELECT count(*)::float8 FROM chauffeur.dispatch_assignment a
+		WHERE a.status = 'completed' AND NOT EXISTS (
+		  SELECT 1 FROM core.staff_shift s WHERE s.staff_id = a.chauffeur_id AND s.period @> a.period)`,
+		func(v float64) bool { return v == 0 }, "0 assignments off shift"},
+	{"the forward book holds rosters, bookings and rides", `
+		SELECT least(
+		  (SELECT count(*) FROM core.staff_shift s JOIN chauffeur.chauffeur c ON c.id = s.staff_id WHERE lower(s.period) > (SELECT max(lower(period)) FROM workshop.booking WHERE status = 'converted')),
+		  (SELECT count(*) FROM chauffeur.ride_booking WHERE status IN ('quoted', 'confirmed')),
+		  (SELECT count(*) FROM workshop.booking WHERE status IN ('booked', 'confirmed')))::float8`,
+		func(v float64) bool { return v > 0 }, "> 0 of each"},
+	{"some flights land hours late", `
+		SELECT count(*)::float8 FROM chauffeur.ride_booking WHERE actual_landing_at > pickup_at + interval '90 minutes'`,
+		func(v float64) bool { return v > 0 }, "> 0"},
+	{"some recommended work is declined", `SELECT count(*)::float8 FROM workshop.repair_job WHERE status = 'declined'`,
+		func(v float64) bool { return v > 0 }, "> 0"},
 	{"some purchases were urgent because of stock-outs", `
 		SELECT count(*)::float8 FROM core.notification WHERE kind = 'inventory_alert'`,
 		func(v float64) bool { return v > 0 }, "> 0"},

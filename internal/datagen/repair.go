@@ -55,7 +55,7 @@ func (g *Generator) repairOrder(o *org, b *branch, vis *visit) {
 		b.pending = append(b.pending, &pendingInvoice{work: w, issued: w.invoiceAt, c: vis.c})
 	}
 	if g.chance(0.025 * vis.tech.quality) {
-		vis.c.comeback = &comeback{ro: w.id, category: jobs[0].op.category, op: jobs[0].op}
+		vis.c.comeback = &comeback{ro: w.id, vehicle: v, category: jobs[0].op.category, op: jobs[0].op}
 		g.revisit(vis.c, opened, g.uniform(4, 25))
 	}
 }

@@ -50,6 +50,8 @@ func (g *Generator) chauffeurDay(o *org, day time.Time) {
 	for _, r := range rides {
 		g.dispatchAndRun(o, cb, r)
 	}
+	g.chauffeurShifts(o, cb, day, true)
+	g.dispatcherShifts(o, cb, day, true)
 }
 
 func (g *Generator) newRide(cb *chauffeurBase, day time.Time) *ride {
@@ -77,6 +79,9 @@ func (g *Generator) newRide(cb *chauffeurBase, day time.Time) *ride {
 		a := pick(g, airlines)
 		r.flight = fmt.Sprintf("%s%d", a.code, g.between(10, 999))
 		r.landing = r.pickup.Add(minutes(g.between(-20, 75)))
+		if g.chance(0.06) {
+			r.landing = r.pickup.Add(minutes(g.between(90, 240))) // a long flight delay
+		}
 	}
 	return r
 }
@@ -109,6 +114,7 @@ func (g *Generator) dispatchAndRun(o *org, cb *chauffeurBase, r *ride) {
 	}
 	if holds {
 		r.d.freeAt, r.car.freeAt = end, end
+		r.d.day = append(r.d.day, start, end)
 	}
 	r.id = g.next(tRideBooking)
 	g.rideRows(o, cb, r, end)

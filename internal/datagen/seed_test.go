@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -73,6 +74,7 @@ func generatedColumns(conn *pgx.Conn, table string) (string, error) {
 func TestSeedIsDeterministic(t *testing.T) {
 	o := small
 	o.Months = 2
+	o.Anchor, o.FutureDays = time.Date(2026, 11, 17, 0, 0, 0, 0, time.UTC), 28
 	a, statsA := seeded(t, o)
 	b, statsB := seeded(t, o)
 	if statsA.Total != statsB.Total || statsA.Total == 0 {
@@ -99,7 +101,7 @@ func TestSeedRefusesExistingData(t *testing.T) {
 	if _, err := datagen.Seed(ctx, url, o, nil); !errors.Is(err, datagen.ErrNotEmpty) {
 		t.Fatalf("second seed: got %v, want ErrNotEmpty", err)
 	}
-	if seeded, err := datagen.SeedDemo(ctx, url, nil); err != nil || seeded {
+	if seeded, err := datagen.SeedDemo(ctx, url, time.Now(), nil); err != nil || seeded {
 		t.Fatalf("SeedDemo on a seeded database: seeded=%v err=%v", seeded, err)
 	}
 }
@@ -127,4 +129,43 @@ func TestSeedAuditSummary(t *testing.T) {
 	if disabled != 0 {
 		t.Errorf("%d audit triggers left disabled", disabled)
 	}
+}
+
+// TestDemoIsAnchoredToTheDay: history ends the day before the anchor, and
+// the forward book (rosters of technicians and chauffeurs, bookings, rides)
+// covers the four weeks from it.
+func TestDemoIsAnchoredToTheDay(t *testing.T) {
+	anchor := time.Date(2027, 3, 9, 0, 0, 0, 0, time.UTC)
+	o := datagen.DemoOptions(anchor)
+	o.Months, o.Branches, o.BookingsPerMonth = 2, 1, 120
+	conn, _ := seeded(t, o)
+	var lastHistory, firstBooked, lastBooked, lastTechShift, lastDriverShift, firstRide, lastRide time.Time
+	err := conn.QueryRow(context.Background(), `
+		SELECT (SELECT max(lower(period)) FROM workshop.booking WHERE status NOT IN ('booked', 'confirmed')),
+		       (SELECT min(lower(period)) FROM workshop.booking WHERE status IN ('booked', 'confirmed')),
+		       (SELECT max(lower(period)) FROM workshop.booking WHERE status IN ('booked', 'confirmed')),
+		       (SELECT max(lower(s.period)) FROM core.staff_shift s JOIN core.staff_role r ON r.staff_id = s.staff_id AND r.role = 'technician'),
+		       (SELECT max(lower(s.period)) FROM core.staff_shift s JOIN chauffeur.chauffeur c ON c.id = s.staff_id),
+		       (SELECT min(pickup_at) FROM chauffeur.ride_booking WHERE status IN ('quoted', 'confirmed')),
+		       (SELECT max(pickup_at) FROM chauffeur.ride_booking WHERE status IN ('quoted', 'confirmed'))`).
+		Scan(&lastHistory, &firstBooked, &lastBooked, &lastTechShift, &lastDriverShift, &firstRide, &lastRide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	london, _ := time.LoadLocation("Europe/London")
+	start := time.Date(2027, 3, 9, 0, 0, 0, 0, london)
+	end := start.AddDate(0, 0, 28)
+	within := func(name string, at, lo, hi time.Time) {
+		t.Helper()
+		if at.Before(lo) || !at.Before(hi) {
+			t.Errorf("%s %s: want within [%s, %s)", name, at.In(london), lo, hi)
+		}
+	}
+	within("last booking of history", lastHistory, start.AddDate(0, 0, -3), start)
+	within("first forward booking", firstBooked, start, start.AddDate(0, 0, 2))
+	within("last forward booking", lastBooked, end.AddDate(0, 0, -7), end)
+	within("last technician shift", lastTechShift, end.AddDate(0, 0, -3), end)
+	within("last chauffeur shift", lastDriverShift, end.AddDate(0, 0, -3), end)
+	within("first forward ride", firstRide, start, start.AddDate(0, 0, 1))
+	within("last forward ride", lastRide, start.AddDate(0, 0, 3), start.AddDate(0, 0, 10))
 }

@@ -2,6 +2,7 @@ package datagen
 
 import (
 	"math"
+	"math/rand/v2"
 	"time"
 )
 
@@ -32,17 +33,35 @@ func (g *Generator) workshopDay(o *org, b *branch, day time.Time, _ int) {
 }
 
 // demand is the number of bookings at b on day: the month's total spread
-// over its open days by weekday weight, fractions carried forward.
+// over its open days by weekday weight and day-to-day noise, fractions
+// carried forward, so every month still gets its total.
 func (g *Generator) demand(o *org, b *branch, day time.Time) int {
 	first := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, day.Location())
 	total := 0.0
 	for d := first; d.Month() == first.Month(); d = d.AddDate(0, 0, 1) {
-		total += weekday[d.Weekday()]
+		total += g.dayWeight(b, d)
 	}
-	want := float64(o.perMonth)*1.003*seasonal[day.Month()]*b.weight*weekday[day.Weekday()]/total + b.carry
+	want := float64(o.perMonth)*1.003*seasonal[day.Month()]*b.weight*g.dayWeight(b, day)/total + b.carry
 	n := int(math.Floor(want))
 	b.carry = want - float64(n)
 	return n
+}
+
+// dayWeight is a day's share of its month's bookings at b: the weekday
+// weight (0 when closed, half on a short day) times noise that is a pure
+// function of the seed, branch and date (quiet and busy days).
+func (g *Generator) dayWeight(b *branch, day time.Time) float64 {
+	open, close, ok := openMinutes(day)
+	if !ok {
+		return 0
+	}
+	w := weekday[day.Weekday()]
+	if close-open < 6*60 && day.Weekday() != time.Saturday {
+		w /= 2
+	}
+	y, m, d := day.Date()
+	r := rand.New(rand.NewPCG(g.opt.Seed^uint64(b.id)<<32, uint64(y*10000+int(m)*100+d)))
+	return w * math.Exp(0.22*r.NormFloat64())
 }
 
 // roster writes the day's shifts and attendance and marks off-duty

@@ -11,6 +11,7 @@ import (
 	"github.com/carcarehub/cch/oltp/finance"
 	"github.com/carcarehub/cch/oltp/inventory"
 	"github.com/carcarehub/cch/oltp/oltptest"
+	"github.com/carcarehub/cch/oltp/rosters"
 	"github.com/carcarehub/cch/oltp/workshop"
 )
 
@@ -20,7 +21,7 @@ var costField = regexp.MustCompile(`"[a-z_]*(cost|margin|pay_rate|payable)[a-z_]
 // for forbidden operations, 404 where existence must stay hidden, and no
 // cost or margin fields in what technicians and receptionists receive.
 func TestRoleMatrix(t *testing.T) {
-	e := oltptest.New(t, customers.Register, workshop.Register, inventory.Register, finance.Register, chauffeur.Register)
+	e := oltptest.New(t, customers.Register, workshop.Register, inventory.Register, finance.Register, chauffeur.Register, rosters.Register)
 	res := must(t, e.Do(t, "receptionist", "POST", "/v1/bookings", map[string]any{
 		"branch_id": e.Fix.Branch, "customer_id": e.Fix.Customer, "vehicle_id": e.Fix.Vehicle,
 		"starts_at": e.Fix.Day.Add(9 * time.Hour).Format(time.RFC3339), "duration_minutes": 60,
@@ -37,6 +38,9 @@ func TestRoleMatrix(t *testing.T) {
 	roPath := fmt.Sprintf("/v1/repair-orders/%d", ro.ID)
 	stock := fmt.Sprintf("/v1/stock?branch_id=%d", e.Fix.Branch)
 	customer := fmt.Sprintf("/v1/customers/%d", e.Fix.Customer)
+	shifts := fmt.Sprintf("/v1/shifts?branch_id=%d&from=%s&to=%s", e.Fix.Branch, e.Fix.Day.Format(time.DateOnly), e.Fix.Day.AddDate(0, 0, 1).Format(time.DateOnly))
+	techShift := map[string]any{"branch_id": e.Fix.Branch, "staff_id": e.Fix.Technicians[1], "break_minutes": 0,
+		"starts_at": e.Fix.Day.AddDate(0, 0, 1).Add(8 * time.Hour).Format(time.RFC3339), "ends_at": e.Fix.Day.AddDate(0, 0, 1).Add(12 * time.Hour).Format(time.RFC3339)}
 	type want map[string]int
 	tests := []struct {
 		method, path string
@@ -50,6 +54,8 @@ func TestRoleMatrix(t *testing.T) {
 		{"POST", "/v1/invoices", map[string]any{"repair_order_id": ro.ID}, want{"receptionist": 403, "technician": 403, "dispatcher": 403, "chauffeur": 403, "auditor": 403}},
 		{"GET", "/v1/rides?flight=BA1", nil, want{"receptionist": 403, "technician": 403, "auditor": 403, "dispatcher": 200}},
 		{"GET", fmt.Sprintf("/v1/customers/%d", e.Fix.OtherCustomer), nil, want{"manager": 404, "receptionist": 404}},
+		{"GET", shifts, nil, want{"manager": 200, "dispatcher": 200, "receptionist": 200, "technician": 200, "chauffeur": 200, "finance": 200, "auditor": 403}},
+		{"POST", "/v1/shifts", techShift, want{"receptionist": 403, "technician": 403, "finance": 403, "chauffeur": 403, "auditor": 403, "dispatcher": 403}},
 	}
 	for _, tt := range tests {
 		for role, status := range tt.want {
