@@ -43,7 +43,7 @@ func (a *Applier) Forget(ctx context.Context, w cdc.Withheld) error {
 				continue
 			}
 			if cols := presentColumns(m, w.Columns[k]); len(cols) > 0 {
-				want := &mirror{Schema: m.Schema, Name: m.Name}
+				want := &mirror{Schema: m.Schema, Name: m.Name, RelID: m.RelID}
 				for _, c := range m.Columns {
 					if !slices.Contains(cols, c.Name) {
 						want.Columns = append(want.Columns, c)
@@ -76,14 +76,22 @@ func (a *Applier) Forget(ctx context.Context, w cdc.Withheld) error {
 
 // dropMirror drops m's table and its bookkeeping.
 func dropMirror(ctx context.Context, conn *sql.Conn, m *mirror) error {
-	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+m.table()); err != nil {
+	if err := dropMirrorTable(ctx, conn, m); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "DELETE FROM _cch.copies WHERE schema_name = ? AND table_name = ?", m.Schema, m.Name); err != nil {
 		return fmt.Errorf("drop unpublished mirror %s: %w", m.table(), err)
 	}
-	for _, q := range []string{"DELETE FROM _cch.mirrors WHERE schema_name = ? AND table_name = ?",
-		"DELETE FROM _cch.copies WHERE schema_name = ? AND table_name = ?"} {
-		if _, err := conn.ExecContext(ctx, q, m.Schema, m.Name); err != nil {
-			return fmt.Errorf("drop unpublished mirror %s: %w", m.table(), err)
-		}
+	return nil
+}
+
+// dropMirrorTable drops m's table and its recorded shape.
+func dropMirrorTable(ctx context.Context, conn *sql.Conn, m *mirror) error {
+	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+m.table()); err != nil {
+		return fmt.Errorf("drop mirror %s: %w", m.table(), err)
+	}
+	if _, err := conn.ExecContext(ctx, "DELETE FROM _cch.mirrors WHERE schema_name = ? AND table_name = ?", m.Schema, m.Name); err != nil {
+		return fmt.Errorf("drop mirror %s: %w", m.table(), err)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,10 +26,16 @@ type pipeline struct {
 	cancel context.CancelFunc
 }
 
+// testConfig is a fast-ticking stream configuration; CCH_TEST_LOG=1 logs
+// the stream to stderr.
 func testConfig(url, name string) cdc.Config {
-	return cdc.Config{URL: url, Slot: name, Publication: name, CreatePublication: true,
+	cfg := cdc.Config{URL: url, Slot: name, Publication: name, CreatePublication: true,
 		BatchRows: 20_000, BatchInterval: 50 * time.Millisecond,
 		StatusInterval: 200 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond}
+	if os.Getenv("CCH_TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return cfg
 }
 
 func openDuck(t testing.TB, path string) *warehouse.DB {
