@@ -58,6 +58,13 @@ type Relation struct {
 	Schema, Name    string
 	ReplicaIdentity byte // 'd' default, 'n' nothing, 'f' full, 'i' index
 	Columns         []Column
+	// Filenode is the table's pg_class.relfilenode when the relation was
+	// identified (0 when unknown). PostgreSQL writes a new file when it
+	// rewrites a table (ALTER COLUMN TYPE, even to the same type with a
+	// USING expression; ADD COLUMN with a volatile default; TRUNCATE;
+	// VACUUM FULL) and sends none of the rewritten rows, so a mirror made
+	// from another file may hold values PostgreSQL no longer has.
+	Filenode uint32
 	// Ambiguous is set when the catalogue could not tell which attribute
 	// each column of the relation message is (pgoutput sends names and
 	// types, not attnums, and the catalogue may have moved on since the

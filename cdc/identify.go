@@ -13,7 +13,7 @@ import (
 const attributesSQL = `
 SELECT a.attnum, a.attname, a.atttypid, a.atttypmod, a.attisdropped, a.attgenerated <> '',
   a.xmin::text::bigint, (a.atthasdef OR a.attidentity <> '') AND NOT a.atthasmissing,
-  c.relispartition AND coalesce((SELECT p.pubviaroot FROM pg_publication p WHERE p.pubname = $2), false),
+  c.relfilenode::bigint, c.relispartition AND coalesce((SELECT p.pubviaroot FROM pg_publication p WHERE p.pubname = $2), false),
   coalesce(a.attname = ANY ((SELECT pt.attnames FROM pg_publication_tables pt
     WHERE pt.pubname = $2 AND pt.schemaname = n.nspname AND pt.tablename = c.relname)::name[]), true)
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -28,6 +28,7 @@ type attribute struct {
 	dropped, gen   bool
 	xmin           uint32
 	rewritten      bool // a default or identity and no missing value
+	filenode       uint32
 	viaRootPartion bool
 	published      bool // in the publication's column list (or no list)
 }
@@ -39,9 +40,9 @@ func readAttributes(ctx context.Context, conn *pgx.Conn, relID uint32, pub strin
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribute, error) {
 		var a attribute
-		var xmin int64
-		err := r.Scan(&a.num, &a.name, &a.oid, &a.mod, &a.dropped, &a.gen, &xmin, &a.rewritten, &a.viaRootPartion, &a.published)
-		a.xmin = uint32(xmin)
+		var xmin, filenode int64
+		err := r.Scan(&a.num, &a.name, &a.oid, &a.mod, &a.dropped, &a.gen, &xmin, &a.rewritten, &filenode, &a.viaRootPartion, &a.published)
+		a.xmin, a.filenode = uint32(xmin), uint32(filenode)
 		return a, err
 	})
 }
@@ -82,6 +83,7 @@ func identify(ctx context.Context, conn *pgx.Conn, rel *Relation, xid uint32, pu
 		rel.Ambiguous = true
 		return false, nil
 	}
+	rel.Filenode = attrs[0].filenode
 	for i := range rel.Columns {
 		rel.Columns[i].Attnum = nums[i]
 		for _, a := range attrs {

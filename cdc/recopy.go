@@ -117,7 +117,7 @@ func (l *loop) applyBatch(ctx context.Context) error {
 		if err == nil || !errors.As(err, &cn) || attempt >= 20 {
 			return err
 		}
-		l.s.log.Warn("copying a table whose new shape is ambiguous", "table", cn.Schema+"."+cn.Name, "reason", cn.Reason)
+		l.s.log.Warn("copying a table its mirror cannot follow", "table", cn.Schema+"."+cn.Name, "reason", cn.Reason)
 		if err := l.recopy(ctx, cn.Schema, cn.Name); err != nil {
 			return err
 		}

@@ -84,7 +84,7 @@ func lockRelations(ctx context.Context, tx pgx.Tx, rels []*Relation) error {
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 const relationsSQL = `
-SELECT c.oid, n.nspname, c.relname, c.relreplident::text, pt.attnames::text[]
+SELECT c.oid, n.nspname, c.relname, c.relreplident::text, pt.attnames::text[], c.relfilenode::bigint
 FROM pg_publication_tables pt
 JOIN pg_namespace n ON n.nspname = pt.schemaname
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
@@ -120,10 +120,11 @@ func publishedRelations(ctx context.Context, tx pgx.Tx, pub, only string) ([]*Re
 		r := &Relation{}
 		var ident string
 		var names []string
-		if err := rows.Scan(&r.ID, &r.Schema, &r.Name, &ident, &names); err != nil {
+		var filenode int64
+		if err := rows.Scan(&r.ID, &r.Schema, &r.Name, &ident, &names, &filenode); err != nil {
 			return nil, fmt.Errorf("list published tables: %w", err)
 		}
-		r.ReplicaIdentity = ident[0]
+		r.ReplicaIdentity, r.Filenode = ident[0], uint32(filenode)
 		rels = append(rels, r)
 		attnames[r] = names
 	}

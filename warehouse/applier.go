@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS _cch.mirrors (schema_name VARCHAR, table_name VARCHAR
 CREATE TABLE IF NOT EXISTS _cch.copies (schema_name VARCHAR, table_name VARCHAR, until UBIGINT, done BOOLEAN);
 ALTER TABLE _cch.copies ADD COLUMN IF NOT EXISTS exact BOOLEAN DEFAULT false;
 ALTER TABLE _cch.mirrors ADD COLUMN IF NOT EXISTS relid UBIGINT;
+ALTER TABLE _cch.mirrors ADD COLUMN IF NOT EXISTS filenode UBIGINT;
 `
 
 // Applier is the cdc.Sink that mirrors source tables into DuckDB tables
@@ -63,6 +64,9 @@ type mirror struct {
 	// release): a table dropped and created again under the same name is
 	// another table.
 	RelID uint32 `json:"-"`
+	// Filenode is the source table's file the mirror's rows were read
+	// from or follow (see cdc.Relation.Filenode; 0 when unknown).
+	Filenode uint32 `json:"-"`
 }
 
 // mirrorCol is a mirror column: its DuckDB type and the source column's
@@ -233,7 +237,7 @@ func (a *Applier) inTx(ctx context.Context, f func(*sql.Conn) error) (err error)
 }
 
 func loadMirrors(ctx context.Context, conn *sql.Conn) (map[string]*mirror, error) {
-	rows, err := conn.QueryContext(ctx, "SELECT schema_name, table_name, CAST(columns AS VARCHAR), coalesce(relid, 0) FROM _cch.mirrors")
+	rows, err := conn.QueryContext(ctx, "SELECT schema_name, table_name, CAST(columns AS VARCHAR), coalesce(relid, 0), coalesce(filenode, 0) FROM _cch.mirrors")
 	if err != nil {
 		return nil, fmt.Errorf("load mirrors: %w", err)
 	}
@@ -242,7 +246,7 @@ func loadMirrors(ctx context.Context, conn *sql.Conn) (map[string]*mirror, error
 	for rows.Next() {
 		m := &mirror{}
 		var cols string
-		if err := rows.Scan(&m.Schema, &m.Name, &cols, &m.RelID); err != nil {
+		if err := rows.Scan(&m.Schema, &m.Name, &cols, &m.RelID, &m.Filenode); err != nil {
 			return nil, fmt.Errorf("load mirrors: %w", err)
 		}
 		if err := json.Unmarshal([]byte(cols), &m.Columns); err != nil {

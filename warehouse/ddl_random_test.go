@@ -45,6 +45,8 @@ type ddlGen struct {
 	tables []*ddlTable
 	seq    int // names of new tables and columns
 	rowID  int
+	// changed is the table the last step changed.
+	changed *ddlTable
 }
 
 func (g *ddlGen) name(prefix string) string { g.seq++; return fmt.Sprintf("%s%d", prefix, g.seq) }
@@ -86,17 +88,21 @@ func (g *ddlGen) dml(t *ddlTable) []string {
 }
 
 // step returns one random schema change (with what it did) and keeps the
-// model in step.
+// model in step; g.changed is the table it changed, nil when it dropped
+// one.
 func (g *ddlGen) step() (string, []string) {
 	t := g.tables[g.r.IntN(len(g.tables))]
+	g.changed = t
 	pick := func() string { return t.cols[g.r.IntN(len(t.cols))] }
 	k := g.r.IntN(9)
 	switch {
 	case k == 0 || len(g.tables) < 2:
 		nt, sql := g.newTable()
+		g.changed = nt
 		return "new table " + nt.name, []string{sql, g.insert(nt, 20)}
 	case k == 1 && len(g.tables) > 2:
 		g.tables = slices.DeleteFunc(g.tables, func(x *ddlTable) bool { return x == t })
+		g.changed = nil
 		return "drop table " + t.name, []string{"DROP TABLE public." + t.name}
 	case k == 2 || len(t.cols) == 0:
 		c, ty := g.name("c"), ddlTypes[g.r.IntN(len(ddlTypes))]
@@ -123,7 +129,8 @@ func (g *ddlGen) step() (string, []string) {
 		targets := []struct{ typ, using string }{{"text", "%s::text"}, {"int8", "length(%s::text)"}, {"numeric(12,3)", "length(%s::text) / 3.0"}}
 		to := targets[g.r.IntN(len(targets))]
 		t.typ[c] = ddlType{to.typ, map[string]string{"text": "'r' || g", "int8": "g % 97", "numeric(12,3)": "g / 8.0"}[to.typ]}
-		return "retype " + c + " to " + to.typ, []string{fmt.Sprintf("ALTER TABLE public.%s ALTER COLUMN %s TYPE %s USING %s", t.name, c, to.typ, fmt.Sprintf(to.using, c))}
+		return "retype " + c + " to " + to.typ, []string{fmt.Sprintf("ALTER TABLE public.%s ALTER COLUMN %[2]s DROP DEFAULT, ALTER COLUMN %[2]s TYPE %s USING %s",
+			t.name, c, to.typ, fmt.Sprintf(to.using, c))}
 	case k == 7:
 		return "truncate " + t.name, []string{"TRUNCATE public." + t.name}
 	}
@@ -134,8 +141,9 @@ func (g *ddlGen) step() (string, []string) {
 // drop, rename and retype columns, add with a default (volatile ones
 // included), new and dropped tables, truncates — interleaved with inserts,
 // updates and deletes, sometimes in the schema change's transaction.
-// After every step each source table and its mirror agree exactly on every
-// column (CCH_DDL_SEED picks another sequence).
+// After every step — once the changed table has had a change, which is when
+// pgoutput announces its new shape — each source table and its mirror
+// agree exactly on every column (CCH_DDL_SEED picks another sequence).
 func TestGeneratedDDL(t *testing.T) {
 	seed := uint64(1)
 	if s, err := strconv.ParseUint(os.Getenv("CCH_DDL_SEED"), 10, 64); err == nil {
@@ -162,7 +170,12 @@ func TestGeneratedDDL(t *testing.T) {
 	}
 	for i := 1; i <= steps; i++ {
 		what, stmts := g.step()
-		tb := g.tables[g.r.IntN(len(g.tables))]
+		// pgoutput announces a table's new shape with its next change:
+		// the changed table (or another, after a drop) gets one.
+		tb := g.changed
+		if tb == nil {
+			tb = g.tables[g.r.IntN(len(g.tables))]
+		}
 		if g.r.IntN(2) == 0 { // DML in the same transaction as the change
 			stmts = append(stmts, g.dml(tb)...)
 			pgExec(t, conn, "BEGIN; "+strings.Join(stmts, "; ")+"; COMMIT")

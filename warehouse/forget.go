@@ -43,7 +43,7 @@ func (a *Applier) Forget(ctx context.Context, w cdc.Withheld) error {
 				continue
 			}
 			if cols := presentColumns(m, w.Columns[k]); len(cols) > 0 {
-				want := &mirror{Schema: m.Schema, Name: m.Name, RelID: m.RelID}
+				want := &mirror{Schema: m.Schema, Name: m.Name, RelID: m.RelID, Filenode: m.Filenode}
 				for _, c := range m.Columns {
 					if !slices.Contains(cols, c.Name) {
 						want.Columns = append(want.Columns, c)

@@ -75,6 +75,10 @@ func (t *applyTx) table(rel *cdc.Relation) (*pending, error) {
 		return nil, &cdc.CopyNeededError{Schema: rel.Schema, Name: rel.Name,
 			Reason: "the table was dropped and created again"}
 	}
+	if m != nil && m.Filenode != 0 && rel.Filenode != 0 && m.Filenode != rel.Filenode {
+		return nil, &cdc.CopyNeededError{Schema: rel.Schema, Name: rel.Name,
+			Reason: "PostgreSQL rewrote the table (its rows were not sent)"}
+	}
 	if p != nil && (!slices.Equal(m.Columns, want.Columns) || !slices.Equal(p.rel.KeyColumns(), rel.KeyColumns())) {
 		if err := t.flush(p); err != nil {
 			return nil, err
@@ -94,7 +98,7 @@ func (t *applyTx) table(rel *cdc.Relation) (*pending, error) {
 }
 
 func shapeOf(rel *cdc.Relation) *mirror {
-	m := &mirror{Schema: rel.Schema, Name: rel.Name, RelID: rel.ID}
+	m := &mirror{Schema: rel.Schema, Name: rel.Name, RelID: rel.ID, Filenode: rel.Filenode}
 	for _, c := range rel.Columns {
 		m.Columns = append(m.Columns, mirrorCol{Name: c.Name, Type: DuckType(c), Attnum: c.Attnum, OID: c.TypeOID, Mod: c.TypeMod})
 	}
@@ -120,7 +124,7 @@ func (t *applyTx) reshape(have, want *mirror, rel *cdc.Relation) error {
 		stmts = append(stmts, stmt{sql: "CREATE SCHEMA IF NOT EXISTS " + ident(want.Schema)},
 			stmt{sql: "DROP TABLE IF EXISTS " + want.table()},
 			stmt{sql: fmt.Sprintf("CREATE TABLE %s (%s)", want.table(), strings.Join(cols, ", "))})
-	} else if slices.Equal(have.Columns, want.Columns) && have.RelID == want.RelID {
+	} else if slices.Equal(have.Columns, want.Columns) && have.RelID == want.RelID && have.Filenode == want.Filenode {
 		return nil
 	} else if !sameData(have, want) {
 		var err error
@@ -137,8 +141,8 @@ func (t *applyTx) reshape(have, want *mirror, rel *cdc.Relation) error {
 	_, err := t.conn.ExecContext(t.ctx, `DELETE FROM _cch.mirrors WHERE schema_name = ? AND table_name = ?;`,
 		want.Schema, want.Name)
 	if err == nil {
-		_, err = t.conn.ExecContext(t.ctx, `INSERT INTO _cch.mirrors (schema_name, table_name, columns, relid) VALUES (?, ?, ?, ?)`,
-			want.Schema, want.Name, string(cols), uint64(want.RelID))
+		_, err = t.conn.ExecContext(t.ctx, `INSERT INTO _cch.mirrors (schema_name, table_name, columns, relid, filenode) VALUES (?, ?, ?, ?, ?)`,
+			want.Schema, want.Name, string(cols), uint64(want.RelID), uint64(want.Filenode))
 	}
 	if err != nil {
 		return fmt.Errorf("record mirror %s: %w", want.table(), err)
