@@ -57,15 +57,19 @@ func readAttributes(ctx context.Context, conn *pgx.Conn, relID uint32, pub strin
 // between the two. A DDL statement that ran after the message's
 // transaction wrote the table waited for that transaction's lock, so its
 // xid — the xmin of every attribute row it wrote — is newer. Hence rel is
-// Ambiguous when
-//   - an attribute row was written by a transaction newer than xid;
-//   - the message's own transaction dropped a column, or altered one that
-//     existed before it (the message may come before or after that);
-//   - a message column has no live attribute of the same name and type
-//     (e.g. DDL of a still-running streamed transaction, invisible here);
-//   - a live published attribute is missing from the message and was not
-//     added by the message's own transaction (whose additions may come
-//     after the message).
+// Ambiguous unless
+//   - no attribute row was written by a transaction newer than xid;
+//   - the message's own transaction dropped no column (the message may
+//     come before or after the drop);
+//   - the message's columns are, in order, the first live published
+//     attributes with the same names and types, and the remaining ones
+//     were added by the message's own transaction (after the message:
+//     an added column's attnum is above every existing one, and with no
+//     drop the attributes live at the message are all still live, in the
+//     same order — so the i-th column is the i-th attribute).
+//
+// A DDL statement of a still-running streamed transaction is invisible
+// here; its new shape then fails the last rule.
 //
 // It returns skip=true for a partition whose changes the publication
 // sends through its root: pgoutput announces such a partition beside its
@@ -101,35 +105,27 @@ func matchAttributes(rel *Relation, attrs []attribute, xid uint32) (nums []int16
 	if len(attrs) == 0 || xid == 0 {
 		return nil, false // the table is gone, or no transaction to compare with
 	}
-	var stable int16 // highest attnum written before the message's transaction
+	var live []attribute // published, in attnum order
 	for _, a := range attrs {
-		if a.xmin != xid {
-			if int32(a.xmin-xid) > 0 {
-				return nil, false
-			}
-			stable = max(stable, a.num)
-		}
-	}
-	live := map[string]attribute{}
-	for _, a := range attrs {
-		if a.xmin == xid && (a.dropped || a.num <= stable) {
+		if int32(a.xmin-xid) > 0 || (a.dropped && a.xmin == xid) {
 			return nil, false
 		}
 		if !a.dropped && !a.gen && a.published {
-			live[a.name] = a
+			live = append(live, a)
 		}
 	}
-	used := map[string]bool{}
-	for _, c := range rel.Columns {
-		a, found := live[c.Name]
-		if !found || a.oid != c.TypeOID || a.mod != c.TypeMod {
+	if len(rel.Columns) > len(live) {
+		return nil, false
+	}
+	for i, c := range rel.Columns {
+		a := live[i]
+		if a.name != c.Name || a.oid != c.TypeOID || a.mod != c.TypeMod {
 			return nil, false
 		}
 		nums = append(nums, a.num)
-		used[c.Name] = true
 	}
-	for name, a := range live {
-		if !used[name] && a.xmin != xid {
+	for _, a := range live[len(rel.Columns):] {
+		if a.xmin != xid {
 			return nil, false
 		}
 	}
