@@ -12,7 +12,10 @@ func TestMatchAttributes(t *testing.T) {
 	attr := func(num int16, name string, oid uint32, xmin uint32) attribute {
 		return attribute{num: num, name: name, oid: oid, mod: -1, xmin: xmin, published: true}
 	}
-	dropped := func(a attribute) attribute { a.dropped, a.name, a.oid = true, "........pg.dropped........", 0; return a }
+	dropped := func(a attribute) attribute {
+		a.dropped, a.name, a.oid = true, "........pg.dropped........", 0
+		return a
+	}
 	msg := &Relation{Columns: []Column{col("id", OIDInt4), col("b", OIDText)}}
 	cases := []struct {
 		name  string
