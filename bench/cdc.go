@@ -100,7 +100,7 @@ func cdcVariantRun(ctx context.Context, conn *pgx.Conn, url, dir string, v cdcVa
 	if _, err := conn.Exec(ctx, v.ddl); err != nil {
 		return nil, fmt.Errorf("cdc table: %w", err)
 	}
-	duck, err := warehouse.Open(ctx, filepath.Join(dir, v.slot+".duckdb"), warehouse.Options{MemoryLimit: "2GB"})
+	duck, err := warehouse.Open(ctx, filepath.Join(dir, "cdc_"+v.slot+".duckdb"), warehouse.Options{MemoryLimit: "2GB"})
 	if err != nil {
 		return nil, err
 	}
