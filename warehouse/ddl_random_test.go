@@ -47,6 +47,7 @@ type ddlGen struct {
 	rowID  int
 	// changed is the table the last step changed.
 	changed *ddlTable
+	dropped []string
 }
 
 func (g *ddlGen) name(prefix string) string { g.seq++; return fmt.Sprintf("%s%d", prefix, g.seq) }
@@ -102,7 +103,7 @@ func (g *ddlGen) step() (string, []string) {
 		return "new table " + nt.name, []string{sql, g.insert(nt, 20)}
 	case k == 1 && len(g.tables) > 2:
 		g.tables = slices.DeleteFunc(g.tables, func(x *ddlTable) bool { return x == t })
-		g.changed = nil
+		g.changed, g.dropped = nil, append(g.dropped, t.name)
 		return "drop table " + t.name, []string{"DROP TABLE public." + t.name}
 	case k == 2 || len(t.cols) == 0:
 		c, ty := g.name("c"), ddlTypes[g.r.IntN(len(ddlTypes))]
@@ -143,7 +144,8 @@ func (g *ddlGen) step() (string, []string) {
 // updates and deletes, sometimes in the schema change's transaction.
 // After every step — once the changed table has had a change, which is when
 // pgoutput announces its new shape — each source table and its mirror
-// agree exactly on every column (CCH_DDL_SEED picks another sequence).
+// agree exactly on every column (CCH_DDL_SEED picks another sequence);
+// after a restart the mirrors of dropped tables are gone.
 func TestGeneratedDDL(t *testing.T) {
 	seed := uint64(1)
 	if s, err := strconv.ParseUint(os.Getenv("CCH_DDL_SEED"), 10, 64); err == nil {
@@ -163,7 +165,6 @@ func TestGeneratedDDL(t *testing.T) {
 	db := openDuck(t, filepath.Join(t.TempDir(), "wh.duckdb"))
 	defer db.Close()
 	p := startPipeline(t, db, testConfig(url, name))
-	defer p.stop()
 	steps := 30
 	if testing.Short() {
 		steps = 10
@@ -190,5 +191,19 @@ func TestGeneratedDDL(t *testing.T) {
 			}
 		}
 		t.Logf("step %d: %s", i, what)
+	}
+	// pgoutput announces no drop: a restarted warehouse drops the mirrors
+	// of tables the source no longer has.
+	p.stop()
+	p = startPipeline(t, db, testConfig(url, name))
+	defer p.stop()
+	waitMarker(t, conn, db, steps+1)
+	for _, d := range g.dropped {
+		if mirrored(t, db, d) {
+			t.Errorf("seed %d: the mirror of dropped table %s is still there", seed, d)
+		}
+	}
+	if len(g.dropped) == 0 {
+		t.Logf("seed %d dropped no table", seed)
 	}
 }

@@ -12,12 +12,13 @@ import (
 
 var _ cdc.Forgetter = (*Applier)(nil)
 
-// Forget drops the mirrors of tables the publication no longer sends and
-// the mirror columns its column lists leave out (a secret column, once
-// published, is dropped when the warehouse next starts streaming), in one
-// transaction, then checkpoints so the dropped values leave DuckDB's WAL.
-// Mirrors of tables missing from the source altogether are left alone:
-// a table rename reaches them through the stream.
+// Forget drops the mirrors of tables the publication no longer sends or
+// the source no longer has (dropped, or renamed: the stream mirrors a
+// renamed table under its new name) and the mirror columns its column
+// lists leave out (a secret column, once published, is dropped when the
+// warehouse next starts streaming), in one transaction, then checkpoints
+// so the dropped values leave DuckDB's WAL. pgoutput announces no drop,
+// so a table dropped while streaming keeps its mirror until then.
 func (a *Applier) Forget(ctx context.Context, w cdc.Withheld) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -35,7 +36,7 @@ func (a *Applier) Forget(ctx context.Context, w cdc.Withheld) error {
 		t := &applyTx{ctx: ctx, conn: conn, a: a, pending: map[string]*pending{}}
 		for _, k := range keys {
 			m := ms[k]
-			if w.Tables[k] {
+			if w.Tables[k] || (w.Existing != nil && !w.Existing[k]) {
 				if err := dropMirror(ctx, conn, m); err != nil {
 					return err
 				}
