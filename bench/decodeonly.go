@@ -21,11 +21,12 @@ type decodeResult struct {
 }
 
 // decodeOnly is the baseline consumer: the same replication options as
-// cdc.Stream (protocol v2, streaming, text values, same session settings),
+// cdc.Stream (protocol v2, streaming, same session settings, binary tuple
+// data when binary — as the pipeline's session chose — else text),
 // pglogrepl receive, the pure cdc.Decoder and Assembler, and no sink. It
 // reads slot from `from` until `want` row changes have been decoded and
 // acknowledges their position, so the next call continues after them.
-func decodeOnly(ctx context.Context, url, slot, publication string, from cdc.LSN, want int) (decodeResult, error) {
+func decodeOnly(ctx context.Context, url, slot, publication string, binary bool, from cdc.LSN, want int) (decodeResult, error) {
 	cfg, err := pgconn.ParseConfig(url)
 	if err != nil {
 		return decodeResult{}, err
@@ -41,6 +42,9 @@ func decodeOnly(ctx context.Context, url, slot, publication string, from cdc.LSN
 	defer conn.Close(context.WithoutCancel(ctx))
 	start := time.Now()
 	args := []string{"proto_version '2'", fmt.Sprintf("publication_names '%s'", publication), "streaming 'on'"}
+	if binary {
+		args = append(args, "binary 'true'")
+	}
 	if err := pglogrepl.StartReplication(ctx, conn, slot, pglogrepl.LSN(from), pglogrepl.StartReplicationOptions{PluginArgs: args}); err != nil {
 		return decodeResult{}, fmt.Errorf("decode-only start: %w", err)
 	}

@@ -8,7 +8,9 @@
 //   - Bookings: booking creation through the HTTP API vs the same SQL
 //     transaction driven by pgbench.
 //   - CDC: apply into DuckDB vs a decode-only pglogrepl consumer of the
-//     same WAL, and commit-to-visible lag under a steady write rate.
+//     same WAL in the same format, for a text-mode publication with the
+//     production types (enum, range) and a binary-capable one, and
+//     commit-to-visible lag under a steady write rate.
 //   - Indexes: critical-path queries with vs without their purpose-built
 //     indexes, by EXPLAIN (ANALYZE, BUFFERS).
 //   - Seed: datagen load time.

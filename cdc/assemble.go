@@ -24,6 +24,18 @@ func NewAssembler() *Assembler { return &Assembler{streams: map[uint32]*streamed
 // no position past the last completed transaction may be acknowledged.
 func (a *Assembler) Pending() bool { return a.cur != nil || len(a.streams) > 0 }
 
+// Xid is the top-level transaction messages currently belong to: the
+// open stream block's, else the open transaction's; 0 outside both.
+func (a *Assembler) Xid() uint32 {
+	if a.block != 0 {
+		return a.block
+	}
+	if a.cur != nil {
+		return a.cur.Xid
+	}
+	return 0
+}
+
 // Add consumes m; size is the wire size of the message, for batch limits.
 // It returns the transaction m completes, or nil.
 func (a *Assembler) Add(m Message, size int) (*Tx, error) {

@@ -29,6 +29,16 @@ type Column struct {
 	TypeMod int32
 	// Key is true for columns of the replica identity.
 	Key bool
+	// Attnum is the column's pg_attribute.attnum: its identity across
+	// renames, and what tells a dropped and re-added column of the same
+	// name apart. 0 when unknown (see Relation.Ambiguous).
+	Attnum int16
+	// Rewritten is set when rows older than the column may hold values
+	// pgoutput never sent: the column has a default (or is an identity
+	// column) but no missing value, as after ADD COLUMN with a volatile
+	// default, which rewrites the table (or a default set after the
+	// column was added, which leaves older rows NULL: the two look alike).
+	Rewritten bool
 	// Missing is the value PostgreSQL reads for rows stored before the
 	// column was added (pg_attribute.attmissingval: an ADD COLUMN's
 	// non-volatile default), when HasMissing. pgoutput never sends those
@@ -48,6 +58,20 @@ type Relation struct {
 	Schema, Name    string
 	ReplicaIdentity byte // 'd' default, 'n' nothing, 'f' full, 'i' index
 	Columns         []Column
+	// Filenode is the table's pg_class.relfilenode when the relation was
+	// identified (0 when unknown). PostgreSQL writes a new file when it
+	// rewrites a table (ALTER COLUMN TYPE, even to the same type with a
+	// USING expression; ADD COLUMN with a volatile default; TRUNCATE;
+	// VACUUM FULL) and sends none of the rewritten rows, so a mirror made
+	// from another file may hold values PostgreSQL no longer has.
+	Filenode uint32
+	// Ambiguous is set when the catalogue could not tell which attribute
+	// each column of the relation message is (pgoutput sends names and
+	// types, not attnums, and the catalogue may have moved on since the
+	// message was written): a Sink must not derive the mirror's new shape
+	// from the old one, it returns a CopyNeededError and the Stream copies
+	// the table afresh.
+	Ambiguous bool
 }
 
 // KeyColumns returns the indexes of the replica identity columns.
@@ -150,13 +174,46 @@ type Batch struct {
 // then insert) in every batch that starts before Until, so replaying them
 // over the copy converges to the source — each key ends with its last
 // change. Tables without a replica identity key cannot be deduplicated.
+//
+// An Exact copy is read in a snapshot exported by a temporary slot whose
+// consistent point is Until: it holds exactly the transactions committed
+// before Until, so the Stream drops the table's changes committed before
+// it instead of replaying them, and the Sink replaces the mirror (shape
+// included) with the copy. Gone says the table no longer exists or is no
+// longer published at Until: the Sink drops its mirror.
 type TableCopy struct {
 	Rel   *Relation
 	Until LSN
+	Exact bool
+	Gone  bool
 	// First is set on the first chunk: the Sink empties the mirror (a
 	// copy interrupted by a crash starts over). Last is set on the last
 	// chunk: the mirror is then complete.
 	First, Last bool
+}
+
+// CopyNeededError is returned (wrapped) by Sink.Apply when a table's
+// mirror cannot be carried over to a relation's new shape exactly: the
+// columns' identities are unknown, or a column changed type (PostgreSQL
+// rewrote the values with its own cast or a USING expression, and sent
+// none of them). The Stream then copies the table in a snapshot exactly
+// consistent with a WAL position (see TableCopy.Exact) and applies the
+// batch again without the table's changes the copy holds.
+type CopyNeededError struct {
+	Schema, Name string
+	Reason       string
+}
+
+func (e *CopyNeededError) Error() string {
+	return fmt.Sprintf("mirror of %s.%s needs a fresh copy: %s", e.Schema, e.Name, e.Reason)
+}
+
+// ExactCopies is implemented by Sinks that record exact table copies
+// (TableCopy.Exact): the position each table was copied at, for copies
+// the Sink's position has not yet passed. The Stream skips the table's
+// changes committed before it.
+type ExactCopies interface {
+	ExactCopies(ctx context.Context) (map[string]LSN, error)
 }
 
 // TableChecker is implemented by Sinks that know whether a table's mirror

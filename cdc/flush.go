@@ -13,7 +13,7 @@ import (
 func (l *loop) flush(ctx context.Context) error {
 	b := &l.batch
 	start := time.Now()
-	if err := l.s.sink.Apply(ctx, b); err != nil {
+	if err := l.applyBatch(ctx); err != nil {
 		return err
 	}
 	m := l.s.metrics

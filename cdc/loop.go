@@ -24,6 +24,13 @@ type loop struct {
 	binary bool
 	// checked: relations whose mirror lateCopy has looked at.
 	checked map[uint32]bool
+	// skip: tables ("schema.name") copied exactly at a position; their
+	// changes committed before it are in the copy (see recopy).
+	skip map[string]LSN
+	// superseded: relations announced before a table's exact copy, and
+	// the copy's relation (same columns, attnums from the copy's
+	// snapshot) that replaces them in later changes.
+	superseded map[*Relation]*Relation
 
 	batch      Batch
 	batchBytes int
@@ -40,7 +47,7 @@ type loop struct {
 func newLoop(s *Stream, repl *pgconn.PgConn, conn *pgx.Conn, from LSN) *loop {
 	now := time.Now()
 	s.caughtUp.Store(true)
-	return &loop{s: s, repl: repl, conn: conn, dec: NewDecoder(), asm: NewAssembler(), checked: map[uint32]bool{},
+	return &loop{s: s, repl: repl, conn: conn, dec: NewDecoder(), asm: NewAssembler(), checked: map[uint32]bool{}, skip: map[string]LSN{}, superseded: map[*Relation]*Relation{},
 		applied: from, acked: from, walEnd: from, nextStatus: now, nextHeartbeat: now}
 }
 
@@ -159,7 +166,9 @@ func (l *loop) handleXLogData(ctx context.Context, data []byte) error {
 }
 
 // relation completes a freshly decoded relation with what pgoutput does
-// not send: the missing values of added columns. A failure to read them
+// not send: its columns' attribute numbers (see identify) and the missing
+// values of added columns. A partition published through its root is
+// left alone. A failure to read them
 // is logged (the mirror's older rows then hold NULL in such a column),
 // not fatal: the stream must go on. In binary mode a relation with a
 // column DecodeBinary cannot read ends the session before any of its
@@ -169,6 +178,13 @@ func (l *loop) relation(ctx context.Context, rel *Relation) error {
 	if l.binary && !binaryDecodable(rel) {
 		l.s.textOnly.Store(true)
 		return fmt.Errorf("%s.%s: %w; continuing in text mode", rel.Schema, rel.Name, errBinaryRelation)
+	}
+	skip, err := identify(ctx, l.conn, rel, l.asm.Xid(), l.s.cfg.Publication)
+	if err != nil {
+		return err
+	}
+	if skip {
+		return nil
 	}
 	if err := annotateMissing(ctx, l.conn, rel); err != nil {
 		l.s.log.Error("read missing values of added columns; older mirror rows keep NULL",
@@ -186,7 +202,7 @@ func (l *loop) commit(ctx context.Context, tx *Tx) error {
 	if l.batch.Position.LSN <= l.applied {
 		l.batchStart = time.Now()
 	}
-	l.batch.Changes = append(l.batch.Changes, tx.Changes...)
+	l.batch.Changes = append(l.batch.Changes, l.copied(tx)...)
 	l.batch.Position = Position{LSN: tx.EndLSN, SnapshotDone: true}
 	l.batch.LastCommit = tx.CommitTime
 	l.batchBytes += tx.Bytes

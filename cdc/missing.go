@@ -3,6 +3,7 @@ package cdc
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -53,19 +54,25 @@ func annotateMissing(ctx context.Context, conn *pgx.Conn, rel *Relation) error {
 }
 
 // missingValue reads one attmissingval (a one-element array of the
-// column's type) in text form and decodes it like a streamed value.
+// column's type) in the type's output form — what pgoutput would send in
+// text mode (a cast to text differs: bool gives "false", not "f") — and
+// decodes it like a streamed value.
 func missingValue(ctx context.Context, conn *pgx.Conn, relID uint32, col, typ string, oid uint32) (any, error) {
 	// typ comes from format_type(): a valid, quoted type name.
-	q := `SELECT ((attmissingval::text)::` + typ + `[])[1]::text FROM pg_attribute
-		WHERE attrelid = $1 AND attname = $2`
-	var text *string
-	if err := conn.QueryRow(ctx, q, relID, col).Scan(&text); err != nil {
-		return nil, err
+	q := `SELECT ((attmissingval::text)::` + typ + `[])[1] FROM pg_attribute
+		WHERE attrelid = $1::oid AND attname = $2::name`
+	params := [][]byte{[]byte(strconv.FormatUint(uint64(relID), 10)), []byte(col)}
+	res := conn.PgConn().ExecParams(ctx, q, params, nil, nil, []int16{0}).Read()
+	if res.Err != nil {
+		return nil, res.Err
 	}
-	if text == nil {
+	if len(res.Rows) != 1 {
+		return nil, fmt.Errorf("no missing value of %s", col)
+	}
+	if res.Rows[0][0] == nil {
 		return nil, nil
 	}
-	return DecodeText(oid, []byte(*text))
+	return DecodeText(oid, res.Rows[0][0])
 }
 
 // column returns the index of the column named name, or -1.

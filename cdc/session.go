@@ -27,17 +27,9 @@ var sessionParams = map[string]string{
 // slot queries, snapshot copy, heartbeats) — the only place this package
 // connects.
 func (s *Stream) connect(ctx context.Context) (*pgconn.PgConn, *pgx.Conn, error) {
-	rc, err := pgconn.ParseConfig(s.cfg.URL)
+	repl, err := s.replicationConn(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse database url: %w", err)
-	}
-	for k, v := range sessionParams {
-		rc.RuntimeParams[k] = v
-	}
-	rc.RuntimeParams["replication"] = "database"
-	repl, err := pgconn.ConnectConfig(ctx, rc)
-	if err != nil {
-		return nil, nil, fmt.Errorf("replication connection: %w", err)
+		return nil, nil, err
 	}
 	nc, err := pgx.ParseConfig(s.cfg.URL)
 	if err != nil {
@@ -53,6 +45,23 @@ func (s *Stream) connect(ctx context.Context) (*pgconn.PgConn, *pgx.Conn, error)
 		return nil, nil, fmt.Errorf("connection: %w", err)
 	}
 	return repl, conn, nil
+}
+
+// replicationConn opens a replication connection (replication=database).
+func (s *Stream) replicationConn(ctx context.Context) (*pgconn.PgConn, error) {
+	rc, err := pgconn.ParseConfig(s.cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	for k, v := range sessionParams {
+		rc.RuntimeParams[k] = v
+	}
+	rc.RuntimeParams["replication"] = "database"
+	repl, err := pgconn.ConnectConfig(ctx, rc)
+	if err != nil {
+		return nil, fmt.Errorf("replication connection: %w", err)
+	}
+	return repl, nil
 }
 
 // session runs one replication connection from connect to failure.
@@ -98,6 +107,11 @@ func (s *Stream) session(ctx context.Context) error {
 	s.readyOnce.Do(func() { close(s.ready) })
 	l := newLoop(s, repl, conn, pos.LSN)
 	l.binary = binary
+	if ec, ok := s.sink.(ExactCopies); ok {
+		if l.skip, err = ec.ExactCopies(ctx); err != nil {
+			return err
+		}
+	}
 	return l.run(ctx)
 }
 

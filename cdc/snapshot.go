@@ -39,7 +39,7 @@ func (s *Stream) snapshot(ctx context.Context, repl *pgconn.PgConn, conn *pgx.Co
 	if _, err := tx.Exec(ctx, "SET TRANSACTION SNAPSHOT "+quoteLiteral(res.SnapshotName)); err != nil {
 		return Position{}, fmt.Errorf("set transaction snapshot: %w", err)
 	}
-	rels, err := publishedRelations(ctx, tx, s.cfg.Publication)
+	rels, err := publishedRelations(ctx, tx, s.cfg.Publication, "")
 	if err != nil {
 		return Position{}, err
 	}
@@ -84,11 +84,11 @@ func lockRelations(ctx context.Context, tx pgx.Tx, rels []*Relation) error {
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 const relationsSQL = `
-SELECT c.oid, n.nspname, c.relname, c.relreplident::text, pt.attnames::text[]
+SELECT c.oid, n.nspname, c.relname, c.relreplident::text, pt.attnames::text[], c.relfilenode::bigint
 FROM pg_publication_tables pt
 JOIN pg_namespace n ON n.nspname = pt.schemaname
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
-WHERE pt.pubname = $1
+WHERE pt.pubname = $1 AND ($2 = '' OR n.nspname || '.' || c.relname = $2)
 ORDER BY 2, 3`
 
 // columnsSQL lists the columns of a table that pgoutput can send (not
@@ -96,7 +96,7 @@ ORDER BY 2, 3`
 // pgoutput flags them; publishedRelations keeps those in the publication's
 // column list.
 const columnsSQL = `
-SELECT a.attname, a.atttypid, a.atttypmod,
+SELECT a.attname, a.atttypid, a.atttypmod, a.attnum,
   CASE c.relreplident
     WHEN 'f' THEN true
     WHEN 'n' THEN false
@@ -107,8 +107,10 @@ FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 ORDER BY a.attnum`
 
-func publishedRelations(ctx context.Context, tx pgx.Tx, pub string) ([]*Relation, error) {
-	rows, err := tx.Query(ctx, relationsSQL, pub)
+// publishedRelations lists the tables pub publishes (only the one named
+// "schema.name" by only, when set) with their published columns.
+func publishedRelations(ctx context.Context, tx pgx.Tx, pub, only string) ([]*Relation, error) {
+	rows, err := tx.Query(ctx, relationsSQL, pub, only)
 	if err != nil {
 		return nil, fmt.Errorf("list published tables: %w", err)
 	}
@@ -118,10 +120,11 @@ func publishedRelations(ctx context.Context, tx pgx.Tx, pub string) ([]*Relation
 		r := &Relation{}
 		var ident string
 		var names []string
-		if err := rows.Scan(&r.ID, &r.Schema, &r.Name, &ident, &names); err != nil {
+		var filenode int64
+		if err := rows.Scan(&r.ID, &r.Schema, &r.Name, &ident, &names, &filenode); err != nil {
 			return nil, fmt.Errorf("list published tables: %w", err)
 		}
-		r.ReplicaIdentity = ident[0]
+		r.ReplicaIdentity, r.Filenode = ident[0], uint32(filenode)
 		rels = append(rels, r)
 		attnames[r] = names
 	}
@@ -131,7 +134,7 @@ func publishedRelations(ctx context.Context, tx pgx.Tx, pub string) ([]*Relation
 	for _, r := range rels {
 		cols, err := pgx.CollectRows(must(tx.Query(ctx, columnsSQL, r.ID)), func(row pgx.CollectableRow) (Column, error) {
 			var c Column
-			return c, row.Scan(&c.Name, &c.TypeOID, &c.TypeMod, &c.Key)
+			return c, row.Scan(&c.Name, &c.TypeOID, &c.TypeMod, &c.Attnum, &c.Key)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("columns of %s.%s: %w", r.Schema, r.Name, err)

@@ -17,6 +17,10 @@ type Withheld struct {
 	// Columns lists, per published table ("schema.name"), the columns
 	// its column list leaves out.
 	Columns map[string][]string
+	// Existing holds every user table of the source ("schema.name"):
+	// a mirror of any other table mirrors one that was dropped (or
+	// renamed: the stream mirrors it under its new name).
+	Existing map[string]bool
 }
 
 // Forgetter is implemented by a Sink that drops the tables and columns it
@@ -42,7 +46,7 @@ GROUP BY n.nspname, c.relname, pt.attnames`
 
 // withheld reads what the publication leaves out of the source tables.
 func withheld(ctx context.Context, conn *pgx.Conn, pub string) (Withheld, error) {
-	w := Withheld{Tables: map[string]bool{}, Columns: map[string][]string{}}
+	w := Withheld{Tables: map[string]bool{}, Columns: map[string][]string{}, Existing: map[string]bool{}}
 	rows, err := conn.Query(ctx, withheldSQL, pub)
 	if err != nil {
 		return w, fmt.Errorf("unpublished tables and columns: %w", err)
@@ -55,7 +59,9 @@ func withheld(ctx context.Context, conn *pgx.Conn, pub string) (Withheld, error)
 		if err := rows.Scan(&schema, &name, &published, &cols); err != nil {
 			return w, fmt.Errorf("unpublished tables and columns: %w", err)
 		}
-		switch key := schema + "." + name; {
+		key := schema + "." + name
+		w.Existing[key] = true
+		switch {
 		case !published:
 			w.Tables[key] = true
 		case len(cols) > 0:

@@ -18,6 +18,7 @@ import (
 var (
 	_ cdc.Sink         = (*Applier)(nil)
 	_ cdc.TableChecker = (*Applier)(nil)
+	_ cdc.ExactCopies  = (*Applier)(nil)
 )
 
 // internalSchema holds the pipeline's own tables: the stored position and
@@ -30,6 +31,9 @@ CREATE TABLE IF NOT EXISTS _cch.position (id INTEGER, lsn UBIGINT, snapshot_done
 INSERT INTO _cch.position SELECT 1, 0, false WHERE NOT EXISTS (SELECT 1 FROM _cch.position);
 CREATE TABLE IF NOT EXISTS _cch.mirrors (schema_name VARCHAR, table_name VARCHAR, columns JSON);
 CREATE TABLE IF NOT EXISTS _cch.copies (schema_name VARCHAR, table_name VARCHAR, until UBIGINT, done BOOLEAN);
+ALTER TABLE _cch.copies ADD COLUMN IF NOT EXISTS exact BOOLEAN DEFAULT false;
+ALTER TABLE _cch.mirrors ADD COLUMN IF NOT EXISTS relid UBIGINT;
+ALTER TABLE _cch.mirrors ADD COLUMN IF NOT EXISTS filenode UBIGINT;
 `
 
 // Applier is the cdc.Sink that mirrors source tables into DuckDB tables
@@ -59,11 +63,24 @@ type mirror struct {
 	Schema  string      `json:"-"`
 	Name    string      `json:"-"`
 	Columns []mirrorCol `json:"columns"`
+	// RelID is the source table's oid (0 when recorded by an older
+	// release): a table dropped and created again under the same name is
+	// another table.
+	RelID uint32 `json:"-"`
+	// Filenode is the source table's file the mirror's rows were read
+	// from or follow (see cdc.Relation.Filenode; 0 when unknown).
+	Filenode uint32 `json:"-"`
 }
 
+// mirrorCol is a mirror column: its DuckDB type and the source column's
+// identity (attnum) and PostgreSQL type. Files written before the
+// identity was recorded hold only name and type (Attnum and OID 0).
 type mirrorCol struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Attnum int16  `json:"attnum,omitempty"`
+	OID    uint32 `json:"oid,omitempty"`
+	Mod    int32  `json:"mod,omitempty"`
 }
 
 // ApplierOption configures an Applier.
@@ -226,7 +243,7 @@ func (a *Applier) inTx(ctx context.Context, f func(*sql.Conn) error) (err error)
 }
 
 func loadMirrors(ctx context.Context, conn *sql.Conn) (map[string]*mirror, error) {
-	rows, err := conn.QueryContext(ctx, "SELECT schema_name, table_name, CAST(columns AS VARCHAR) FROM _cch.mirrors")
+	rows, err := conn.QueryContext(ctx, "SELECT schema_name, table_name, CAST(columns AS VARCHAR), coalesce(relid, 0), coalesce(filenode, 0) FROM _cch.mirrors")
 	if err != nil {
 		return nil, fmt.Errorf("load mirrors: %w", err)
 	}
@@ -235,7 +252,7 @@ func loadMirrors(ctx context.Context, conn *sql.Conn) (map[string]*mirror, error
 	for rows.Next() {
 		m := &mirror{}
 		var cols string
-		if err := rows.Scan(&m.Schema, &m.Name, &cols); err != nil {
+		if err := rows.Scan(&m.Schema, &m.Name, &cols, &m.RelID, &m.Filenode); err != nil {
 			return nil, fmt.Errorf("load mirrors: %w", err)
 		}
 		if err := json.Unmarshal([]byte(cols), &m.Columns); err != nil {

@@ -37,8 +37,8 @@ func TestApplierCollapsesToastRenameTruncate(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 	defer mem.AssertSize(t, 0)
 	db, a := newApplier(t, warehouse.WithAllocator(mem))
-	r1 := rel(cdc.Column{Name: "id", TypeOID: cdc.OIDInt8, Key: true}, cdc.Column{Name: "big", TypeOID: cdc.OIDText},
-		cdc.Column{Name: "n", TypeOID: cdc.OIDNumeric, TypeMod: (12<<16 | 2) + 4})
+	r1 := rel(cdc.Column{Name: "id", TypeOID: cdc.OIDInt8, Key: true, Attnum: 1}, cdc.Column{Name: "big", TypeOID: cdc.OIDText, Attnum: 2},
+		cdc.Column{Name: "n", TypeOID: cdc.OIDNumeric, TypeMod: (12<<16 | 2) + 4, Attnum: 3})
 	ins := func(r *cdc.Relation, v ...any) cdc.Change { return cdc.Change{Op: cdc.OpInsert, Rel: r, New: v} }
 	b := &cdc.Batch{Position: cdc.Position{LSN: 10, SnapshotDone: true}, Changes: []cdc.Change{
 		ins(r1, int64(1), "x", cdc.Numeric("1.50")),
@@ -48,10 +48,11 @@ func TestApplierCollapsesToastRenameTruncate(t *testing.T) {
 	if err := a.Apply(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	renamed := rel(cdc.Column{Name: "id", TypeOID: cdc.OIDInt8, Key: true}, cdc.Column{Name: "big", TypeOID: cdc.OIDText},
-		cdc.Column{Name: "amount", TypeOID: cdc.OIDNumeric, TypeMod: (12<<16 | 2) + 4})
-	r2 := rel(cdc.Column{Name: "id", TypeOID: cdc.OIDInt8, Key: true}, cdc.Column{Name: "big", TypeOID: cdc.OIDText},
-		cdc.Column{Name: "amount", TypeOID: cdc.OIDNumeric, TypeMod: (12<<16 | 2) + 4}, cdc.Column{Name: "extra", TypeOID: cdc.OIDInt4})
+	// The rename is known by the attribute number (3) the columns share.
+	renamed := rel(cdc.Column{Name: "id", TypeOID: cdc.OIDInt8, Key: true, Attnum: 1}, cdc.Column{Name: "big", TypeOID: cdc.OIDText, Attnum: 2},
+		cdc.Column{Name: "amount", TypeOID: cdc.OIDNumeric, TypeMod: (12<<16 | 2) + 4, Attnum: 3})
+	r2 := rel(cdc.Column{Name: "id", TypeOID: cdc.OIDInt8, Key: true, Attnum: 1}, cdc.Column{Name: "big", TypeOID: cdc.OIDText, Attnum: 2},
+		cdc.Column{Name: "amount", TypeOID: cdc.OIDNumeric, TypeMod: (12<<16 | 2) + 4, Attnum: 3}, cdc.Column{Name: "extra", TypeOID: cdc.OIDInt4, Attnum: 4})
 	b = &cdc.Batch{Position: cdc.Position{LSN: 20, SnapshotDone: true}, Changes: []cdc.Change{
 		{Op: cdc.OpUpdate, Rel: r1, New: []any{int64(1), cdc.Unchanged{}, cdc.Numeric("2.00")}},
 		{Op: cdc.OpDelete, Rel: r1, Old: []any{int64(3), nil, nil}},

@@ -31,13 +31,14 @@ func (t *applyTx) loadCopies(b *cdc.Batch) error {
 	if c := b.Copy; c != nil {
 		_, err := t.conn.ExecContext(t.ctx, "DELETE FROM _cch.copies WHERE schema_name = ? AND table_name = ?", c.Rel.Schema, c.Rel.Name)
 		if err == nil {
-			_, err = t.conn.ExecContext(t.ctx, "INSERT INTO _cch.copies VALUES (?, ?, ?, ?)", c.Rel.Schema, c.Rel.Name, uint64(c.Until), c.Last)
+			_, err = t.conn.ExecContext(t.ctx, "INSERT INTO _cch.copies (schema_name, table_name, until, done, exact) VALUES (?, ?, ?, ?, ?)",
+				c.Rel.Schema, c.Rel.Name, uint64(c.Until), c.Last, c.Exact)
 		}
 		if err != nil {
 			return fmt.Errorf("record copy of %s.%s: %w", c.Rel.Schema, c.Rel.Name, err)
 		}
 	}
-	rows, err := t.conn.QueryContext(t.ctx, "SELECT schema_name || '.' || table_name FROM _cch.copies WHERE until > ?", from)
+	rows, err := t.conn.QueryContext(t.ctx, "SELECT schema_name || '.' || table_name FROM _cch.copies WHERE until > ? AND NOT coalesce(exact, false)", from)
 	if err != nil {
 		return fmt.Errorf("load copies: %w", err)
 	}
@@ -54,10 +55,24 @@ func (t *applyTx) loadCopies(b *cdc.Batch) error {
 }
 
 // startCopy empties the mirror of a copy's first chunk: a copy cut short
-// by a crash starts over.
+// by a crash starts over. An exact copy replaces the mirror, shape
+// included (or drops it, when the table is gone).
 func (t *applyTx) startCopy(b *cdc.Batch) error {
 	if b.Copy == nil || !b.Copy.First {
 		return nil
+	}
+	if b.Copy.Exact {
+		key := b.Copy.Rel.Schema + "." + b.Copy.Rel.Name
+		if m := t.a.mirrors[key]; m != nil {
+			if err := dropMirrorTable(t.ctx, t.conn, m); err != nil {
+				return err
+			}
+		}
+		delete(t.a.mirrors, key)
+		delete(t.pending, key)
+		if b.Copy.Gone {
+			return nil
+		}
 	}
 	p, err := t.table(b.Copy.Rel)
 	if err != nil {
@@ -67,4 +82,25 @@ func (t *applyTx) startCopy(b *cdc.Batch) error {
 		return fmt.Errorf("empty %s for its copy: %w", p.m.table(), err)
 	}
 	return nil
+}
+
+// ExactCopies returns the position of each exact copy (cdc.TableCopy)
+// the stored position has not passed.
+func (a *Applier) ExactCopies(ctx context.Context) (map[string]cdc.LSN, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT schema_name || '.' || table_name, until FROM _cch.copies
+		WHERE coalesce(exact, false) AND until > (SELECT lsn FROM _cch.position WHERE id = 1)`)
+	if err != nil {
+		return nil, fmt.Errorf("load exact copies: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]cdc.LSN{}
+	for rows.Next() {
+		var k string
+		var u uint64
+		if err := rows.Scan(&k, &u); err != nil {
+			return nil, fmt.Errorf("load exact copies: %w", err)
+		}
+		out[k] = cdc.LSN(u)
+	}
+	return out, rows.Err()
 }

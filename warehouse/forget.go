@@ -12,12 +12,13 @@ import (
 
 var _ cdc.Forgetter = (*Applier)(nil)
 
-// Forget drops the mirrors of tables the publication no longer sends and
-// the mirror columns its column lists leave out (a secret column, once
-// published, is dropped when the warehouse next starts streaming), in one
-// transaction, then checkpoints so the dropped values leave DuckDB's WAL.
-// Mirrors of tables missing from the source altogether are left alone:
-// a table rename reaches them through the stream.
+// Forget drops the mirrors of tables the publication no longer sends or
+// the source no longer has (dropped, or renamed: the stream mirrors a
+// renamed table under its new name) and the mirror columns its column
+// lists leave out (a secret column, once published, is dropped when the
+// warehouse next starts streaming), in one transaction, then checkpoints
+// so the dropped values leave DuckDB's WAL. pgoutput announces no drop,
+// so a table dropped while streaming keeps its mirror until then.
 func (a *Applier) Forget(ctx context.Context, w cdc.Withheld) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -35,7 +36,7 @@ func (a *Applier) Forget(ctx context.Context, w cdc.Withheld) error {
 		t := &applyTx{ctx: ctx, conn: conn, a: a, pending: map[string]*pending{}}
 		for _, k := range keys {
 			m := ms[k]
-			if w.Tables[k] {
+			if w.Tables[k] || (w.Existing != nil && !w.Existing[k]) {
 				if err := dropMirror(ctx, conn, m); err != nil {
 					return err
 				}
@@ -43,7 +44,7 @@ func (a *Applier) Forget(ctx context.Context, w cdc.Withheld) error {
 				continue
 			}
 			if cols := presentColumns(m, w.Columns[k]); len(cols) > 0 {
-				want := &mirror{Schema: m.Schema, Name: m.Name}
+				want := &mirror{Schema: m.Schema, Name: m.Name, RelID: m.RelID, Filenode: m.Filenode}
 				for _, c := range m.Columns {
 					if !slices.Contains(cols, c.Name) {
 						want.Columns = append(want.Columns, c)
@@ -76,14 +77,22 @@ func (a *Applier) Forget(ctx context.Context, w cdc.Withheld) error {
 
 // dropMirror drops m's table and its bookkeeping.
 func dropMirror(ctx context.Context, conn *sql.Conn, m *mirror) error {
-	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+m.table()); err != nil {
+	if err := dropMirrorTable(ctx, conn, m); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "DELETE FROM _cch.copies WHERE schema_name = ? AND table_name = ?", m.Schema, m.Name); err != nil {
 		return fmt.Errorf("drop unpublished mirror %s: %w", m.table(), err)
 	}
-	for _, q := range []string{"DELETE FROM _cch.mirrors WHERE schema_name = ? AND table_name = ?",
-		"DELETE FROM _cch.copies WHERE schema_name = ? AND table_name = ?"} {
-		if _, err := conn.ExecContext(ctx, q, m.Schema, m.Name); err != nil {
-			return fmt.Errorf("drop unpublished mirror %s: %w", m.table(), err)
-		}
+	return nil
+}
+
+// dropMirrorTable drops m's table and its recorded shape.
+func dropMirrorTable(ctx context.Context, conn *sql.Conn, m *mirror) error {
+	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+m.table()); err != nil {
+		return fmt.Errorf("drop mirror %s: %w", m.table(), err)
+	}
+	if _, err := conn.ExecContext(ctx, "DELETE FROM _cch.mirrors WHERE schema_name = ? AND table_name = ?", m.Schema, m.Name); err != nil {
+		return fmt.Errorf("drop mirror %s: %w", m.table(), err)
 	}
 	return nil
 }

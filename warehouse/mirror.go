@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/carcarehub/cch/cdc"
 )
@@ -68,6 +67,18 @@ func (t *applyTx) table(rel *cdc.Relation) (*pending, error) {
 	}
 	want := shapeOf(rel)
 	m := t.a.mirrors[key]
+	if m != nil && rel.Ambiguous {
+		return nil, &cdc.CopyNeededError{Schema: rel.Schema, Name: rel.Name,
+			Reason: "the catalogue cannot tell which attribute each announced column is"}
+	}
+	if m != nil && m.RelID != 0 && rel.ID != 0 && m.RelID != rel.ID {
+		return nil, &cdc.CopyNeededError{Schema: rel.Schema, Name: rel.Name,
+			Reason: "the table was dropped and created again"}
+	}
+	if m != nil && m.Filenode != 0 && rel.Filenode != 0 && m.Filenode != rel.Filenode {
+		return nil, &cdc.CopyNeededError{Schema: rel.Schema, Name: rel.Name,
+			Reason: "PostgreSQL rewrote the table (its rows were not sent)"}
+	}
 	if p != nil && (!slices.Equal(m.Columns, want.Columns) || !slices.Equal(p.rel.KeyColumns(), rel.KeyColumns())) {
 		if err := t.flush(p); err != nil {
 			return nil, err
@@ -87,9 +98,9 @@ func (t *applyTx) table(rel *cdc.Relation) (*pending, error) {
 }
 
 func shapeOf(rel *cdc.Relation) *mirror {
-	m := &mirror{Schema: rel.Schema, Name: rel.Name}
+	m := &mirror{Schema: rel.Schema, Name: rel.Name, RelID: rel.ID, Filenode: rel.Filenode}
 	for _, c := range rel.Columns {
-		m.Columns = append(m.Columns, mirrorCol{Name: c.Name, Type: DuckType(c)})
+		m.Columns = append(m.Columns, mirrorCol{Name: c.Name, Type: DuckType(c), Attnum: c.Attnum, OID: c.TypeOID, Mod: c.TypeMod})
 	}
 	return m
 }
@@ -113,10 +124,13 @@ func (t *applyTx) reshape(have, want *mirror, rel *cdc.Relation) error {
 		stmts = append(stmts, stmt{sql: "CREATE SCHEMA IF NOT EXISTS " + ident(want.Schema)},
 			stmt{sql: "DROP TABLE IF EXISTS " + want.table()},
 			stmt{sql: fmt.Sprintf("CREATE TABLE %s (%s)", want.table(), strings.Join(cols, ", "))})
-	} else if !slices.Equal(have.Columns, want.Columns) {
-		stmts = alterStatements(have, want, rel)
-	} else {
+	} else if slices.Equal(have.Columns, want.Columns) && have.RelID == want.RelID && have.Filenode == want.Filenode {
 		return nil
+	} else if !sameData(have, want) {
+		var err error
+		if stmts, err = alterStatements(have, want, rel); err != nil {
+			return err
+		}
 	}
 	for _, s := range stmts {
 		if _, err := t.conn.ExecContext(t.ctx, s.sql, s.args...); err != nil {
@@ -127,101 +141,11 @@ func (t *applyTx) reshape(have, want *mirror, rel *cdc.Relation) error {
 	_, err := t.conn.ExecContext(t.ctx, `DELETE FROM _cch.mirrors WHERE schema_name = ? AND table_name = ?;`,
 		want.Schema, want.Name)
 	if err == nil {
-		_, err = t.conn.ExecContext(t.ctx, `INSERT INTO _cch.mirrors VALUES (?, ?, ?)`, want.Schema, want.Name, string(cols))
+		_, err = t.conn.ExecContext(t.ctx, `INSERT INTO _cch.mirrors (schema_name, table_name, columns, relid, filenode) VALUES (?, ?, ?, ?, ?)`,
+			want.Schema, want.Name, string(cols), uint64(want.RelID), uint64(want.Filenode))
 	}
 	if err != nil {
 		return fmt.Errorf("record mirror %s: %w", want.table(), err)
 	}
 	return nil
-}
-
-// alterStatements turns have into want by rebuilding the table (CREATE
-// TABLE AS, DROP, RENAME): DuckDB refuses to commit an ALTER TABLE ADD or
-// DROP COLUMN on a table the same transaction deleted rows from, and a
-// batch may hold DML, DDL and DML on one table. Relation messages carry no
-// column numbers, so a rename is recognised when exactly one column
-// disappeared and exactly one appeared; other columns match by name, and
-// a changed type is converted with TRY_CAST. A new column takes its
-// missing value (cdc.Column.Missing: what PostgreSQL returns for rows
-// older than an ADD COLUMN … DEFAULT, which pgoutput never sends) in
-// every row the mirror holds — all of them predate the column, since the
-// table's pending changes were written before its shape changed — or
-// NULL.
-func alterStatements(have, want *mirror, rel *cdc.Relation) []stmt {
-	haveType := map[string]string{}
-	for _, c := range have.Columns {
-		haveType[c.Name] = c.Type
-	}
-	wantType := map[string]string{}
-	for _, c := range want.Columns {
-		wantType[c.Name] = c.Type
-	}
-	var dropped, added []mirrorCol
-	for _, c := range have.Columns {
-		if _, ok := wantType[c.Name]; !ok {
-			dropped = append(dropped, c)
-		}
-	}
-	for _, c := range want.Columns {
-		if _, ok := haveType[c.Name]; !ok {
-			added = append(added, c)
-		}
-	}
-	source := map[string]mirrorCol{} // want column → have column
-	for _, c := range have.Columns {
-		source[c.Name] = c
-	}
-	if len(dropped) == 1 && len(added) == 1 {
-		source[added[0].Name] = dropped[0]
-	}
-	var exprs []string
-	var args []any
-	for i, c := range want.Columns {
-		from, ok := source[c.Name]
-		switch {
-		case !ok && i < len(rel.Columns) && rel.Columns[i].HasMissing:
-			exprs = append(exprs, fmt.Sprintf("TRY_CAST(? AS %s) AS %s", c.Type, ident(c.Name)))
-			args = append(args, bindValue(rel.Columns[i].Missing, c.Type))
-		case !ok:
-			exprs = append(exprs, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, ident(c.Name)))
-		case from.Type == "VARCHAR" && isList(c.Type): // an array mirrored as text before lists
-			exprs = append(exprs, fmt.Sprintf("TRY_CAST(%s AS %s) AS %s", fromArrayText(ident(from.Name), "VARCHAR[]"), c.Type, ident(c.Name)))
-		case from.Type != c.Type:
-			exprs = append(exprs, fmt.Sprintf("TRY_CAST(%s AS %s) AS %s", ident(from.Name), c.Type, ident(c.Name)))
-		default:
-			exprs = append(exprs, fmt.Sprintf("%s AS %s", ident(from.Name), ident(c.Name)))
-		}
-	}
-	tmp := ident(want.Name + "__cch_rebuild")
-	return []stmt{
-		{sql: fmt.Sprintf("CREATE TABLE %s.%s AS SELECT %s FROM %s", ident(want.Schema), tmp, strings.Join(exprs, ", "), want.table()), args: args},
-		{sql: "DROP TABLE " + want.table()},
-		{sql: fmt.Sprintf("ALTER TABLE %s.%s RENAME TO %s", ident(want.Schema), tmp, ident(want.Name))},
-	}
-}
-
-// bindValue converts a decoded value to a bind argument that DuckDB
-// casts to the mirror type duck.
-func bindValue(v any, duck string) any {
-	switch v := v.(type) {
-	case nil, cdc.Unchanged, cdc.Infinity:
-		return nil
-	case bool, int16, int32, int64, float32, float64, []byte:
-		return v
-	case time.Time: // as text: a bound TIMESTAMP would meet DuckDB's TimeZone
-		switch duck {
-		case "DATE":
-			return v.Format("2006-01-02")
-		case "TIMESTAMPTZ":
-			return v.Format("2006-01-02 15:04:05.999999-07:00")
-		}
-		return v.Format("2006-01-02 15:04:05.999999")
-	}
-	if duck == "DOUBLE" {
-		if f, ok := floatValue(v); ok {
-			return f
-		}
-	}
-	s, _ := stringValue(v)
-	return s
 }

@@ -2,13 +2,8 @@ package warehouse_test
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/binary"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"path/filepath"
-	"strings"
+	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -24,10 +19,16 @@ type pipeline struct {
 	cancel context.CancelFunc
 }
 
+// testConfig is a fast-ticking stream configuration; CCH_TEST_LOG=1 logs
+// the stream to stderr.
 func testConfig(url, name string) cdc.Config {
-	return cdc.Config{URL: url, Slot: name, Publication: name, CreatePublication: true,
+	cfg := cdc.Config{URL: url, Slot: name, Publication: name, CreatePublication: true,
 		BatchRows: 20_000, BatchInterval: 50 * time.Millisecond,
 		StatusInterval: 200 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond}
+	if os.Getenv("CCH_TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return cfg
 }
 
 func openDuck(t testing.TB, path string) *warehouse.DB {
@@ -120,83 +121,3 @@ func waitMarker(t testing.TB, conn *pgx.Conn, db *warehouse.DB, n int) {
 	}
 	t.Fatalf("marker %d never reached the warehouse", n)
 }
-
-// checksum is an order-independent digest of a table: row count and the
-// wrapping sum of each row's md5 prefix.
-type checksum struct {
-	rows int64
-	sum  uint64
-}
-
-func sumRows(ctx context.Context, next func() (string, bool, error)) (checksum, error) {
-	var c checksum
-	for {
-		h, ok, err := next()
-		if err != nil || !ok {
-			return c, err
-		}
-		b, err := hex.DecodeString(h)
-		if err != nil || len(b) < 8 {
-			return c, errors.New("bad md5")
-		}
-		c.rows++
-		c.sum += binary.BigEndian.Uint64(b)
-	}
-}
-
-// colExpr is one column rendered identically by PostgreSQL and DuckDB.
-type colExpr struct{ pg, duck string }
-
-func rowSQL(table string, cols []colExpr, duck bool) string {
-	var parts []string
-	for _, c := range cols {
-		e := c.pg
-		if duck {
-			e = c.duck
-		}
-		parts = append(parts, fmt.Sprintf("coalesce(CAST(%s AS %s), 'NULL')", e, map[bool]string{true: "VARCHAR", false: "text"}[duck]))
-	}
-	return fmt.Sprintf("SELECT md5(concat_ws('|', %s)) FROM %s", strings.Join(parts, ", "), table)
-}
-
-func assertEqual(t testing.TB, conn *pgx.Conn, db *warehouse.DB, table string, cols []colExpr) {
-	t.Helper()
-	ctx := context.Background()
-	rows, err := conn.Query(ctx, rowSQL(table, cols, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pgSum, err := sumRows(ctx, func() (string, bool, error) {
-		if !rows.Next() {
-			return "", false, rows.Err()
-		}
-		var s string
-		return s, true, rows.Scan(&s)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	drows, err := db.QueryContext(ctx, rowSQL(table, cols, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer drows.Close()
-	duckSum, err := sumRows(ctx, func() (string, bool, error) {
-		if !drows.Next() {
-			return "", false, drows.Err()
-		}
-		var s string
-		return s, true, drows.Scan(&s)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pgSum != duckSum {
-		t.Errorf("%s: postgres %d rows (sum %x), duckdb %d rows (sum %x)", table, pgSum.rows, pgSum.sum, duckSum.rows, duckSum.sum)
-	} else {
-		t.Logf("%s: %d rows equal", table, pgSum.rows)
-	}
-}
-
-var _ = md5.Sum
-var _ = filepath.Join

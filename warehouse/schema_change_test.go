@@ -34,10 +34,7 @@ func TestAddColumnDefaultBackfill(t *testing.T) {
 		UPDATE public.acd SET a = 'upd' WHERE id = 3;
 		COMMIT`)
 	waitMarker(t, conn, db, 1)
-	assertEqual(t, conn, db, "public.acd", []colExpr{{"id", "id"}, {"a", "a"}, {"x", "x"}, {"y", "y"},
-		{"(extract(epoch from z) * 1000000)::bigint", "epoch_us(z)"}, {"n", "n"},
-		{"d - date '2000-01-01'", "datediff('day', DATE '2000-01-01', d)"}, {"f", "f"}, {"u", "u"}, {"j", "j"},
-		{"extract(epoch from iv)::bigint", "CAST(epoch(iv) AS BIGINT)"}, {"encode(bin, 'hex')", "lower(hex(bin))"}, {"nodef", "nodef"}})
+	assertSame(t, conn, db, "public.acd")
 	// cch_replicator is no superuser: attmissingval must be readable.
 	pgExec(t, conn, "CREATE ROLE acd_reader; SET ROLE acd_reader")
 	pgExec(t, conn, "SELECT attmissingval::text FROM pg_attribute WHERE atthasmissing LIMIT 1")
@@ -65,5 +62,5 @@ func TestLateTableCopy(t *testing.T) {
 	pgExec(t, conn, "BEGIN; INSERT INTO public.old VALUES (40000, 'new', 1); UPDATE public.old SET n = n + 1 WHERE id % 5 = 0; DELETE FROM public.old WHERE id % 11 = 0; COMMIT")
 	pgExec(t, conn, "UPDATE public.old SET x = 'later' WHERE id % 13 = 0; INSERT INTO public.old VALUES (40001, 'newer', 2)")
 	waitMarker(t, conn, db, 1)
-	assertEqual(t, conn, db, "public.old", []colExpr{{"id", "id"}, {"x", "x"}, {"n", "n"}})
+	assertSame(t, conn, db, "public.old")
 }

@@ -20,19 +20,6 @@ CREATE TABLE public.trunc (id int PRIMARY KEY, x text);
 CREATE TABLE public.marker (id int PRIMARY KEY, v int);
 `
 
-// kindsCols renders every kinds column the same way on both sides.
-var kindsCols = []colExpr{
-	{"id", "id"}, {"i2", "i2"}, {"i4", "i4"}, {"n", "n"},
-	{"round(nu::float8 * 1000)::bigint", "CAST(round(nu * 1000) AS BIGINT)"},
-	{"round(f8 * 1000)::bigint", "CAST(round(f8 * 1000) AS BIGINT)"},
-	{"b", "b"}, {"t", "t"}, {"md5(big)", "md5(big)"},
-	{"d - date '2000-01-01'", "datediff('day', DATE '2000-01-01', d)"},
-	{"(extract(epoch from ts) * 1000000)::bigint", "epoch_us(ts)"},
-	{"(extract(epoch from tstz) * 1000000)::bigint", "epoch_us(tstz)"},
-	{"u", "u"}, {"j", "j"}, {"encode(bin, 'hex')", "lower(hex(bin))"},
-	{"m", "m"}, {"r", "r"}, {"to_json(arr)::text", "CAST(to_json(arr) AS VARCHAR)"},
-}
-
 // kindsRow returns SQL for a random kinds row with id expression id.
 func kindsValues(r *rand.Rand, id string) string {
 	big := "NULL"
