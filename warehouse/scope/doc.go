@@ -18,13 +18,15 @@
 // views are built again). The derived statements (the marts) run in a
 // second catalogue per role, cch_<role>_<gen>_derived, over the same
 // views untyped, and the role's catalogue reads their views from there;
-// Binds plans there too. The request context the policies read
-// (app.organisation_id, app.staff_id, app.branch_ids, app.role, set by the
-// API with set_config in PostgreSQL) is set per query with DuckDB
-// variables of the same names (Set.Enter), and subqueries inside policies
-// read the role's own views, as they are under row-level security in
-// PostgreSQL. Anything that cannot be derived or translated is left out:
-// a table without a rule is invisible, never open.
+// Binds plans there too, and Set.EnterDerived enters it for computing an
+// analytic as the role's views see the mirror. The request context the
+// policies read (app.organisation_id, app.staff_id, app.branch_ids,
+// app.role, set by the API with set_config in PostgreSQL) is set per
+// query with DuckDB variables of the same names (Set.Enter), and
+// subqueries inside policies read the role's own views, as they are
+// under row-level security in PostgreSQL. Anything that cannot be
+// derived or translated is left out: a table without a rule is
+// invisible, never open.
 //
 // Check is the gate in front of analyst SQL: it parses a statement with
 // DuckDB's own parser (json_serialize_sql) and admits it only when every

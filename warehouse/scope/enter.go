@@ -40,13 +40,33 @@ func (s *Set) Enter(ctx context.Context, c Execer, who Caller) (leave func(conte
 	if r == nil {
 		return nil, ErrNoRole
 	}
+	return s.enter(ctx, c, who, r.catalog)
+}
+
+// EnterDerived is Enter into the catalogue the analytics are written
+// against: the role's same views with enums and ranges as the mirror's
+// text, and the marts computed from them (the catalogue Binds plans in).
+// A set built without derived statements has only the role's catalogue.
+func (s *Set) EnterDerived(ctx context.Context, c Execer, who Caller) (leave func(context.Context) error, err error) {
+	r := s.roles[who.Role]
+	if r == nil {
+		return nil, ErrNoRole
+	}
+	catalog := r.catalog
+	if r.derived != "" {
+		catalog = r.derived
+	}
+	return s.enter(ctx, c, who, catalog)
+}
+
+func (s *Set) enter(ctx context.Context, c Execer, who Caller, catalog string) (leave func(context.Context) error, err error) {
 	ids := make([]string, len(who.BranchIDs))
 	for i, id := range who.BranchIDs {
 		ids[i] = strconv.FormatInt(id, 10)
 	}
 	// Every value is an integer or a validated role name: no quoting issue.
 	q := fmt.Sprintf(`SET VARIABLE %s = {'organisation_id': '%d', 'staff_id': '%d', 'branch_ids': '%s', 'role': '%s'}; USE %s`,
-		contextVariable, who.OrganisationID, who.StaffID, strings.Join(ids, ","), who.Role, quote(r.catalog))
+		contextVariable, who.OrganisationID, who.StaffID, strings.Join(ids, ","), who.Role, quote(catalog))
 	if _, err := c.ExecContext(ctx, q, nil); err != nil {
 		return nil, fmt.Errorf("enter %s views: %w", who.Role, err)
 	}
