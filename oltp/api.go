@@ -246,6 +246,12 @@ func (a *API) serve(c *gin.Context, r Route, readOnly bool, h HandlerFunc) {
 		WriteError(c, err)
 		return
 	}
+	// A versioned write of a resource named by id needs the ETag it read,
+	// whatever else is wrong with the request.
+	if needsIfMatch(r) && strings.TrimSpace(c.GetHeader("If-Match")) == "" {
+		WriteError(c, preconditionRequired())
+		return
+	}
 	call := &Call{Gin: c, P: p, params: r.Query, query: query}
 	if r.Request != nil {
 		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))

@@ -153,8 +153,7 @@ func ETag(id int64, version int32) string {
 func IfMatchVersion(c *gin.Context, id int64) (int32, error) {
 	h := strings.TrimSpace(c.GetHeader("If-Match"))
 	if h == "" {
-		return 0, &Error{Kind: "precondition-required", Status: http.StatusPreconditionRequired,
-			Title: "Precondition required", Detail: "send If-Match with the ETag you read"}
+		return 0, preconditionRequired()
 	}
 	if strings.HasPrefix(h, "W/") {
 		return 0, &Error{Kind: "precondition-failed", Status: http.StatusPreconditionFailed, Title: "Precondition failed",
@@ -166,6 +165,11 @@ func IfMatchVersion(c *gin.Context, id int64) (int32, error) {
 		return 0, PreconditionFailed()
 	}
 	return v, nil
+}
+
+func preconditionRequired() *Error {
+	return &Error{Kind: "precondition-required", Status: http.StatusPreconditionRequired,
+		Title: "Precondition required", Detail: "send If-Match with the ETag you read"}
 }
 
 // PreconditionFailed is the error for a stale If-Match.
