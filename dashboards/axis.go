@@ -11,26 +11,35 @@ import (
 // width there, so a label estimated to fit does fit.
 const charWidth = 17 * 0.62
 
-// tickLabel is a compact tick value: money and counts of 10,000 and more
-// in thousands (£125k) or millions (£1.2m), so the labels fit left of the
-// plot on a phone.
+// tickLabel is a compact tick value, so the labels fit left of the plot
+// on a phone: money and counts of 10,000 and more in thousands (£125k) or
+// millions (£1.2m), whole pounds and whole percentages without decimals.
 func tickLabel(v float64, kind string) string {
 	a := math.Abs(v)
-	if (kind != "money" && kind != "count") || a < 10_000 {
+	switch {
+	case kind == "percent" && math.Abs(v*100-math.Round(v*100)) < 1e-9:
+		return group(v*100, 0) + "%"
+	case kind == "money" && a < 10_000 && v == math.Trunc(v):
+		return sign(v) + "£" + group(a, 0)
+	case (kind != "money" && kind != "count") || a < 10_000:
 		return formatFigure(v, kind)
 	}
-	sign, unit, div := "", "k", 1e3
-	if v < 0 {
-		sign = "-"
-	}
+	unit, div := "k", 1e3
 	if a >= 1e6 {
 		unit, div = "m", 1e6
 	}
 	num := strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", a/div), "0"), ".")
 	if kind == "money" {
-		return sign + "£" + num + unit
+		return sign(v) + "£" + num + unit
 	}
-	return sign + num + unit
+	return sign(v) + num + unit
+}
+
+func sign(v float64) string {
+	if v < 0 {
+		return "-"
+	}
+	return ""
 }
 
 // fit shortens s with an ellipsis to at most width viewBox units of axis

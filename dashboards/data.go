@@ -357,9 +357,9 @@ func autoPick(t *marts.Table, pn panel) panel {
 	switch {
 	case pn.Y == "":
 		return pn
-	case len(t.Rows) > 1 && len(t.Rows) <= maxRateRows && col(t, "period") < 0 && len(rateColumns(t)) > 0:
+	case len(t.Rows) <= maxRateRows && col(t, "period") < 0 && len(rateColumns(t)) > 0:
 		pn.Chart, pn.X = ratesChart, firstColumn(t, func(c marts.Column) bool { return strings.Contains(c.Type, "VARCHAR") })
-		if pn.X == "" {
+		if pn.X == "" && len(t.Rows) > 1 {
 			pn.Chart = noChart
 		}
 	case len(t.Rows) == 1:
@@ -402,14 +402,18 @@ func rateColumns(t *marts.Table) []int {
 	return out
 }
 
-// rates are the rate columns of each row, labelled "row · measure"; a
-// NULL rate is a point without a value.
+// rates are the rate columns of each row, labelled "row · measure" (just
+// "measure" when x < 0: one row); a NULL rate is a point without a value.
 func rates(t *marts.Table, x int, label func(col string, v any) string, xName string) []point {
 	var out []point
 	for _, r := range t.Rows {
 		for _, j := range rateColumns(t) {
 			f, ok := number(r[j])
-			out = append(out, point{Label: label(xName, r[x]) + " · " + humanise(t.Columns[j].Name), Value: f, Valid: ok})
+			name := humanise(t.Columns[j].Name)
+			if x >= 0 {
+				name = label(xName, r[x]) + " · " + name
+			}
+			out = append(out, point{Label: name, Value: f, Valid: ok})
 		}
 	}
 	return out

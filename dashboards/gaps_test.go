@@ -54,14 +54,25 @@ func TestRatesChartOfModels(t *testing.T) {
 	if strings.Join(labels, "|") != "rule · Precision|rule · Recall|logistic · Precision|logistic · Recall" || pts[2].Valid || pts[0].Value != 0.41 {
 		t.Errorf("rates: %+v", pts)
 	}
+	one := table([]string{"horizon_days", "customers", "precision", "recall"}, []any{30.0, 900.0, 0.87, 0.62})
+	if pn := autoPick(one, panel{Chart: autoChart}); pn.Chart != ratesChart || pn.X != "" {
+		t.Errorf("one model: %+v", pn)
+	}
+	if pts := rates(one, -1, plain, ""); len(pts) != 2 || pts[0].Label != "Precision" || pts[1].Label != "Recall" {
+		t.Errorf("one model's rates: %+v", pts)
+	}
 }
 
 // TestAxisTextFitsAPhone: tick values are compact and axis titles are cut
 // to the room they have at the phone font size.
 func TestAxisTextFitsAPhone(t *testing.T) {
-	for v, want := range map[float64]string{125000: "£125k", 1260000: "£1.3m", -20000: "-£20k", 950: "£950.00"} {
-		if got := tickLabel(v, "money"); got != want {
-			t.Errorf("tickLabel(%g) = %q, want %q", v, got, want)
+	for _, c := range []struct {
+		v          float64
+		kind, want string
+	}{{125000, "money", "£125k"}, {1260000, "money", "£1.3m"}, {-20000, "money", "-£20k"}, {150, "money", "£150"},
+		{12.5, "money", "£12.50"}, {5000, "money", "£5,000"}, {1, "percent", "100%"}, {0.125, "percent", "12.5%"}, {25000, "count", "25k"}} {
+		if got := tickLabel(c.v, c.kind); got != c.want {
+			t.Errorf("tickLabel(%g, %s) = %q, want %q", c.v, c.kind, got, c.want)
 		}
 	}
 	long := "Occupied bay hours ÷ Bay hours open, all branches"

@@ -43,7 +43,10 @@ type Route struct {
 	Request      any      // zero value of the body type, nil for none
 	Response     any      // zero value of the 2xx body type
 	Status       int      // success status, default 200
-	Versioned    bool     // reads return ETag; writes need If-Match
+	Versioned    bool     // reads return ETag; writes of the :id they name need If-Match
+	// NoIfMatch marks a versioned write under an :id that creates another
+	// resource (its ETag is the new one's): no If-Match.
+	NoIfMatch bool
 	// Query declares the query parameters the handler reads (Call.Query);
 	// list and report reads also take min_lsn (added by the API).
 	Query []Param

@@ -96,7 +96,7 @@ func operation(r Route) map[string]any {
 // needsIfMatch reports whether a route writes a versioned resource it
 // names by id: it answers 428 without If-Match and 412 with a stale one.
 func needsIfMatch(r Route) bool {
-	return r.Versioned && r.Method != http.MethodGet && strings.Contains(r.Path, "/:id")
+	return r.Versioned && !r.NoIfMatch && r.Method != http.MethodGet && strings.Contains(r.Path, "/:id")
 }
 
 func parameters(r Route) []any {

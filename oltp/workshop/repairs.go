@@ -82,7 +82,7 @@ func registerRepairs(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/repair-orders/:id/status", Summary: "Move a repair order to another status",
 		Roles: advisors, Request: StatusRequest{}, Response: RepairOrderDetail{}, Versioned: true}, setRepairOrderStatus)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/repair-orders/:id/jobs", Summary: "Recommend a job on a repair order",
-		Roles: append(advisors, "technician"), Request: JobRequest{}, Response: Job{}, Status: http.StatusCreated, Versioned: true}, addJob)
+		Roles: append(advisors, "technician"), Request: JobRequest{}, Response: Job{}, Status: http.StatusCreated, Versioned: true, NoIfMatch: true}, addJob)
 	registerJobs(api)
 	registerParts(api)
 }
