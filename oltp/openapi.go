@@ -19,6 +19,7 @@ func OpenAPIPath(p string) string { return ginParam.ReplaceAllString(p, "{$1}") 
 // the route table: the same declarations the API checks requests against.
 func (a *API) OpenAPI() map[string]any {
 	paths := map[string]map[string]any{}
+	g := schemaGen{enums: enumFields(a.routes)}
 	errs := map[int]bool{}
 	tags := map[string]bool{}
 	for _, r := range a.routes {
@@ -26,7 +27,7 @@ func (a *API) OpenAPI() map[string]any {
 		if paths[p] == nil {
 			paths[p] = map[string]any{}
 		}
-		op := operation(r)
+		op := g.operation(r)
 		for _, st := range errorStatuses(r) {
 			errs[st] = true
 		}
@@ -45,7 +46,7 @@ func (a *API) OpenAPI() map[string]any {
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer",
 				"description": "a staff token (cch token)"}},
-			"schemas":   map[string]any{"Problem": schemaOf(reflect.TypeOf(Problem{}))},
+			"schemas":   map[string]any{"Problem": g.schemaOf(reflect.TypeOf(Problem{}))},
 			"responses": problemResponses(errs),
 			"headers":   headerComponents(),
 		},
@@ -72,12 +73,12 @@ func tagList(tags map[string]bool) []any {
 	return out
 }
 
-func operation(r Route) map[string]any {
+func (g schemaGen) operation(r Route) map[string]any {
 	op := map[string]any{
 		"summary":     r.Summary,
 		"operationId": strings.ToLower(r.Method) + strings.ReplaceAll(ginParam.ReplaceAllString(r.Path, "By_$1"), "/", "_"),
 		"tags":        []any{tagOf(r.Path)},
-		"responses":   responses(r),
+		"responses":   g.responses(r),
 		"description": "Any authenticated staff member.",
 	}
 	if len(r.Roles) > 0 {
@@ -88,7 +89,7 @@ func operation(r Route) map[string]any {
 	}
 	if r.Request != nil {
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-			"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Request))}}}
+			"application/json": map[string]any{"schema": g.schemaOf(reflect.TypeOf(r.Request))}}}
 	}
 	return op
 }
@@ -129,14 +130,46 @@ func parameters(r Route) []any {
 
 var timeType = reflect.TypeOf(time.Time{})
 
-// schemaOf is a small JSON Schema generator for the API's body types:
+// schemaGen is a small JSON Schema generator for the API's body types:
 // structs (json tags), slices, maps, pointers (nullable) and scalars.
-func schemaOf(t reflect.Type) map[string]any {
+type schemaGen struct {
+	// enums are the allowed values of string fields, by struct type and
+	// JSON name (see enumFields).
+	enums map[reflect.Type]map[string][]string
+}
+
+// enumFields takes the allowed values of the collections' enum filters
+// (?status=, ?method=) as the enums of their items' field of that name:
+// the filter and the field hold the same values.
+func enumFields(routes []Route) map[reflect.Type]map[string][]string {
+	out := map[reflect.Type]map[string][]string{}
+	for _, r := range routes {
+		if r.Response == nil {
+			continue
+		}
+		items, ok := reflect.TypeOf(r.Response).FieldByName("Items")
+		if !ok || items.Type.Kind() != reflect.Slice || items.Type.Elem().Kind() != reflect.Struct {
+			continue
+		}
+		for _, q := range r.Query {
+			if len(q.Enum) == 0 {
+				continue
+			}
+			if out[items.Type.Elem()] == nil {
+				out[items.Type.Elem()] = map[string][]string{}
+			}
+			out[items.Type.Elem()][q.Name] = q.Enum
+		}
+	}
+	return out
+}
+
+func (g schemaGen) schemaOf(t reflect.Type) map[string]any {
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t.Kind() == reflect.Pointer:
-		s := schemaOf(t.Elem())
+		s := g.schemaOf(t.Elem())
 		if typ, ok := s["type"].(string); ok {
 			s["type"] = []any{typ, "null"}
 		}
@@ -144,14 +177,14 @@ func schemaOf(t reflect.Type) map[string]any {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		return structSchema(t)
+		return g.structSchema(t)
 	case reflect.Slice, reflect.Array:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return map[string]any{"type": "string", "contentEncoding": "base64"}
 		}
-		return map[string]any{"type": "array", "items": schemaOf(t.Elem())}
+		return map[string]any{"type": "array", "items": g.schemaOf(t.Elem())}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem())}
+		return map[string]any{"type": "object", "additionalProperties": g.schemaOf(t.Elem())}
 	case reflect.String:
 		return map[string]any{"type": "string"}
 	case reflect.Bool:
@@ -164,7 +197,7 @@ func schemaOf(t reflect.Type) map[string]any {
 	return map[string]any{}
 }
 
-func structSchema(t reflect.Type) map[string]any {
+func (g schemaGen) structSchema(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	var required []string
 	for i := 0; i < t.NumField(); i++ {
@@ -179,7 +212,10 @@ func structSchema(t reflect.Type) map[string]any {
 		if name == "" {
 			name = f.Name
 		}
-		s := schemaOf(f.Type)
+		s := g.schemaOf(f.Type)
+		if e := g.enums[t][name]; e != nil && f.Type.Kind() == reflect.String {
+			s["enum"] = e
+		}
 		if d := f.Tag.Get("doc"); d != "" {
 			s["description"] = d
 		}

@@ -79,10 +79,10 @@ func headerRef(name string) map[string]any {
 }
 
 // successResponse documents r's success status, its body and headers.
-func successResponse(r Route) map[string]any {
+func (g schemaGen) successResponse(r Route) map[string]any {
 	ok := map[string]any{"description": http.StatusText(r.Status)}
 	if r.Response != nil {
-		content := map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.Response))}}
+		content := map[string]any{"application/json": map[string]any{"schema": g.schemaOf(reflect.TypeOf(r.Response))}}
 		for _, f := range r.Formats {
 			content[f] = map[string]any{"schema": map[string]any{"type": "string"}}
 		}
@@ -109,8 +109,8 @@ func successResponse(r Route) map[string]any {
 	return ok
 }
 
-func responses(r Route) map[string]any {
-	out := map[string]any{strconv.Itoa(r.Status): successResponse(r)}
+func (g schemaGen) responses(r Route) map[string]any {
+	out := map[string]any{strconv.Itoa(r.Status): g.successResponse(r)}
 	for _, st := range errorStatuses(r) {
 		out[strconv.Itoa(st)] = map[string]any{"$ref": "#/components/responses/Problem" + strconv.Itoa(st)}
 	}
