@@ -10,10 +10,10 @@ import (
 )
 
 // The linters' versions: pinned so a new rule never breaks an unchanged
-// document.
+// document, and both run on Debian 12's Node.js 18.
 const (
-	redoclyCLI  = "@redocly/cli@2.77.0"
-	spectralCLI = "@stoplight/spectral-cli@6.16.3"
+	redoclyVersion  = "1.34.20"
+	spectralVersion = "6.16.3"
 )
 
 // TestOpenAPILintsClean lints /openapi.json with Redocly (its recommended
@@ -75,7 +75,7 @@ func lintToolsDir(t *testing.T, npm string) string {
 		if err != nil {
 			cache = os.TempDir()
 		}
-		dir = filepath.Join(cache, "cch", "openapi-lint")
+		dir = filepath.Join(cache, "cch", "openapi-lint-"+redoclyVersion+"-"+spectralVersion)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", ".bin", "spectral")); err == nil {
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", ".bin", "redocly")); err == nil {
@@ -85,9 +85,10 @@ func lintToolsDir(t *testing.T, npm string) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", dir, redoclyCLI, spectralCLI)
+	pkgs := []string{"@redocly/cli@" + redoclyVersion, "@stoplight/spectral-cli@" + spectralVersion}
+	cmd := exec.CommandContext(t.Context(), npm, append([]string{"install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", dir}, pkgs...)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm install %s %s: %v\n%s", redoclyCLI, spectralCLI, err, out)
+		t.Fatalf("npm install %v: %v\n%s", pkgs, err, out)
 	}
 	return dir
 }
