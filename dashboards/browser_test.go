@@ -120,6 +120,13 @@ type pageCheck struct {
 	Drawn     bool `json:"drawn"`
 	Overflows bool `json:"overflows"`
 	Labelled  bool `json:"labelled"`
+	// Clipped lists chart text (axis titles, tick labels) drawn partly
+	// outside its chart; Overlapping, x labels drawn over each other;
+	// CutTables, tables reaching past their card or the screen.
+	Clipped     []string `json:"clipped"`
+	Overlapping []string `json:"overlapping"`
+	CutTables   []string `json:"cutTables"`
+	WideTables  int      `json:"wideTables"` // tables that scroll sideways in their card
 }
 
 const checkJS = `(() => {
@@ -131,7 +138,32 @@ const checkJS = `(() => {
     drawn: panels.every(p => p.querySelector('svg.chart') !== null),
     overflows: document.documentElement.scrollWidth > window.innerWidth + 1,
     labelled: charts.every(c => c.getAttribute('role') === 'img' && c.querySelector('title') && c.querySelector('desc')),
+    clipped: charts.flatMap(c => {
+      const box = c.getBoundingClientRect();
+      return [...c.querySelectorAll('text')].filter(t => shown(t)).filter(t => {
+        const r = t.getBoundingClientRect();
+        return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+      }).map(t => c.id + (c.querySelector('title') || {}).textContent + ': ' + t.textContent);
+    }),
+    overlapping: charts.flatMap(c => {
+      const ticks = [...c.querySelectorAll('text.tick.x')].filter(t => shown(t)).map(t => [t.textContent, t.getBoundingClientRect()]);
+      const out = [];
+      for (let i = 1; i < ticks.length; i++) {
+        if (ticks[i][1].left < ticks[i-1][1].right - 0.5) out.push(ticks[i-1][0] + ' / ' + ticks[i][0]);
+      }
+      return out;
+    }),
+    cutTables: [...document.querySelectorAll('.table-wrap')].filter(w => {
+      const card = w.closest('.panel').getBoundingClientRect(), r = w.getBoundingClientRect();
+      // A table wider than its card scrolls inside it, by keyboard too,
+      // with shadows at the edges that hide columns.
+      const scrolls = w.scrollWidth > w.clientWidth + 1;
+      const cue = getComputedStyle(w).backgroundImage.includes('gradient') && w.tabIndex === 0;
+      return r.right > card.right + 1 || card.right > window.innerWidth + 1 || (scrolls && !cue);
+    }).map(w => w.getAttribute('aria-label')),
+    wideTables: [...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth + 1).length,
   };
+  function shown(el) { return getComputedStyle(el).display !== 'none' && el.getBoundingClientRect().width > 0; }
 })()`
 
 // open loads path at width and returns its check.
@@ -157,6 +189,7 @@ func testBrowser(t *testing.T, s *stack) {
 	b := newBrowser(t, s)
 	b.login(t, s.tokens["manager"])
 	t.Run("keyboard", func(t *testing.T) { b.keyboard(t) })
+	t.Run("churn model", func(t *testing.T) { b.churnModel(t) })
 	for _, w := range widths {
 		for _, slug := range slugs {
 			t.Run(fmt.Sprintf("%s/%d", slug, w), func(t *testing.T) {
@@ -166,6 +199,18 @@ func testBrowser(t *testing.T, s *stack) {
 				}
 				if c.Overflows {
 					t.Errorf("the page is wider than %dpx", w)
+				}
+				for _, x := range c.Clipped {
+					t.Errorf("chart text cut at the chart's edge: %s", x)
+				}
+				for _, x := range c.Overlapping {
+					t.Errorf("x axis labels overlap: %s", x)
+				}
+				for _, x := range c.CutTables {
+					t.Errorf("table cut at its card's edge: %s", x)
+				}
+				if c.WideTables > 0 {
+					t.Logf("%d tables scroll sideways", c.WideTables)
 				}
 				time.Sleep(700 * time.Millisecond) // let the live stream connect
 				for _, p := range b.problems() {
@@ -222,5 +267,18 @@ func (b *browser) keyboard(t *testing.T) {
 		chromedp.WithPollingTimeout(2*time.Second)))
 	if err != nil || id != "main" {
 		t.Errorf("the skip link moves focus to %q (%v)", id, err)
+	}
+}
+
+// churnModel checks the churn model's page charts its precision and
+// recall per method, not its first number (the horizon in days).
+func (b *browser) churnModel(t *testing.T) {
+	b.open(t, "/dashboards/analytics/churn_model", 390)
+	desc, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector('main svg.chart desc') || {}).textContent || ''`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(desc, "Precision") || !strings.Contains(desc, "Recall") || strings.Contains(desc, "Horizon days") {
+		t.Errorf("the churn model's chart: %q", desc)
 	}
 }

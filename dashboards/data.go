@@ -197,6 +197,7 @@ func series(t *marts.Table, pn panel, label func(col string, v any) string) []po
 	type acc struct {
 		label          string
 		y, den, sub, n float64
+		ys             int // rows with a value of Y (NULL is no value, not 0)
 	}
 	var accs []acc // in order of first appearance
 	index := make(map[string]int, min(len(t.Rows), 1<<16))
@@ -210,6 +211,9 @@ func series(t *marts.Table, pn panel, label func(col string, v any) string) []po
 		}
 		a := &accs[i]
 		a.y += cell(r, y, 1)
+		if _, ok := cellValue(r, y); ok {
+			a.ys++
+		}
 		a.n++
 		a.den += cell(r, den, 0)
 		a.sub += cell(r, sub, 0)
@@ -217,11 +221,11 @@ func series(t *marts.Table, pn panel, label func(col string, v any) string) []po
 	out := make([]point, 0, len(accs))
 	for i := range accs {
 		a := &accs[i]
-		p := point{Label: a.label, Value: a.y - a.sub, Valid: true}
-		if pn.Mean {
-			p.Value /= a.n
+		p := point{Label: a.label, Value: a.y - a.sub, Valid: a.ys > 0}
+		if pn.Mean && p.Valid {
+			p.Value /= float64(a.ys)
 		}
-		if den >= 0 {
+		if den >= 0 && p.Valid {
 			p.Valid = a.den != 0
 			if p.Valid {
 				p.Value = (a.y - a.sub) / a.den
@@ -239,6 +243,14 @@ func cell(r []any, c int, dflt float64) float64 {
 	}
 	f, _ := number(r[c])
 	return f
+}
+
+// cellValue is row r's number at c, if it has one (c < 0: a row count).
+func cellValue(r []any, c int) (float64, bool) {
+	if c < 0 {
+		return 1, true
+	}
+	return number(r[c])
 }
 
 // top keeps the n largest points (n < 0: the −n smallest), in that order.
@@ -345,6 +357,11 @@ func autoPick(t *marts.Table, pn panel) panel {
 	switch {
 	case pn.Y == "":
 		return pn
+	case len(t.Rows) <= maxRateRows && col(t, "period") < 0 && len(rateColumns(t)) > 0:
+		pn.Chart, pn.X = ratesChart, firstColumn(t, func(c marts.Column) bool { return strings.Contains(c.Type, "VARCHAR") })
+		if pn.X == "" && len(t.Rows) > 1 {
+			pn.Chart = noChart
+		}
 	case len(t.Rows) == 1:
 		pn.Chart = columnsChart
 	case col(t, "period") >= 0:
@@ -368,6 +385,38 @@ func firstColumn(t *marts.Table, ok func(marts.Column) bool) string {
 		}
 	}
 	return ""
+}
+
+// maxRateRows bounds the rows a rates chart draws side by side.
+const maxRateRows = 6
+
+// rateColumns are the numeric rate columns of t (precision, recall,
+// shares, …): what a model or method comparison is read by.
+func rateColumns(t *marts.Table) []int {
+	var out []int
+	for j, c := range t.Columns {
+		if numericType(c.Type) && kindOf(c.Name) == percentFigure {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// rates are the rate columns of each row, labelled "row · measure" (just
+// "measure" when x < 0: one row); a NULL rate is a point without a value.
+func rates(t *marts.Table, x int, label func(col string, v any) string, xName string) []point {
+	var out []point
+	for _, r := range t.Rows {
+		for _, j := range rateColumns(t) {
+			f, ok := number(r[j])
+			name := humanise(t.Columns[j].Name)
+			if x >= 0 {
+				name = label(xName, r[x]) + " · " + name
+			}
+			out = append(out, point{Label: name, Value: f, Valid: ok})
+		}
+	}
+	return out
 }
 
 // measures are the numeric columns of a one-row table as points.

@@ -19,7 +19,7 @@ const (
 
 var (
 	moneyWords   = []string{"revenue", "sales", "cost", "profit", "amount", "monetary", "payable", "settled", "difference", "overhead", "average_repair_order", "labour_rate", "per_vehicle_hour", "per_ro"}
-	percentWords = []string{"_rate", "margin", "utilisation", "efficiency", "productivity", "proficiency", "share", "ratio", "on_time_pickup", "_pct", "growth"}
+	percentWords = []string{"_rate", "margin", "utilisation", "efficiency", "productivity", "proficiency", "share", "ratio", "on_time_pickup", "_pct", "growth", "precision", "recall", "accuracy"}
 )
 
 func kindOf(name string) figureKind {

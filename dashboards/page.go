@@ -18,6 +18,7 @@ const (
 	heatmapChart
 	columnsChart // one row: its measures side by side
 	dailyChart   // an array column: one value per day from the period's end
+	ratesChart   // a few rows (methods, models): their rate columns side by side
 )
 
 // panel is one analytic on a page: a chart and/or a table.

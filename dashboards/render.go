@@ -222,6 +222,12 @@ func (h *Handler) chartOf(t *marts.Table, pn panel, lab labeler) template.HTML {
 	case columnsChart:
 		c.XLabel, c.YLabel = "Measure", "Value"
 		return c.bars(measures(t))
+	case ratesChart:
+		c.XLabel, c.YLabel, c.Kind = "Measure", "Rate", "percent"
+		if pn.X != "" {
+			c.XLabel = humanise(pn.X) + " · measure"
+		}
+		return c.bars(rates(t, col(t, pn.X), lab.label(pn.Grain), pn.X))
 	case heatmapChart:
 		c.YLabel = humanise(pn.Rows)
 		return c.heatmap(heat(t, pn, lab.label(pn.Grain)))

@@ -10,10 +10,10 @@ import (
 // Chart geometry (viewBox units; the SVG scales to its container).
 const (
 	chartW, chartH             = 640.0, 280.0
-	padL, padR, padT, padB     = 72.0, 16.0, 16.0, 52.0
+	padL, padR, padT, padB     = 72.0, 16.0, 30.0, 52.0
 	plotW, plotH               = chartW - padL - padR, chartH - padT - padB
 	maxXLabels                 = 8
-	heatPadL, heatPadT, heatPB = 96.0, 8.0, 40.0
+	heatPadL, heatPadT, heatPB = 96.0, 30.0, 40.0
 )
 
 // chart is what every SVG chart needs.
@@ -40,20 +40,26 @@ func (c chart) describe(pts []point) string {
 		return c.Title + ": no data for the selected period."
 	}
 	var parts []string
-	hi, lo := pts[0], pts[0]
+	var hi, lo *point
 	for i, p := range pts {
 		if i < 24 {
 			parts = append(parts, p.Label+" "+c.value(p))
 		}
-		if p.Value > hi.Value {
-			hi = p
+		if !p.Valid {
+			continue
 		}
-		if p.Value < lo.Value {
-			lo = p
+		if hi == nil || p.Value > hi.Value {
+			hi = &pts[i]
+		}
+		if lo == nil || p.Value < lo.Value {
+			lo = &pts[i]
 		}
 	}
+	if hi == nil {
+		return fmt.Sprintf("%s: no values for the selected period (%s).", c.Title, strings.Join(parts, "; "))
+	}
 	return fmt.Sprintf("%s, %s by %s. Highest %s (%s), lowest %s (%s). Values: %s.",
-		c.Title, c.YLabel, c.XLabel, hi.Label, c.value(hi), lo.Label, c.value(lo), strings.Join(parts, "; "))
+		c.Title, c.YLabel, c.XLabel, hi.Label, c.value(*hi), lo.Label, c.value(*lo), strings.Join(parts, "; "))
 }
 
 func (c chart) value(p point) string {
@@ -63,10 +69,13 @@ func (c chart) value(p point) string {
 	return formatFigure(p.Value, c.Kind)
 }
 
-// scale returns the y range (always including zero) and 5 tick values.
+// scale returns the y range (always including zero) and 5 tick values;
+// points without a value do not count.
 func scale(pts []point) (lo, hi float64, ticks []float64) {
 	for _, p := range pts {
-		lo, hi = math.Min(lo, p.Value), math.Max(hi, p.Value)
+		if p.Valid {
+			lo, hi = math.Min(lo, p.Value), math.Max(hi, p.Value)
+		}
 	}
 	if hi == lo {
 		hi = lo + 1
@@ -95,11 +104,11 @@ func (c chart) axes(b *strings.Builder, lo, hi float64, ticks []float64) {
 		y := padT + plotH - (t-lo)/(hi-lo)*plotH
 		fmt.Fprintf(b, `<line class="grid" x1="%g" x2="%g" y1="%.1f" y2="%.1f"/>`, padL, padL+plotW, y, y)
 		fmt.Fprintf(b, `<text class="tick" x="%g" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`,
-			padL-6, y, esc(formatFigure(t, c.Kind)))
+			padL-6, y, esc(tickLabel(t, c.Kind)))
 	}
 	fmt.Fprintf(b, `<line class="axis" x1="%g" x2="%g" y1="%g" y2="%g"/>`, padL, padL+plotW, padT+plotH, padT+plotH)
-	fmt.Fprintf(b, `<text class="axis-title" x="%g" y="%g" text-anchor="middle">%s</text>`, padL+plotW/2, chartH-6, esc(c.XLabel))
-	fmt.Fprintf(b, `<text class="axis-title" transform="rotate(-90)" x="%g" y="14" text-anchor="middle">%s</text>`, -(padT + plotH/2), esc(c.YLabel))
+	fmt.Fprintf(b, `<text class="axis-title" x="%g" y="%g" text-anchor="middle">%s</text>`, padL+plotW/2, chartH-6, esc(fit(c.XLabel, plotW)))
+	yTitles(b, c.YLabel, padT+plotH/2)
 }
 
 // xLabel writes category i's label under the axis when it is one of the
@@ -112,7 +121,7 @@ func xLabel(b *strings.Builder, i, n int, x float64, label, anchor string) {
 	if r := []rune(label); len(r) > 12 {
 		label = string(r[:11]) + "…"
 	}
-	fmt.Fprintf(b, `<text class="tick" x="%.1f" y="%g" text-anchor="%s">%s</text>`, x, padT+plotH+16, anchor, esc(label))
+	fmt.Fprintf(b, `<text class="%s" x="%.1f" y="%g" text-anchor="%s">%s</text>`, xTickClass(i/max(every, 1)), x, padT+plotH+16, anchor, esc(label))
 }
 
 // edgeAnchor keeps the first and last labels of a line inside the plot.
@@ -142,6 +151,12 @@ func (c chart) bars(pts []point) template.HTML {
 		slot := plotW / float64(len(pts))
 		zero := padT + plotH - (0-lo)/(hi-lo)*plotH
 		for i, p := range pts {
+			xLabel(&b, i, len(pts), padL+float64(i)*slot+slot/2, p.Label, "middle")
+			if !p.Valid { // a gap, not a zero: a dash on the axis
+				fmt.Fprintf(&b, `<text class="na" x="%.1f" y="%.1f" text-anchor="middle">–<title>%s: no value</title></text>`,
+					padL+float64(i)*slot+slot/2, zero-4, esc(p.Label))
+				continue
+			}
 			y := padT + plotH - (p.Value-lo)/(hi-lo)*plotH
 			top, h := math.Min(y, zero), math.Abs(zero-y)
 			cls := "bar"
@@ -150,7 +165,6 @@ func (c chart) bars(pts []point) template.HTML {
 			}
 			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %s</title></rect>`,
 				cls, padL+float64(i)*slot+slot*0.15, top, slot*0.7, math.Max(h, 0.5), esc(p.Label), esc(c.value(p)))
-			xLabel(&b, i, len(pts), padL+float64(i)*slot+slot/2, p.Label, "middle")
 		}
 	}
 	b.WriteString(`</svg>`)
@@ -167,19 +181,31 @@ func (c chart) line(pts []point) template.HTML {
 		lo, hi, ticks := scale(pts)
 		c.axes(&b, lo, hi, ticks)
 		step := plotW / float64(max(len(pts)-1, 1))
-		var coords []string
+		// A point without a value breaks the line: a gap, never a zero.
+		var runs [][]string
 		var marks strings.Builder
 		for i, p := range pts {
 			x := padL + float64(i)*step
 			if len(pts) == 1 {
 				x = padL + plotW/2
 			}
-			y := padT + plotH - (p.Value-lo)/(hi-lo)*plotH
-			coords = append(coords, fmt.Sprintf("%.1f,%.1f", x, y))
-			fmt.Fprintf(&marks, `<circle class="dot" cx="%.1f" cy="%.1f" r="3"><title>%s: %s</title></circle>`, x, y, esc(p.Label), esc(c.value(p)))
 			xLabel(&b, i, len(pts), x, p.Label, edgeAnchor(i, len(pts)))
+			if !p.Valid {
+				runs = append(runs, nil)
+				continue
+			}
+			y := padT + plotH - (p.Value-lo)/(hi-lo)*plotH
+			if len(runs) == 0 || runs[len(runs)-1] == nil {
+				runs = append(runs, []string{})
+			}
+			runs[len(runs)-1] = append(runs[len(runs)-1], fmt.Sprintf("%.1f,%.1f", x, y))
+			fmt.Fprintf(&marks, `<circle class="dot" cx="%.1f" cy="%.1f" r="3"><title>%s: %s</title></circle>`, x, y, esc(p.Label), esc(c.value(p)))
 		}
-		fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, strings.Join(coords, " "))
+		for _, run := range runs {
+			if len(run) > 1 {
+				fmt.Fprintf(&b, `<polyline class="line" points="%s"/>`, strings.Join(run, " "))
+			}
+		}
 		b.WriteString(marks.String())
 	}
 	b.WriteString(`</svg>`)
@@ -199,7 +225,7 @@ func (c chart) heatmap(g grid) template.HTML {
 	ch := (chartH - heatPadT - heatPB) / float64(len(g.Rows))
 	for i, r := range g.Rows {
 		y := heatPadT + float64(i)*ch
-		fmt.Fprintf(&b, `<text class="tick" x="%g" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, heatPadL-6, y+ch/2, esc(r))
+		fmt.Fprintf(&b, `<text class="tick" x="%g" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, heatPadL-6, y+ch/2, esc(fit(r, heatPadL-24)))
 		for j, v := range g.Cells[i] {
 			op := 0.06
 			if g.Max > 0 {
@@ -210,12 +236,12 @@ func (c chart) heatmap(g grid) template.HTML {
 		}
 	}
 	for j, col := range g.Cols {
-		if every := (len(g.Cols) + 11) / 12; j%max(every, 1) == 0 {
-			fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%g" text-anchor="middle">%s</text>`, heatPadL+float64(j)*cw+cw/2, chartH-heatPB+14, esc(col))
+		if every := max((len(g.Cols)+11)/12, 1); j%every == 0 {
+			fmt.Fprintf(&b, `<text class="%s" x="%.1f" y="%g" text-anchor="middle">%s</text>`, xTickClass(j/every), heatPadL+float64(j)*cw+cw/2, chartH-heatPB+14, esc(col))
 		}
 	}
-	fmt.Fprintf(&b, `<text class="axis-title" x="%g" y="%g" text-anchor="middle">%s</text>`, heatPadL+(chartW-heatPadL)/2, chartH-6, esc(c.XLabel))
-	fmt.Fprintf(&b, `<text class="axis-title" transform="rotate(-90)" x="%g" y="14" text-anchor="middle">%s</text>`, -(chartH-heatPB)/2, esc(c.YLabel))
+	fmt.Fprintf(&b, `<text class="axis-title" x="%g" y="%g" text-anchor="middle">%s</text>`, heatPadL+(chartW-heatPadL)/2, chartH-6, esc(fit(c.XLabel, chartW-heatPadL)))
+	yTitles(&b, c.YLabel, heatPadT+(chartH-heatPadT-heatPB)/2)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }

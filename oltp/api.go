@@ -43,7 +43,21 @@ type Route struct {
 	Request      any      // zero value of the body type, nil for none
 	Response     any      // zero value of the 2xx body type
 	Status       int      // success status, default 200
-	Versioned    bool     // reads return ETag; writes need If-Match
+	Versioned    bool     // reads return ETag; writes of the :id they name need If-Match
+	// NoIfMatch marks a versioned write under an :id that creates another
+	// resource (its ETag is the new one's): no If-Match.
+	NoIfMatch bool
+	// Query declares the query parameters the handler reads (Call.Query);
+	// list and report reads also take min_lsn (added by the API).
+	Query []Param
+	// Formats are media types the success response may take instead of
+	// JSON, chosen by Accept (e.g. text/csv).
+	Formats []string
+	// Errors are further error statuses of routes served outside the API's
+	// request pipeline (Document).
+	Errors  []int
+	write   bool // served by Write: Idempotency-Key, X-CCH-LSN
+	replica bool // a list or report read (see Replica): min_lsn, X-CCH-Read-From
 }
 
 // Call is what a handler gets: the request's parameters, the caller and the
@@ -56,6 +70,10 @@ type Call struct {
 	// finalCommit: Final may commit with its statement (a write without
 	// an Idempotency-Key).
 	finalCommit bool
+	// params and query: the route's declared query parameters and the
+	// request's checked values (see Call.Query).
+	params []Param
+	query  map[string]string
 }
 
 // Bind decodes the request body strictly (see DecodeJSON) and, when dst
@@ -114,6 +132,10 @@ func (a *API) Write(r Route, h HandlerFunc) { a.add(r, false, h) }
 func (a *API) add(r Route, readOnly bool, h HandlerFunc) {
 	if r.Status == 0 {
 		r.Status = http.StatusOK
+	}
+	r.write = !readOnly
+	if r.replica = onReplica(r, readOnly); r.replica {
+		r.Query = append(slices.Clone(r.Query), minLSNParam)
 	}
 	a.routes = append(a.routes, r)
 	rel := strings.TrimPrefix(r.Path, "/v1")
@@ -225,7 +247,18 @@ func (a *API) serve(c *gin.Context, r Route, readOnly bool, h HandlerFunc) {
 		WriteError(c, Forbidden(fmt.Sprintf("the %s role may not %s", p.Role, strings.ToLower(what))))
 		return
 	}
-	call := &Call{Gin: c, P: p}
+	query, err := ParseQuery(c, r.Query)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	// A versioned write of a resource named by id needs the ETag it read,
+	// whatever else is wrong with the request.
+	if needsIfMatch(r) && strings.TrimSpace(c.GetHeader("If-Match")) == "" {
+		WriteError(c, preconditionRequired())
+		return
+	}
+	call := &Call{Gin: c, P: p, params: r.Query, query: query}
 	if r.Request != nil {
 		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,8 +158,7 @@ func ETag(id int64, version int32) string {
 func IfMatchVersion(c *gin.Context, id int64) (int32, error) {
 	h := strings.TrimSpace(c.GetHeader("If-Match"))
 	if h == "" {
-		return 0, &Error{Kind: "precondition-required", Status: http.StatusPreconditionRequired,
-			Title: "Precondition required", Detail: "send If-Match with the ETag you read"}
+		return 0, preconditionRequired()
 	}
 	if strings.HasPrefix(h, "W/") {
 		return 0, &Error{Kind: "precondition-failed", Status: http.StatusPreconditionFailed, Title: "Precondition failed",
@@ -172,6 +170,11 @@ func IfMatchVersion(c *gin.Context, id int64) (int32, error) {
 		return 0, PreconditionFailed()
 	}
 	return v, nil
+}
+
+func preconditionRequired() *Error {
+	return &Error{Kind: "precondition-required", Status: http.StatusPreconditionRequired,
+		Title: "Precondition required", Detail: "send If-Match with the ETag you read"}
 }
 
 // PreconditionFailed is the error for a stale If-Match.
@@ -228,33 +231,6 @@ func NewCollection[T any](items []T, limit int, idOf func(T) int64) Collection[T
 	return col
 }
 
-// queryID reads an optional positive integer query parameter (0 when
-// absent).
-func queryID(c *gin.Context, name string) (int64, error) {
-	s, ok := c.GetQuery(name)
-	if !ok {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, BadRequest(name + " must be a positive integer")
-	}
-	return id, nil
-}
-
-// queryEnum reads an optional query parameter that must be one of allowed
-// ("" when absent).
-func queryEnum(c *gin.Context, name string, allowed []string) (string, error) {
-	s, ok := c.GetQuery(name)
-	if !ok {
-		return "", nil
-	}
-	if !slices.Contains(allowed, s) {
-		return "", BadRequest(fmt.Sprintf("%s must be one of %s", name, strings.Join(allowed, ", ")))
-	}
-	return s, nil
-}
-
 // ListSpec describes a collection endpoint: its query and its filters.
 type ListSpec struct {
 	What  string // for errors, e.g. "invoices"
@@ -270,7 +246,7 @@ type ListSpec struct {
 }
 
 // ListRows serves a collection: it reads the page and the filters of
-// spec from the query string (400 on a bad one), runs the query in the
+// spec from the query string (the route declares spec.Params()), runs the query in the
 // request's transaction (row-level security applies) and pages the rows
 // by id.
 func ListRows[T any](ctx context.Context, call *Call, spec ListSpec, scan func(pgx.Row) (T, error), idOf func(T) int64) (Collection[T], error) {
@@ -286,21 +262,14 @@ func ListRows[T any](ctx context.Context, call *Call, spec ListSpec, scan func(p
 		args = append(args, arg)
 		conds = append(conds, strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1))
 	}
+	// The route declares spec.Params(): the values are checked already.
 	for _, name := range spec.IDs {
-		id, err := queryID(call.Gin, name)
-		if err != nil {
-			return Collection[T]{}, err
-		}
-		if id != 0 {
+		if id := call.QueryInt(name); id != 0 {
 			where(spec.Alias+name+" = ?", id)
 		}
 	}
 	if spec.Enum != "" {
-		v, err := queryEnum(call.Gin, spec.Enum, spec.EnumValues)
-		if err != nil {
-			return Collection[T]{}, err
-		}
-		if v != "" {
+		if v := call.Query(spec.Enum); v != "" {
 			where(spec.Alias+spec.Enum+" = ?::"+spec.EnumType, v)
 		}
 	}

@@ -18,9 +18,10 @@ import (
 	"github.com/carcarehub/cch/warehouse/scope"
 )
 
-// TestOpenAPIMatchesRoutes: every /v1 route served is documented in
-// /openapi.json, and every documented operation is served.
-func TestOpenAPIMatchesRoutes(t *testing.T) {
+// openAPIServer mounts every /v1 route (the API's and the warehouse's)
+// on a server that never dials a database.
+func openAPIServer(t *testing.T) *oltp.Server {
+	t.Helper()
 	srv, err := oltp.NewServer(oltp.Options{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +50,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Mount(srv.Router(), api)
+	return srv
+}
+
+// TestOpenAPIMatchesRoutes: every /v1 route served is documented in
+// /openapi.json, and every documented operation is served.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	srv := openAPIServer(t)
 	rec := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.json", nil))
 	var doc struct {

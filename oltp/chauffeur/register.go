@@ -24,8 +24,8 @@ func Register(api *oltp.API) {
 		Roles: rideWriters, Request: RideRequest{}, Response: Ride{}, Status: http.StatusCreated, Versioned: true}, createRide)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/rides/:id", Summary: "Read a ride",
 		Roles: rideReaders, Response: Ride{}, Versioned: true}, getRide)
-	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/rides", Summary: "List rides (?flight=, ?status=)",
-		Roles: rideReaders, Response: oltp.Collection[Ride]{}}, listRides)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/rides", Summary: "List rides",
+		Roles: rideReaders, Response: oltp.Collection[Ride]{}, Query: rideListParams}, listRides)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/rides/:id/cancel", Summary: "Cancel a ride",
 		Roles: rideWriters, Request: CancelRequest{}, Response: Ride{}, Versioned: true}, cancelRide)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/rides/:id/dispatch", Summary: "Offer a ride to a chauffeur and vehicle",
@@ -42,8 +42,8 @@ func Register(api *oltp.API) {
 		Roles: chargeReaders, Response: oltp.Collection[Charge]{}}, listCharges)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/settlements", Summary: "Draft a chauffeur settlement",
 		Roles: settlementRoles, Request: SettlementRequest{}, Response: Settlement{}, Status: http.StatusCreated, Versioned: true}, createSettlement)
-	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/settlements", Summary: "List settlements without their lines (?branch_id=, ?chauffeur_id=, ?status=)",
-		Roles: settlementRoles, Response: oltp.Collection[SettlementSummary]{}}, listSettlements)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/settlements", Summary: "List settlements without their lines",
+		Roles: settlementRoles, Response: oltp.Collection[SettlementSummary]{}, Query: settlementList.Params()}, listSettlements)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/settlements/:id", Summary: "Read a settlement",
 		Roles: settlementRoles, Response: Settlement{}, Versioned: true}, getSettlement)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/settlements/:id/approve", Summary: "Approve a settlement",
@@ -53,5 +53,5 @@ func Register(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/settlements/:id/reconcile", Summary: "Mark a paid settlement reconciled",
 		Roles: settlementRoles, Response: Settlement{}, Versioned: true}, reconcileSettlement)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/settlements/:id/export", Summary: "Export a settlement's lines as CSV rows",
-		Roles: settlementRoles, Response: Export{}}, exportSettlement)
+		Roles: settlementRoles, Response: Export{}, Formats: []string{"text/csv"}}, exportSettlement)
 }

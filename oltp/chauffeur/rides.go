@@ -291,6 +291,11 @@ func rideListQuery(flight, status string, after int64, limit int) (string, []any
 	return q + fmt.Sprintf(" ORDER BY r.id LIMIT $%d", len(args)), args
 }
 
+// rideListParams are the filters of the rides collection.
+var rideListParams = append(slices.Clone(oltp.PageParams),
+	oltp.Param{Name: "flight", Type: oltp.ParamString, MaxLen: 10, Doc: "only rides meeting this flight"},
+	oltp.EnumParam("status", allStatuses, "only rides in this status"))
+
 // listRides pages through the rides the caller may see (?flight=,
 // ?status=, keyset ?cursor=).
 func listRides(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
@@ -298,13 +303,7 @@ func listRides(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	flight, status := call.Gin.Query("flight"), call.Gin.Query("status")
-	if len(flight) > 10 {
-		return oltp.Result{}, oltp.BadRequest("flight is at most 10 characters")
-	}
-	if status != "" && !slices.Contains(allStatuses, status) {
-		return oltp.Result{}, oltp.BadRequest(fmt.Sprintf("status must be one of %v", allStatuses))
-	}
+	flight, status := call.Query("flight"), call.Query("status")
 	q, args := rideListQuery(flight, status, page.After, page.Limit+1)
 	rows, err := call.Tx.Query(ctx, q, args...)
 	if err != nil {

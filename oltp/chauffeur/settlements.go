@@ -198,10 +198,12 @@ var settlementStatuses = []string{"draft", "approved", "paid", "reconciled"}
 
 // listSettlements pages through settlements (without their lines),
 // filtered by branch, chauffeur and status.
+// settlementList is the settlements collection and its filters.
+var settlementList = oltp.ListSpec{What: "settlements", Base: selectSettlements,
+	IDs: []string{"branch_id", "chauffeur_id"}, Enum: "status", EnumType: "chauffeur.settlement_status", EnumValues: settlementStatuses}
+
 func listSettlements(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	col, err := oltp.ListRows(ctx, call, oltp.ListSpec{What: "settlements", Base: selectSettlements,
-		IDs: []string{"branch_id", "chauffeur_id"}, Enum: "status", EnumType: "chauffeur.settlement_status", EnumValues: settlementStatuses},
-		scanSettlement, func(s SettlementSummary) int64 { return s.ID })
+	col, err := oltp.ListRows(ctx, call, settlementList, scanSettlement, func(s SettlementSummary) int64 { return s.ID })
 	return oltp.Result{Body: col}, err
 }
 

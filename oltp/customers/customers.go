@@ -100,7 +100,7 @@ func Register(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPatch, Path: "/v1/customers/:id", Summary: "Update a customer",
 		Roles: customerWriters, Request: CustomerInput{}, Response: Customer{}, Versioned: true}, updateCustomer)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/customers", Summary: "Search customers by name, email, phone or postcode",
-		Roles: customerReaders, Response: oltp.Collection[Customer]{}}, searchCustomers)
+		Roles: customerReaders, Response: oltp.Collection[Customer]{}, Query: customerSearchParams}, searchCustomers)
 	// The export writes an audit entry, so it runs in a read-write transaction.
 	api.Write(oltp.Route{Method: http.MethodGet, Path: "/v1/customers/:id/export", Summary: "Export a customer's personal data (GDPR access)",
 		Roles: gdprOperators, Response: Export{}}, exportCustomer)
@@ -231,12 +231,16 @@ func staleOrMissing(ctx context.Context, tx pgx.Tx, table string, id int64) erro
 	return oltp.PreconditionFailed()
 }
 
+// customerSearchParams are the query parameters of GET /v1/customers.
+var customerSearchParams = append(slices.Clone(oltp.PageParams),
+	oltp.Param{Name: "q", Type: oltp.ParamString, MaxLen: 100, Doc: "text in the name, company, email, phone or postcode (any case)"})
+
 func searchCustomers(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	page, err := oltp.ParsePage(call.Gin)
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	q := strings.TrimSpace(call.Gin.Query("q"))
+	q := strings.TrimSpace(call.Query("q"))
 	if len(q) > 100 {
 		return oltp.Result{}, oltp.BadRequest("q is limited to 100 characters")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func registerVehicles(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPatch, Path: "/v1/vehicles/:id", Summary: "Update a vehicle",
 		Roles: customerWriters, Request: VehicleInput{}, Response: Vehicle{}, Versioned: true}, updateVehicle)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/vehicles", Summary: "Find vehicles by VIN or registration plate",
-		Roles: customerReaders, Response: oltp.Collection[Vehicle]{}}, searchVehicles)
+		Roles: customerReaders, Response: oltp.Collection[Vehicle]{}, Query: vehicleSearchParams}, searchVehicles)
 }
 
 const vehicleSelect = `SELECT v.id, v.vin, v.registration_plate, v.make, v.model, v.model_year, v.fuel_type, v.colour,
@@ -217,13 +218,18 @@ func updateVehicle(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	return loadVehicle(ctx, call.Tx, id)
 }
 
+// vehicleSearchParams are the query parameters of GET /v1/vehicles.
+var vehicleSearchParams = append(slices.Clone(oltp.PageParams),
+	oltp.Param{Name: "vin", Type: oltp.ParamString, MaxLen: 17, Doc: "the vehicle identification number (any case)"},
+	oltp.Param{Name: "plate", Type: oltp.ParamString, MaxLen: 30, Doc: "the registration plate (any case, spaces ignored)"})
+
 func searchVehicles(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	page, err := oltp.ParsePage(call.Gin)
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	vin := strings.ToUpper(call.Gin.Query("vin"))
-	plate := strings.ToUpper(strings.ReplaceAll(call.Gin.Query("plate"), " ", ""))
+	vin := strings.ToUpper(call.Query("vin"))
+	plate := strings.ToUpper(strings.ReplaceAll(call.Query("plate"), " ", ""))
 	if len(vin) > 17 || len(plate) > 20 {
 		return oltp.Result{}, oltp.BadRequest("vin is limited to 17 characters and plate to 20")
 	}

@@ -21,8 +21,8 @@ var financeRoles = []string{"finance", "manager"}
 func Register(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/invoices", Summary: "Generate a draft invoice from a repair order",
 		Roles: financeRoles, Request: InvoiceRequest{}, Response: Invoice{}, Status: http.StatusCreated}, createInvoice)
-	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/invoices", Summary: "List invoices with their balances (?branch_id=, ?customer_id=, ?repair_order_id=, ?status=)",
-		Roles: financeRoles, Response: oltp.Collection[InvoiceSummary]{}}, listInvoices)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/invoices", Summary: "List invoices with their balances",
+		Roles: financeRoles, Response: oltp.Collection[InvoiceSummary]{}, Query: invoiceList.Params()}, listInvoices)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/invoices/:id", Summary: "Read an invoice with its balance",
 		Roles: financeRoles, Response: Invoice{}}, getInvoice)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/invoices/:id/issue", Summary: "Issue a draft invoice",
@@ -105,10 +105,12 @@ var invoiceStatuses = []string{"draft", "issued", "void"}
 
 // listInvoices pages through the invoices the caller may see, filtered by
 // branch, customer, repair order and status.
+// invoiceList is the invoices collection and its filters.
+var invoiceList = oltp.ListSpec{What: "invoices", Base: selectInvoices, Alias: "i.",
+	IDs: []string{"branch_id", "customer_id", "repair_order_id"}, Enum: "status", EnumType: "finance.invoice_status", EnumValues: invoiceStatuses}
+
 func listInvoices(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	col, err := oltp.ListRows(ctx, call, oltp.ListSpec{What: "invoices", Base: selectInvoices, Alias: "i.",
-		IDs: []string{"branch_id", "customer_id", "repair_order_id"}, Enum: "status", EnumType: "finance.invoice_status", EnumValues: invoiceStatuses},
-		scanInvoice, func(v InvoiceSummary) int64 { return v.ID })
+	col, err := oltp.ListRows(ctx, call, invoiceList, scanInvoice, func(v InvoiceSummary) int64 { return v.ID })
 	return oltp.Result{Body: col}, err
 }
 

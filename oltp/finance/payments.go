@@ -18,8 +18,8 @@ import (
 func registerPayments(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/payments", Summary: "Record a payment and allocate it to invoices",
 		Roles: financeRoles, Request: PaymentRequest{}, Response: Payment{}, Status: http.StatusCreated}, createPayment)
-	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/payments", Summary: "List payments with their allocations (?branch_id=, ?customer_id=, ?method=)",
-		Roles: financeRoles, Response: oltp.Collection[Payment]{}}, listPayments)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/payments", Summary: "List payments with their allocations",
+		Roles: financeRoles, Response: oltp.Collection[Payment]{}, Query: paymentList.Params()}, listPayments)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/payments/:id", Summary: "Read a payment with its allocations",
 		Roles: financeRoles, Response: Payment{}}, getPayment)
 }
@@ -178,10 +178,12 @@ var paymentMethods = []string{"card", "cash", "bank_transfer", "account", "vouch
 // listPayments pages through the payments the caller may see, filtered by
 // branch, customer and method, each with its allocations (read for the
 // whole page in one query).
+// paymentList is the payments collection and its filters.
+var paymentList = oltp.ListSpec{What: "payments", Base: selectPayments, Alias: "p.",
+	IDs: []string{"branch_id", "customer_id"}, Enum: "method", EnumType: "finance.payment_method", EnumValues: paymentMethods}
+
 func listPayments(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	col, err := oltp.ListRows(ctx, call, oltp.ListSpec{What: "payments", Base: selectPayments, Alias: "p.",
-		IDs: []string{"branch_id", "customer_id"}, Enum: "method", EnumType: "finance.payment_method", EnumValues: paymentMethods},
-		scanPayment, func(p Payment) int64 { return p.ID })
+	col, err := oltp.ListRows(ctx, call, paymentList, scanPayment, func(p Payment) int64 { return p.ID })
 	if err != nil {
 		return oltp.Result{}, err
 	}

@@ -16,8 +16,8 @@ import (
 func registerPurchaseOrders(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/purchase-orders", Summary: "Create a draft purchase order",
 		Roles: buyers, Request: PurchaseOrderRequest{}, Response: PurchaseOrder{}, Status: http.StatusCreated, Versioned: true}, createPO)
-	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/purchase-orders", Summary: "List purchase orders with their lines (?branch_id=, ?supplier_id=, ?status=)",
-		Roles: buyReaders, Response: oltp.Collection[PurchaseOrder]{}}, listPOs)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/purchase-orders", Summary: "List purchase orders with their lines",
+		Roles: buyReaders, Response: oltp.Collection[PurchaseOrder]{}, Query: purchaseOrderList.Params()}, listPOs)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/purchase-orders/:id", Summary: "Read a purchase order",
 		Roles: buyReaders, Response: PurchaseOrder{}, Versioned: true}, getPO)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/purchase-orders/:id/send", Summary: "Send a draft purchase order",

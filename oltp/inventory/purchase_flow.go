@@ -69,10 +69,12 @@ var poStatuses = []string{"draft", "sent", "partially_received", "received", "ca
 
 // listPOs pages through the purchase orders the caller may see, with their
 // lines, filtered by branch, supplier and status.
+// purchaseOrderList is the purchase orders collection and its filters.
+var purchaseOrderList = oltp.ListSpec{What: "purchase orders", Base: selectPO,
+	IDs: []string{"branch_id", "supplier_id"}, Enum: "status", EnumType: "inventory.purchase_order_status", EnumValues: poStatuses}
+
 func listPOs(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	col, err := oltp.ListRows(ctx, call, oltp.ListSpec{What: "purchase orders", Base: selectPO,
-		IDs: []string{"branch_id", "supplier_id"}, Enum: "status", EnumType: "inventory.purchase_order_status", EnumValues: poStatuses},
-		scanPO, func(po PurchaseOrder) int64 { return po.ID })
+	col, err := oltp.ListRows(ctx, call, purchaseOrderList, scanPO, func(po PurchaseOrder) int64 { return po.ID })
 	if err != nil {
 		return oltp.Result{}, err
 	}

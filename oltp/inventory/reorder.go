@@ -50,11 +50,7 @@ WHERE sl.branch_id = $1 AND (sl.on_hand - sl.reserved) <= sl.reorder_point AND s
 ORDER BY pt.part_number`
 
 func reorderSuggestions(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	branch, err := queryID(call, "branch_id")
-	if err != nil {
-		return oltp.Result{}, err
-	}
-	rows, err := call.Tx.Query(ctx, reorderSQL, branch)
+	rows, err := call.Tx.Query(ctx, reorderSQL, call.QueryInt("branch_id"))
 	if err != nil {
 		return oltp.Result{}, fmt.Errorf("reorder suggestions: %w", err)
 	}

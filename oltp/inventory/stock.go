@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -32,9 +31,9 @@ func CanSeeCosts(p oltp.Principal) bool { return slices.Contains(costRoles, p.Ro
 // Register mounts the inventory workflows on api.
 func Register(api *oltp.API) {
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/stock", Summary: "List stock levels of a branch",
-		Roles: stockReaders, Response: oltp.Collection[StockLevel]{}}, listStock)
+		Roles: stockReaders, Response: oltp.Collection[StockLevel]{}, Query: append([]oltp.Param{branchParam}, oltp.PageParams...)}, listStock)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/stock/reorder-suggestions", Summary: "List parts to reorder at a branch",
-		Roles: buyReaders, Response: Suggestions{}}, reorderSuggestions)
+		Roles: buyReaders, Response: Suggestions{}, Query: []oltp.Param{branchParam}}, reorderSuggestions)
 	registerMovements(api)
 	registerPurchaseOrders(api)
 }
@@ -68,10 +67,7 @@ func listStock(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	branch, err := queryID(call, "branch_id")
-	if err != nil {
-		return oltp.Result{}, err
-	}
+	branch := call.QueryInt("branch_id")
 	cost := "NULL::text"
 	if CanSeeCosts(call.P) {
 		cost = "sl.average_cost::text"
@@ -92,14 +88,8 @@ func listStock(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	return oltp.Result{Body: oltp.NewCollection(items, page.Limit, func(s StockLevel) int64 { return s.ID })}, nil
 }
 
-// queryID reads a required positive integer query parameter.
-func queryID(call *oltp.Call, name string) (int64, error) {
-	id, err := strconv.ParseInt(call.Gin.Query(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, oltp.BadRequest(name + " is required and must be a positive integer")
-	}
-	return id, nil
-}
+// branchParam is the required branch of the stock reads.
+var branchParam = oltp.Param{Name: "branch_id", Type: oltp.ParamInteger, Required: true, Doc: "the branch"}
 
 // checkBranch makes sure branch id is one the caller acts for (their
 // scope) and exists in their organisation (RLS hides other tenants').

@@ -101,6 +101,14 @@ func staleOrHidden(ctx context.Context, call *oltp.Call, id int64) error {
 	return oltp.PreconditionFailed()
 }
 
+// shiftListParams are the query parameters of GET /v1/shifts.
+var shiftListParams = append([]oltp.Param{
+	{Name: "branch_id", Type: oltp.ParamInteger, Required: true, Doc: "the branch"},
+	oltp.IDParam("staff_id", "only this staff member's shifts"),
+	{Name: "from", Type: oltp.ParamDate, Required: true, Doc: "first day (UTC) a listed shift starts on"},
+	{Name: "to", Type: oltp.ParamDate, Required: true, Doc: "day after the last (UTC), at most 62 days after from"},
+}, oltp.PageParams...)
+
 // listShifts lists a branch's shifts that start in [from, to) (dates in
 // UTC, at most 62 days), optionally of one staff member, by id.
 func listShifts(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
@@ -108,19 +116,12 @@ func listShifts(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	branch, err := positive(call, "branch_id", true)
+	branch, staff := call.QueryInt("branch_id"), call.QueryInt("staff_id")
+	from, err := oltp.ParseDate("from", call.Query("from"))
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	staff, err := positive(call, "staff_id", false)
-	if err != nil {
-		return oltp.Result{}, err
-	}
-	from, err := oltp.ParseDate("from", call.Gin.Query("from"))
-	if err != nil {
-		return oltp.Result{}, err
-	}
-	to, err := oltp.ParseDate("to", call.Gin.Query("to"))
+	to, err := oltp.ParseDate("to", call.Query("to"))
 	if err != nil {
 		return oltp.Result{}, err
 	}
@@ -138,19 +139,4 @@ func listShifts(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 		return oltp.Result{}, err
 	}
 	return oltp.Result{Body: oltp.NewCollection(items, page.Limit, func(s Shift) int64 { return s.ID })}, nil
-}
-
-func positive(call *oltp.Call, name string, required bool) (int64, error) {
-	s, ok := call.Gin.GetQuery(name)
-	if !ok {
-		if required {
-			return 0, oltp.BadRequest(name + " is required")
-		}
-		return 0, nil
-	}
-	var id int64
-	if _, err := fmt.Sscan(s, &id); err != nil || id <= 0 || fmt.Sprint(id) != s {
-		return 0, oltp.BadRequest(name + " must be a positive integer")
-	}
-	return id, nil
 }

@@ -113,7 +113,7 @@ func Register(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPatch, Path: "/v1/shifts/:id", Summary: "Change or cancel a shift",
 		Roles: planners, Request: ShiftChange{}, Response: Shift{}, Versioned: true}, changeShift)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/shifts", Summary: "List the shifts of a branch between two dates",
-		Roles: readers, Response: oltp.Collection[Shift]{}}, listShifts)
+		Roles: readers, Response: oltp.Collection[Shift]{}, Query: shiftListParams}, listShifts)
 }
 
 const shiftSelect = `SELECT s.id, s.branch_id, s.staff_id, lower(s.period), upper(s.period), s.break_minutes, s.productive, s.active,

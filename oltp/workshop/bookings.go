@@ -108,13 +108,13 @@ var (
 // Register mounts the workshop workflows on api.
 func Register(api *oltp.API) {
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/availability", Summary: "List free bay and technician slots",
-		Roles: bookingReaders, Response: Availability{}}, availability)
+		Roles: bookingReaders, Response: Availability{}, Query: availabilityParams}, availability)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/bookings", Summary: "Create a booking",
 		Roles: bookingWriters, Request: BookingRequest{}, Response: Booking{}, Status: http.StatusCreated, Versioned: true}, createBooking)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/bookings/:id", Summary: "Read a booking",
 		Roles: bookingReaders, Response: Booking{}, Versioned: true}, getBooking)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/bookings", Summary: "List bookings of a branch",
-		Roles: bookingReaders, Response: oltp.Collection[Booking]{}}, listBookings)
+		Roles: bookingReaders, Response: oltp.Collection[Booking]{}, Query: bookingListParams}, listBookings)
 	api.Write(oltp.Route{Method: http.MethodPatch, Path: "/v1/bookings/:id", Summary: "Reschedule a booking",
 		Roles: bookingWriters, Request: RescheduleRequest{}, Response: Booking{}, Versioned: true}, rescheduleBooking)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/bookings/:id/cancel", Summary: "Cancel a booking",
@@ -358,15 +358,16 @@ func getBooking(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	return oltp.Result{Body: b, ETag: oltp.ETag(b.ID, b.Version)}, nil
 }
 
+// bookingListParams are the query parameters of GET /v1/bookings.
+var bookingListParams = append([]oltp.Param{{Name: "branch_id", Type: oltp.ParamInteger, Required: true, Doc: "the branch"}},
+	oltp.PageParams...)
+
 func listBookings(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	page, err := oltp.ParsePage(call.Gin)
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	branch, err := strconv.ParseInt(call.Gin.Query("branch_id"), 10, 64)
-	if err != nil || branch <= 0 {
-		return oltp.Result{}, oltp.BadRequest("branch_id is required and must be a positive integer")
-	}
+	branch := call.QueryInt("branch_id")
 	rows, err := call.Tx.Query(ctx, selectBooking+` WHERE bk.branch_id = $1 AND bk.id > $2 ORDER BY bk.id LIMIT $3`,
 		branch, page.After, page.Limit+1)
 	if err != nil {

@@ -238,23 +238,18 @@ offer AS (
 SELECT starts_at, bay_id, technician_id FROM offer
 WHERE bay_id IS NOT NULL AND technician_id IS NOT NULL ORDER BY starts_at`
 
+// availabilityParams are the query parameters of GET /v1/availability.
+var availabilityParams = []oltp.Param{
+	{Name: "branch_id", Type: oltp.ParamInteger, Required: true, Doc: "the branch"},
+	{Name: "date", Type: oltp.ParamDate, Required: true, Doc: "the day, in the branch's time zone"},
+	{Name: "duration_minutes", Type: oltp.ParamInteger, Required: true, Min: 15, Max: 720, Doc: "the length of the slot"},
+}
+
 func availability(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	q := call.Gin.Query
-	var errs []error
-	branch, err := parsePositive(q("branch_id"))
+	branch, minutes := call.QueryInt("branch_id"), call.QueryInt("duration_minutes")
+	day, err := oltp.ParseDate("date", call.Query("date"))
 	if err != nil {
-		errs = append(errs, fmt.Errorf("branch_id: %w", err))
-	}
-	day, err := oltp.ParseDate("date", q("date"))
-	if err != nil {
-		errs = append(errs, err)
-	}
-	minutes, err := parsePositive(q("duration_minutes"))
-	if err != nil || minutes < 15 || minutes > 720 {
-		errs = append(errs, errors.New("duration_minutes must be from 15 to 720"))
-	}
-	if len(errs) > 0 {
-		return oltp.Result{}, oltp.BadRequest(errors.Join(errs...).Error())
+		return oltp.Result{}, err
 	}
 	rows, err := call.Tx.Query(ctx, AvailabilitySQL, branch, day, minutes, time.Now())
 	if err != nil {

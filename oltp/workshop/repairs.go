@@ -75,14 +75,14 @@ var roTransitions = map[string][]string{
 }
 
 func registerRepairs(api *oltp.API) {
-	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/repair-orders", Summary: "List repair orders (?branch_id=, ?customer_id=, ?vehicle_id=, ?status=)",
-		Roles: workshopStaff, Response: oltp.Collection[RepairOrder]{}}, listRepairOrders)
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/repair-orders", Summary: "List repair orders",
+		Roles: workshopStaff, Response: oltp.Collection[RepairOrder]{}, Query: repairOrderList.Params()}, listRepairOrders)
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/repair-orders/:id", Summary: "Read a repair order with jobs and lines",
 		Roles: workshopStaff, Response: RepairOrderDetail{}, Versioned: true}, getRepairOrder)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/repair-orders/:id/status", Summary: "Move a repair order to another status",
 		Roles: advisors, Request: StatusRequest{}, Response: RepairOrderDetail{}, Versioned: true}, setRepairOrderStatus)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/repair-orders/:id/jobs", Summary: "Recommend a job on a repair order",
-		Roles: append(advisors, "technician"), Request: JobRequest{}, Response: Job{}, Status: http.StatusCreated, Versioned: true}, addJob)
+		Roles: append(advisors, "technician"), Request: JobRequest{}, Response: Job{}, Status: http.StatusCreated, Versioned: true, NoIfMatch: true}, addJob)
 	registerJobs(api)
 	registerParts(api)
 }
@@ -118,10 +118,12 @@ var roStatuses = []string{"estimate", "authorised", "in_progress", "awaiting_par
 // listRepairOrders pages through the repair orders the caller may see
 // (row-level security limits them to the caller's branches), filtered by
 // branch, customer, vehicle and status.
+// repairOrderList is the repair orders collection and its filters.
+var repairOrderList = oltp.ListSpec{What: "repair orders", Base: selectRepairOrder,
+	IDs: []string{"branch_id", "customer_id", "vehicle_id"}, Enum: "status", EnumType: "workshop.repair_order_status", EnumValues: roStatuses}
+
 func listRepairOrders(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
-	col, err := oltp.ListRows(ctx, call, oltp.ListSpec{What: "repair orders", Base: selectRepairOrder,
-		IDs: []string{"branch_id", "customer_id", "vehicle_id"}, Enum: "status", EnumType: "workshop.repair_order_status", EnumValues: roStatuses},
-		scanRepairOrder, func(ro RepairOrder) int64 { return ro.ID })
+	col, err := oltp.ListRows(ctx, call, repairOrderList, scanRepairOrder, func(ro RepairOrder) int64 { return ro.ID })
 	return oltp.Result{Body: col}, err
 }
 

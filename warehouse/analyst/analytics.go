@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -83,32 +82,39 @@ func (h *Handler) analytic(c *gin.Context, p oltp.Principal) {
 	h.writeTable(c, t)
 }
 
-// parseParams reads branch_id, from, to, granularity and min_lsn and
-// scopes the analytic to the caller's organisation and branches.
+// analyticParams are the query parameters of GET /v1/analytics/:name.
+var analyticParams = []oltp.Param{
+	oltp.IDParam("branch_id", "only this branch (one of yours)"),
+	{Name: "from", Type: oltp.ParamDate, Doc: "first day (inclusive)"},
+	{Name: "to", Type: oltp.ParamDate, Doc: "last day (exclusive)"},
+	oltp.EnumParam("granularity", marts.Granularities, "the time bucket"),
+	{Name: "min_lsn", Type: oltp.ParamLSN, Doc: "wait (at most a few seconds) until the warehouse has applied this position (an X-CCH-LSN of an earlier write)"},
+}
+
+// parseParams reads the declared analyticParams and scopes the analytic
+// to the caller's organisation and branches.
 func parseParams(c *gin.Context, p oltp.Principal) (marts.Params, cdc.LSN, error) {
-	out := marts.Params{OrganisationID: p.OrganisationID, BranchIDs: p.BranchIDs, Granularity: c.Query("granularity")}
+	out := marts.Params{OrganisationID: p.OrganisationID, BranchIDs: p.BranchIDs}
+	q, err := oltp.ParseQuery(c, analyticParams)
+	if err != nil {
+		return out, 0, err
+	}
+	out.Granularity = q["granularity"]
 	if staffScopedRole(p.Role) {
 		out.StaffID = p.StaffID
 	}
-	if s := c.Query("branch_id"); s != "" {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return out, 0, oltp.BadRequest("branch_id must be an integer")
-		}
+	if s := q["branch_id"]; s != "" {
+		id, _ := strconv.ParseInt(s, 10, 64) // checked by ParseQuery
 		if len(p.BranchIDs) > 0 && !slices.Contains(p.BranchIDs, id) {
 			return out, 0, oltp.Forbidden("branch " + s + " is outside your branches")
 		}
 		out.BranchIDs = []int64{id}
 	}
-	if g, ok := c.GetQuery("granularity"); ok && !slices.Contains(marts.Granularities, g) {
-		return out, 0, oltp.BadRequest(fmt.Sprintf("granularity must be one of %s", strings.Join(marts.Granularities, ", ")))
-	}
-	var err error
 	for _, f := range []struct {
 		name string
 		dst  *time.Time
 	}{{"from", &out.From}, {"to", &out.To}} {
-		if s, ok := c.GetQuery(f.name); ok {
+		if s, ok := q[f.name]; ok {
 			if *f.dst, err = oltp.ParseDate(f.name, s); err != nil {
 				return out, 0, err
 			}
@@ -118,7 +124,7 @@ func parseParams(c *gin.Context, p oltp.Principal) (marts.Params, cdc.LSN, error
 		return out, 0, oltp.BadRequest("from must be before to")
 	}
 	var lsn cdc.LSN
-	if s := c.Query("min_lsn"); s != "" {
+	if s := q["min_lsn"]; s != "" {
 		if lsn, err = cdc.ParseLSN(s); err != nil {
 			return out, 0, oltp.BadRequest("min_lsn must be a PostgreSQL LSN such as 0/16B3748")
 		}

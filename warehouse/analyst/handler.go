@@ -121,10 +121,12 @@ func (h *Handler) Routes() []oltp.Route {
 			Roles: readers, Response: struct {
 				Items []analyticInfo `json:"items"`
 			}{}},
-		{Method: http.MethodGet, Path: "/v1/analytics/:name", Summary: "Run an analytic (branch_id, from, to, granularity, min_lsn; JSON or CSV)",
-			Roles: readers, Response: marts.Table{}},
+		{Method: http.MethodGet, Path: "/v1/analytics/:name", Summary: "Run an analytic (JSON or CSV)",
+			Roles: readers, Response: marts.Table{}, Query: analyticParams, Formats: []string{"text/csv"},
+			Errors: []int{http.StatusGatewayTimeout}},
 		{Method: http.MethodPost, Path: "/v1/sql", Summary: "Run read-only analyst SQL on the warehouse (JSON, CSV or Arrow IPC)",
-			Roles: SQLRoles(), Request: sqlRequest{}, Response: marts.Table{}},
+			Roles: SQLRoles(), Request: sqlRequest{}, Response: marts.Table{}, Formats: []string{"text/csv", MIMEArrowStream},
+			Errors: []int{http.StatusNotAcceptable, http.StatusUnprocessableEntity, http.StatusGatewayTimeout}},
 	}
 }
 
