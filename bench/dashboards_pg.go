@@ -22,21 +22,21 @@ type pgQuestion struct {
 // of the bay calendar — the questions say UTC explicitly.
 var pgQuestions = []pgQuestion{
 	{"revenue by month with year-on-year", "revenue_trend", `
-WITH r AS (
-  SELECT date_trunc('month', i.issued_at AT TIME ZONE b.timezone)::date AS period, i.branch_id,
+WITH inv AS (
+  SELECT (i.issued_at AT TIME ZONE b.timezone)::date AS day, i.branch_id,
          CASE WHEN i.repair_order_id IS NOT NULL THEN 'workshop' ELSE 'chauffeur' END AS lob,
-         coalesce(sum(l.net_amount), 0) AS revenue
+         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  LEFT JOIN finance.invoice_line l ON l.invoice_id = i.id
-  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
-    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($1::date - interval '1 year')::date
-    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date
-  GROUP BY 1, 2, 3)
+  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL),
+cur AS (
+  SELECT date_trunc('month', day)::date AS period, branch_id, lob, sum(revenue) AS revenue
+  FROM inv WHERE day >= $1::date AND day < $2::date GROUP BY 1, 2, 3),
+prev AS ( -- the same days a year earlier, under the period they precede by a year
+  SELECT (date_trunc('month', day) + interval '1 year')::date AS period, branch_id, lob, sum(revenue) AS revenue
+  FROM inv WHERE day >= ($1::date - interval '1 year')::date AND day < ($2::date - interval '1 year')::date GROUP BY 1, 2, 3)
 SELECT cur.period, cur.branch_id, cur.lob, cur.revenue, prev.revenue AS prior,
        (cur.revenue - prev.revenue) / nullif(prev.revenue, 0) AS yoy
-FROM r cur LEFT JOIN r prev ON prev.branch_id = cur.branch_id AND prev.lob = cur.lob
-  AND prev.period = (cur.period - interval '1 year')::date
-WHERE cur.period >= date_trunc('month', $1::date)::date
+FROM cur LEFT JOIN prev USING (period, branch_id, lob)
 ORDER BY 1, 2, 3`},
 	{"average repair order (ARO)", "average_repair_order", `
 SELECT date_trunc('month', x.at AT TIME ZONE b.timezone)::date AS period, ro.branch_id,
@@ -56,13 +56,13 @@ WITH x AS (
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'labour'), 0) AS lc,
          coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'part'), 0) AS ps,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'part'), 0) AS pc,
-         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sc
+         coalesce(sum(l.cost_amount), 0) AS tc -- every line's cost: fees have costs too
   FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
   WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1)
 SELECT date_trunc('month', x.at AT TIME ZONE b.timezone)::date AS period, ro.branch_id,
-       sum(ps), sum(pc), sum(ls), sum(lc), sum(revenue), sum(pc + lc + sc),
+       sum(ps), sum(pc), sum(ls), sum(lc), sum(revenue), sum(tc),
        (sum(ps) - sum(pc)) / nullif(sum(ps), 0), (sum(ls) - sum(lc)) / nullif(sum(ls), 0),
-       (sum(revenue) - sum(pc + lc + sc)) / nullif(sum(revenue), 0)
+       (sum(revenue) - sum(tc)) / nullif(sum(revenue), 0)
 FROM x JOIN workshop.repair_order ro ON ro.id = x.repair_order_id JOIN core.branch b ON b.id = ro.branch_id
 WHERE ro.organisation_id = $3
   AND (x.at AT TIME ZONE b.timezone)::date >= $1::date AND (x.at AT TIME ZONE b.timezone)::date < $2::date
@@ -106,8 +106,9 @@ CROSS JOIN LATERAL (SELECT EXISTS (
     JOIN workshop.repair_job pj ON pj.job_category = j.job_category
     JOIN workshop.repair_order p ON p.id = pj.repair_order_id
     WHERE j.repair_order_id = ro.id AND p.vehicle_id = ro.vehicle_id AND p.id <> ro.id
+      AND p.status <> 'cancelled' AND pj.status NOT IN ('recommended', 'declined') -- the work was done
       AND p.closed_at <= ro.opened_at AND ro.opened_at < p.closed_at + interval '30 days') AS comeback) c
-WHERE ro.organisation_id = $3 AND ro.closed_at IS NOT NULL
+WHERE ro.organisation_id = $3 AND ro.closed_at IS NOT NULL AND ro.status <> 'cancelled'
   AND (ro.closed_at AT TIME ZONE b.timezone)::date >= $1::date AND (ro.closed_at AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"show rate", "show_rate", `
@@ -132,15 +133,15 @@ cal AS (
   SELECT b.id AS branch_id, d::date AS day,
          (SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) *
          coalesce((SELECT sum(extract(epoch FROM (w->>1)::time - (w->>0)::time)) / 3600
-                   FROM jsonb_array_elements(b.opening_hours -> lower(to_char(d, 'Dy'))) w), 0) AS open_h
+                   FROM jsonb_array_elements(` + pgOpenWindows("b", "d::date") + `) w), 0) AS open_h
   FROM core.branch b, span, generate_series(span.lo, span.hi, interval '1 day') d
   WHERE b.organisation_id = $3),
 occ AS (
-  SELECT r.branch_id, (lower(r.period) AT TIME ZONE b.timezone)::date AS day,
-         sum(extract(epoch FROM upper(r.period) - lower(r.period))) / 3600 AS h
+  SELECT r.branch_id, t.day, sum(` + pgOpenHours + `) AS h
   FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id
-  WHERE r.active AND r.organisation_id = $3
-    AND (lower(r.period) AT TIME ZONE b.timezone)::date >= $1::date AND (lower(r.period) AT TIME ZONE b.timezone)::date < $2::date
+  CROSS JOIN LATERAL (SELECT lower(r.period) AT TIME ZONE b.timezone AS ls, (lower(r.period) AT TIME ZONE b.timezone)::date AS day,
+                             upper(r.period) - lower(r.period) AS len) t
+  WHERE r.active AND r.organisation_id = $3 AND t.day >= $1::date AND t.day < $2::date
   GROUP BY 1, 2)
 SELECT date_trunc('month', c.day)::date, c.branch_id, sum(coalesce(o.h, 0)), sum(c.open_h),
        sum(coalesce(o.h, 0)) / nullif(sum(c.open_h), 0)
@@ -150,8 +151,10 @@ GROUP BY 1, 2 ORDER BY 1, 2`},
 WITH c AS (
   SELECT i.customer_id, sum(coalesce(l.gp, 0)) AS gp, sum(coalesce(l.revenue, 0)) AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  LEFT JOIN (SELECT invoice_id, sum(net_amount) AS revenue, sum(net_amount - coalesce(cost_amount, 0)) AS gp
-             FROM finance.invoice_line GROUP BY 1) l ON l.invoice_id = i.id
+  LEFT JOIN (SELECT l.invoice_id, sum(l.net_amount) AS revenue,
+                    sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)) AS gp
+             FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+             GROUP BY 1) l ON l.invoice_id = i.id
   WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
     AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '12 months')::date
     AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL
@@ -215,9 +218,11 @@ SELECT customer_id, visits, last, $2::date - last, coalesce(med, shop.m), med IS
 FROM own, shop ORDER BY customer_id`},
 	{"high-value customers' share of revenue", "high_value_customer_share", `
 WITH c AS (
-  SELECT i.customer_id, coalesce(sum(l.net_amount - l.cost_amount), 0) AS gp, coalesce(sum(l.net_amount), 0) AS revenue
+  SELECT i.customer_id, coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) AS gp,
+         coalesce(sum(l.net_amount), 0) AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
   LEFT JOIN finance.invoice_line l ON l.invoice_id = i.id
+  LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
   WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
     AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '12 months')::date
     AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date
@@ -227,15 +232,26 @@ SELECT count(*), count(*) FILTER (WHERE n = 1), sum(revenue), sum(revenue) FILTE
        sum(revenue) FILTER (WHERE n = 1) / nullif(sum(revenue), 0), sum(gp) FILTER (WHERE n = 1) / nullif(sum(gp), 0)
 FROM q WHERE $1::date IS NOT NULL`},
 	{"car count (distinct vehicles with a repair order opened per business day)", "car_count", `
-WITH d AS (
-  SELECT ro.branch_id, (ro.opened_at AT TIME ZONE b.timezone)::date AS day, count(DISTINCT ro.vehicle_id) AS cars
-  FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
-  WHERE ro.organisation_id = $3 AND ro.status <> 'cancelled'
-    AND (ro.opened_at AT TIME ZONE b.timezone)::date >= $1::date AND (ro.opened_at AT TIME ZONE b.timezone)::date < $2::date
+WITH open AS ( -- the days of [$1, $2) each branch opens: hours that weekday, not a holiday
+  SELECT date_trunc('month', d)::date AS period, b.id AS branch_id, count(*) AS business_days
+  FROM core.branch b CROSS JOIN generate_series($1::date, $2::date - 1, interval '1 day') d
+  WHERE b.organisation_id = $3
+    AND NOT coalesce(b.opening_hours -> 'holidays' ? to_char(d, 'YYYY-MM-DD'), false)
+    AND coalesce((SELECT sum(extract(epoch FROM (w->>1)::time - (w->>0)::time))
+                  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(b.opening_hours -> lower(to_char(d, 'Dy'))) = 'array'
+                                                 THEN b.opening_hours -> lower(to_char(d, 'Dy')) ELSE '[]' END) w), 0) > 0
+  GROUP BY 1, 2),
+cars AS (
+  SELECT date_trunc('month', day)::date AS period, branch_id, sum(n) AS car_count
+  FROM (SELECT ro.branch_id, (ro.opened_at AT TIME ZONE b.timezone)::date AS day, count(DISTINCT ro.vehicle_id) AS n
+        FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
+        WHERE ro.organisation_id = $3 AND ro.status <> 'cancelled'
+          AND (ro.opened_at AT TIME ZONE b.timezone)::date >= $1::date AND (ro.opened_at AT TIME ZONE b.timezone)::date < $2::date
+        GROUP BY 1, 2) d
   GROUP BY 1, 2)
-SELECT date_trunc('month', day)::date AS period, branch_id, sum(cars) AS car_count, count(*) AS business_days,
-       sum(cars)::float8 / count(*) AS per_day
-FROM d GROUP BY 1, 2 ORDER BY 1, 2`},
+SELECT period, branch_id, coalesce(c.car_count, 0), coalesce(o.business_days, 0),
+       coalesce(c.car_count, 0)::float8 / nullif(o.business_days, 0)
+FROM cars c FULL JOIN open o USING (period, branch_id) ORDER BY 1, 2`},
 	{"booking heatmap (weekday × hour of day)", "booking_heatmap", `
 SELECT bk.branch_id, extract(isodow FROM t.lt) AS isodow, to_char(t.lt, 'FMDay') AS weekday,
        extract(hour FROM t.lt) AS hour, count(*) AS bookings,
@@ -326,8 +342,11 @@ CROSS JOIN LATERAL (SELECT r.on_location_at <= CASE WHEN r.service_type = 'airpo
 WHERE r.organisation_id = $3
   AND (r.pickup_at AT TIME ZONE b.timezone)::date >= $1::date AND (r.pickup_at AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1, 2 ORDER BY 1, 2`},
+	// Assigned hours within [$1, $2) from the chauffeur's branch's local midnight.
 	{"chauffeur utilisation (assigned ÷ on-duty hours)", "chauffeur_utilisation", `
-WITH w AS (SELECT tstzrange($1::date::timestamp AT TIME ZONE 'UTC', $2::date::timestamp AT TIME ZONE 'UTC') AS r),
+WITH w AS (SELECT c.id AS chauffeur_id,
+                  tstzrange($1::date::timestamp AT TIME ZONE b.timezone, $2::date::timestamp AT TIME ZONE b.timezone) AS r
+           FROM chauffeur.chauffeur c JOIN core.branch b ON b.id = c.branch_id),
 duty AS (
   SELECT s.staff_id, sum(extract(epoch FROM upper(s.period) - lower(s.period)) / 3600 - s.break_minutes / 60.0) AS h
   FROM core.staff_shift s JOIN core.branch b ON b.id = s.branch_id
@@ -336,7 +355,7 @@ duty AS (
   GROUP BY 1),
 assigned AS (
   SELECT d.chauffeur_id, sum(coalesce(extract(epoch FROM upper(d.period * w.r) - lower(d.period * w.r)) / 3600, 0)) AS h
-  FROM chauffeur.dispatch_assignment d, w
+  FROM chauffeur.dispatch_assignment d JOIN w ON w.chauffeur_id = d.chauffeur_id
   WHERE d.organisation_id = $3 AND d.status IN ('accepted', 'completed')
   GROUP BY 1)
 SELECT c.branch_id, c.id, coalesce(a.h, 0), coalesce(du.h, 0), a.h / nullif(du.h, 0)
@@ -388,12 +407,13 @@ WITH x AS (
   SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'part'), 0) AS pc,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'labour'), 0) AS lc,
-         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sc
+         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sc,
+         coalesce(sum(l.cost_amount), 0) AS tc
   FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
   WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1)
 SELECT date_trunc('month', x.at AT TIME ZONE b.timezone)::date AS period, ro.branch_id, count(*) AS ros,
-       sum(x.revenue), sum(x.pc), sum(x.lc), sum(x.sc), sum(x.revenue - x.pc - x.lc - x.sc) AS gp,
-       sum(x.revenue - x.pc - x.lc - x.sc) / count(*) AS gp_per_ro
+       sum(x.revenue), sum(x.pc), sum(x.lc), sum(x.sc), sum(x.revenue - x.tc) AS gp,
+       sum(x.revenue - x.tc) / count(*) AS gp_per_ro
 FROM x JOIN workshop.repair_order ro ON ro.id = x.repair_order_id JOIN core.branch b ON b.id = ro.branch_id
 WHERE ro.organisation_id = $3 AND x.revenue <> 0
   AND (x.at AT TIME ZONE b.timezone)::date >= $1::date AND (x.at AT TIME ZONE b.timezone)::date < $2::date
@@ -415,19 +435,32 @@ FROM q GROUP BY 1, 2 ORDER BY 1, 2`},
 SELECT i.customer_id, count(*) AS invoices, coalesce(sum(l.revenue), 0) AS revenue, coalesce(sum(l.gp), 0) AS gp,
        sum(l.gp) / nullif(sum(l.revenue), 0) AS margin
 FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-LEFT JOIN LATERAL (SELECT sum(net_amount) AS revenue, sum(net_amount - cost_amount) AS gp
-                   FROM finance.invoice_line WHERE invoice_id = i.id) l ON true
+LEFT JOIN LATERAL (SELECT sum(l.net_amount) AS revenue, sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)) AS gp
+                   FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+                   WHERE l.invoice_id = i.id) l ON true
 WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
   AND (i.issued_at AT TIME ZONE b.timezone)::date >= $1::date AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1 ORDER BY gp DESC, 1`},
 	// Each KPI over [from, to) per branch as its own analytic defines it,
 	// then ranked (1 = best; the comeback rate lowest first).
+	// Revenue and gross margin: both lines of business (customer invoices,
+	// the chauffeur's pay a cost of a ride), each line's revenue beside.
 	{"branch benchmark (KPIs per branch, ranked)", "branch_benchmark", `
-WITH ro AS (
-  SELECT r.branch_id, sum(x.revenue) AS revenue, sum(x.revenue - x.cost) AS gp,
-         count(*) FILTER (WHERE x.revenue <> 0) AS ros, sum(x.revenue) FILTER (WHERE x.revenue <> 0) AS aro_revenue
-  FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue,
-               coalesce(sum(l.cost_amount) FILTER (WHERE l.kind IN ('part', 'labour', 'sublet')), 0) AS cost
+WITH inv AS (
+  SELECT i.branch_id, sum(l.revenue) AS revenue, sum(l.gp) AS gp,
+         coalesce(sum(l.revenue) FILTER (WHERE i.repair_order_id IS NOT NULL), 0) AS workshop,
+         coalesce(sum(l.revenue) FILTER (WHERE i.repair_order_id IS NULL), 0) AS chauffeur
+  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
+  CROSS JOIN LATERAL (SELECT coalesce(sum(l.net_amount), 0) AS revenue,
+                             coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) AS gp
+                      FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+                      WHERE l.invoice_id = i.id) l
+  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
+    AND (i.issued_at AT TIME ZONE b.timezone)::date >= $1::date AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date
+  GROUP BY 1),
+ro AS (
+  SELECT r.branch_id, count(*) FILTER (WHERE x.revenue <> 0) AS ros, sum(x.revenue) FILTER (WHERE x.revenue <> 0) AS aro_revenue
+  FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue
         FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
         WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1) x
   JOIN workshop.repair_order r ON r.id = x.repair_order_id JOIN core.branch b ON b.id = r.branch_id
@@ -449,15 +482,16 @@ capacity AS (
   SELECT b.id AS branch_id,
          sum((SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) *
              coalesce((SELECT sum(extract(epoch FROM (w->>1)::time - (w->>0)::time)) / 3600
-                       FROM jsonb_array_elements(b.opening_hours -> lower(to_char(d.day, 'Dy'))) w), 0)) AS h
+                       FROM jsonb_array_elements(` + pgOpenWindows("b", "d.day::date") + `) w), 0)) AS h
   FROM core.branch b, span, generate_series(span.lo, span.hi, interval '1 day') d(day)
   WHERE b.organisation_id = $3
   GROUP BY 1),
 occupied AS (
-  SELECT r.branch_id, sum(extract(epoch FROM upper(r.period) - lower(r.period))) / 3600 AS h
-  FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id, span
-  WHERE r.active AND r.organisation_id = $3
-    AND (lower(r.period) AT TIME ZONE b.timezone)::date BETWEEN span.lo AND span.hi
+  SELECT r.branch_id, sum(` + pgOpenHours + `) AS h
+  FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id
+  CROSS JOIN LATERAL (SELECT lower(r.period) AT TIME ZONE b.timezone AS ls, (lower(r.period) AT TIME ZONE b.timezone)::date AS day,
+                             upper(r.period) - lower(r.period) AS len) t, span
+  WHERE r.active AND r.organisation_id = $3 AND t.day BETWEEN span.lo AND span.hi
   GROUP BY 1),
 staff AS (
   SELECT s.branch_id, coalesce(sum(h.h) FILTER (WHERE s.productive), 0) / nullif(sum(h.h), 0) AS utilisation
@@ -478,18 +512,20 @@ comebacks AS (
       JOIN workshop.repair_job pj ON pj.job_category = j.job_category
       JOIN workshop.repair_order p ON p.id = pj.repair_order_id
       WHERE j.repair_order_id = r.id AND p.vehicle_id = r.vehicle_id AND p.id <> r.id
+        AND p.status <> 'cancelled' AND pj.status NOT IN ('recommended', 'declined')
         AND p.closed_at <= r.opened_at AND r.opened_at < p.closed_at + interval '30 days')
     THEN 1.0 ELSE 0.0 END) AS rate
   FROM workshop.repair_order r JOIN core.branch b ON b.id = r.branch_id
-  WHERE r.organisation_id = $3 AND r.closed_at IS NOT NULL
+  WHERE r.organisation_id = $3 AND r.closed_at IS NOT NULL AND r.status <> 'cancelled'
     AND (r.closed_at AT TIME ZONE b.timezone)::date >= $1::date AND (r.closed_at AT TIME ZONE b.timezone)::date < $2::date
   GROUP BY 1),
 k AS (
-  SELECT br.id AS branch_id, br.code, br.name, coalesce(ro.revenue, 0) AS revenue, ro.gp / nullif(ro.revenue, 0) AS margin,
+  SELECT br.id AS branch_id, br.code, br.name, coalesce(inv.revenue, 0) AS revenue, coalesce(inv.workshop, 0),
+         coalesce(inv.chauffeur, 0), inv.gp / nullif(inv.revenue, 0) AS margin,
          coalesce(cars.car_count, 0) AS car_count, ro.aro_revenue / nullif(ro.ros, 0) AS aro,
          coalesce(occupied.h, 0) / nullif(capacity.h, 0) AS bay, staff.utilisation AS staff, csat.csat, comebacks.rate AS comeback
   FROM core.branch br
-  LEFT JOIN ro ON ro.branch_id = br.id LEFT JOIN cars ON cars.branch_id = br.id
+  LEFT JOIN inv ON inv.branch_id = br.id LEFT JOIN ro ON ro.branch_id = br.id LEFT JOIN cars ON cars.branch_id = br.id
   LEFT JOIN capacity ON capacity.branch_id = br.id LEFT JOIN occupied ON occupied.branch_id = br.id
   LEFT JOIN staff ON staff.branch_id = br.id LEFT JOIN csat ON csat.branch_id = br.id
   LEFT JOIN comebacks ON comebacks.branch_id = br.id
@@ -504,11 +540,14 @@ SELECT *,
        rank() OVER (ORDER BY csat DESC NULLS LAST),
        rank() OVER (ORDER BY comeback ASC NULLS LAST)
 FROM k ORDER BY revenue_rank, branch_id`},
+	// Hours within [$1, $2) from the vehicle's base branch's local midnight.
 	{"fleet utilisation and revenue per vehicle hour", "fleet_utilisation", `
-WITH w AS (SELECT tstzrange($1::date::timestamp AT TIME ZONE 'UTC', $2::date::timestamp AT TIME ZONE 'UTC') AS r),
+WITH w AS (SELECT f.id AS fleet_vehicle_id,
+                  tstzrange($1::date::timestamp AT TIME ZONE b.timezone, $2::date::timestamp AT TIME ZONE b.timezone) AS r
+           FROM chauffeur.fleet_vehicle f JOIN core.branch b ON b.id = f.branch_id),
 assigned AS (
   SELECT d.fleet_vehicle_id, sum(coalesce(extract(epoch FROM upper(d.period * w.r) - lower(d.period * w.r)) / 3600, 0)) AS h
-  FROM chauffeur.dispatch_assignment d, w
+  FROM chauffeur.dispatch_assignment d JOIN w ON w.fleet_vehicle_id = d.fleet_vehicle_id
   WHERE d.organisation_id = $3 AND d.status IN ('accepted', 'completed')
   GROUP BY 1),
 driven AS ( -- the vehicle of a ride: that of its last worked assignment
@@ -527,7 +566,7 @@ v AS (
   SELECT f.branch_id, f.id, f.vehicle_class::text AS class,
          coalesce(extract(epoch FROM upper(f.in_service * w.r) - lower(f.in_service * w.r)) / 3600, 0) AS in_service,
          coalesce(a.h, 0) AS assigned, coalesce(rv.revenue, 0) AS revenue
-  FROM chauffeur.fleet_vehicle f CROSS JOIN w
+  FROM chauffeur.fleet_vehicle f JOIN w ON w.fleet_vehicle_id = f.id
   LEFT JOIN assigned a ON a.fleet_vehicle_id = f.id LEFT JOIN revenue rv ON rv.fleet_vehicle_id = f.id
   WHERE f.organisation_id = $3)
 SELECT *, assigned / nullif(in_service, 0), revenue / nullif(in_service, 0)
@@ -571,3 +610,18 @@ const pgRFMCustomers = `WITH inv AS (
     AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL),
 c AS (SELECT customer_id, max(day) AS last_visit, count(DISTINCT day) AS frequency, sum(revenue) AS monetary
       FROM inv GROUP BY 1)`
+
+// pgOpenWindows is the jsonb array of a branch's opening windows on a day:
+// the weekday's ([["08:00", "18:00"]]), none on a listed holiday.
+func pgOpenWindows(branch, day string) string {
+	wd := branch + ".opening_hours -> lower(to_char(" + day + ", 'Dy'))"
+	return "CASE WHEN coalesce(" + branch + ".opening_hours -> 'holidays' ? to_char(" + day + ", 'YYYY-MM-DD'), false) THEN '[]'::jsonb " +
+		"WHEN jsonb_typeof(" + wd + ") = 'array' THEN " + wd + " ELSE '[]'::jsonb END"
+}
+
+// pgOpenHours is the hours of a bay reservation (t.ls its local start,
+// t.len its length, t.day its local day, b its branch) within the opening
+// windows of its day.
+var pgOpenHours = `coalesce((SELECT sum(greatest(0, extract(epoch FROM
+    least(t.ls + t.len, t.day + (w->>1)::time) - greatest(t.ls, t.day + (w->>0)::time)))) / 3600
+  FROM jsonb_array_elements(` + pgOpenWindows("b", "t.day") + `) w), 0)`

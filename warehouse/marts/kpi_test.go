@@ -55,8 +55,9 @@ var kpiCases = []kpiCase{
 		"jobs": 2, "overhead_allocated": 200, "true_margin": -260, "high_volume_negative_margin": true}, 2},
 	// RO 102 repeats RO 100's brakes 18 days after it closed
 	{"comeback_rate", march, nil, map[string]any{"ros_closed": 3, "comebacks": 1, "comeback_rate": 1.0 / 3}, 1},
-	{"car_count", march, nil, map[string]any{"car_count": 4, "business_days": 3, "car_count_per_business_day": 4.0 / 3}, 1},
-	{"car_count", monday, nil, map[string]any{"car_count": 2}, 1},
+	// branch 1 opens on the 10 Mondays and Tuesdays of March; branch 2 too, with no cars
+	{"car_count", march, map[string]any{"branch_id": 1}, map[string]any{"car_count": 4, "business_days": 10, "car_count_per_business_day": 0.4}, 2},
+	{"car_count", monday, map[string]any{"branch_id": 1}, map[string]any{"car_count": 2, "business_days": 1}, 2},
 	{"show_rate", march, nil, map[string]any{"booked": 5, "arrived": 2, "no_show": 1, "late_cancelled": 1, "cancelled": 1,
 		"show_rate": 0.4, "no_show_rate": 0.2, "late_cancellation_rate": 0.2}, 1},
 	{"booking_heatmap", march, map[string]any{"weekday": "Monday", "hour_of_day": 9}, map[string]any{"bookings": 2, "show_rate": 1.0}, 0},
@@ -115,13 +116,13 @@ func endOfMarch(p *marts.Params) {}
 
 func TestKPIsOnFixture(t *testing.T) {
 	m := newMirrored(t, nil, false)
-	exec(t, m.duck.DB, fixtureSQL)
+	exec(t, m.duck.DB, fixtureSQL, edgeSQL)
 	// The fixture went straight into the mirror tables: rebuild the marts.
 	if _, err := marts.Refresh(context.Background(), m.duck.DB, nil); err != nil {
 		t.Fatal(err)
 	}
 	covered := map[string]bool{}
-	for i, c := range kpiCases {
+	for i, c := range append(kpiCases, edgeCases...) {
 		covered[c.analytic] = true
 		t.Run(fmt.Sprintf("%02d_%s", i, c.analytic), func(t *testing.T) {
 			p := marts.Params{OrganisationID: 1, From: date(2026, 3, 1), To: date(2026, 4, 1)}
