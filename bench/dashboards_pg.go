@@ -319,12 +319,14 @@ WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NU
 WITH feedback AS (
   SELECT repair_order_id, avg(csat_score) AS csat FROM core.customer_feedback
   WHERE repair_order_id IS NOT NULL GROUP BY 1),
-ro AS (
-  SELECT r.branch_id, extract(epoch FROM r.invoiced_at - r.opened_at) / 3600 AS waiting,
-         extract(epoch FROM r.closed_at - r.invoiced_at) / 3600 AS closing, f.csat
+ro AS ( -- invoiced: invoiced_at, else the first issued invoice's issue time
+  SELECT r.branch_id, extract(epoch FROM inv.at - r.opened_at) / 3600 AS waiting,
+         extract(epoch FROM r.closed_at - inv.at) / 3600 AS closing, f.csat
   FROM workshop.repair_order r JOIN core.branch b ON b.id = r.branch_id
+  CROSS JOIN LATERAL (SELECT coalesce(r.invoiced_at, (SELECT min(i.issued_at) FROM finance.invoice i
+                                                      WHERE i.repair_order_id = r.id AND i.status = 'issued')) AS at) inv
   LEFT JOIN feedback f ON f.repair_order_id = r.id
-  WHERE r.organisation_id = $3 AND r.invoiced_at IS NOT NULL
+  WHERE r.organisation_id = $3 AND inv.at IS NOT NULL
     AND (r.opened_at AT TIME ZONE b.timezone)::date >= $1::date AND (r.opened_at AT TIME ZONE b.timezone)::date < $2::date)
 SELECT branch_id,
        CASE WHEN waiting < 4 THEN '0-4h' WHEN waiting < 8 THEN '4-8h' WHEN waiting < 24 THEN '8-24h' ELSE '24h+' END AS bucket,

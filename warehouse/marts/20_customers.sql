@@ -69,12 +69,20 @@ SELECT f.organisation_id, f.branch_id, f.repair_order_id,
 FROM base f LEFT JOIN off o ON o.tz = f.tz AND o.k = mart.utc_day_key(f.received_at);
 
 -- Invoiced repair orders on the local day they opened, with their stage
--- durations (hours) and CSAT (the mean score of their feedback).
+-- durations (hours) and CSAT (the mean score of their feedback). A repair
+-- order is invoiced at its invoiced_at or, where that was never recorded,
+-- when its first issued invoice was issued.
 CREATE OR REPLACE VIEW mart_view.repair_order_journey AS
-WITH base AS (
-  SELECT r.organisation_id, r.branch_id, r.id, r.opened_at, r.invoiced_at, r.closed_at, b.timezone AS tz
+WITH issued AS (
+  SELECT repair_order_id, min(issued_at) AS issued_at FROM finance.invoice
+  WHERE status = 'issued' AND repair_order_id IS NOT NULL GROUP BY 1
+),
+base AS (
+  SELECT r.organisation_id, r.branch_id, r.id, r.opened_at, coalesce(r.invoiced_at, i.issued_at) AS invoiced_at,
+         r.closed_at, b.timezone AS tz
   FROM workshop.repair_order r JOIN core.branch b ON b.id = r.branch_id
-  WHERE r.invoiced_at IS NOT NULL
+  LEFT JOIN issued i ON i.repair_order_id = r.id
+  WHERE coalesce(r.invoiced_at, i.issued_at) IS NOT NULL
 ),
 csat AS (
   SELECT repair_order_id, avg(csat_score) AS csat FROM core.customer_feedback

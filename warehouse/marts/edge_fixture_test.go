@@ -14,10 +14,10 @@ INSERT INTO core.branch (id, organisation_id, code, name, timezone, opening_hour
    "thu": [["08:00", "18:00"]], "fri": [["08:00", "18:00"]]}');
 INSERT INTO workshop.service_bay (id, organisation_id, branch_id, code, name, active) VALUES (10, 3, 4, 'A', 'A', true);
 
--- vehicle 700: RO 300 (brakes declined, service done), RO 301 brakes 8 days
--- later, RO 302 cancelled (with a closed_at), RO 303 service 10 days later
+-- vehicle 700: RO 300 (brakes declined, service done; invoiced without
+-- invoiced_at, as the API once did), RO 301 brakes 8 days later, RO 302 cancelled (with a closed_at), RO 303 service 10 days later
 INSERT INTO workshop.repair_order (id, organisation_id, branch_id, customer_id, vehicle_id, status, opened_at, closed_at, invoiced_at) VALUES
- (300, 3, 4, 800, 700, 'closed', '2026-03-02 08:00:00+00', '2026-03-02 12:00:00+00', '2026-03-02 11:00:00+00'),
+ (300, 3, 4, 800, 700, 'closed', '2026-03-02 08:00:00+00', '2026-03-02 12:00:00+00', NULL),
  (301, 3, 4, 800, 700, 'closed', '2026-03-10 09:00:00+00', '2026-03-10 12:00:00+00', NULL),
  (302, 3, 4, 800, 700, 'cancelled', '2026-03-11 09:00:00+00', '2026-03-11 10:00:00+00', NULL),
  (303, 3, 4, 800, 700, 'closed', '2026-03-12 09:00:00+00', '2026-03-12 11:00:00+00', NULL);

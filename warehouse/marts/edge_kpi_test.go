@@ -42,6 +42,9 @@ var edgeCases = []kpiCase{
 	// 17:00–20:00 within 08:00–18:00 is one hour, of 1 bay × 10 h × 2 calendar days
 	{"bay_utilisation", edges, map[string]any{"branch_id": 4}, map[string]any{"occupied_bay_hours": 1, "bay_hours_open": 20,
 		"bay_utilisation": 0.05}, 2},
+	// RO 300 has no invoiced_at: its invoice (issued 11:00, opened 08:00) says when
+	{"customer_journey", edges, nil, map[string]any{"waiting": "0-4h", "repair_orders": 1,
+		"avg_open_to_invoiced_hours": 3, "avg_invoiced_to_closed_hours": 1}, 1},
 	// Sunday 29 March in London: 23 hours, half an hour of the ride's assignment
 	{"fleet_utilisation", dstSunday, nil, map[string]any{"in_service_hours": 23, "assigned_hours": 0.5,
 		"fleet_utilisation": 0.5 / 23}, 1},
