@@ -25,7 +25,7 @@ var pgQuestions = []pgQuestion{
 WITH inv AS (
   SELECT (i.issued_at AT TIME ZONE b.timezone)::date AS day, i.branch_id,
          CASE WHEN i.repair_order_id IS NOT NULL THEN 'workshop' ELSE 'chauffeur' END AS lob,
-         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) AS revenue
+         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) - ` + pgInvoiceCredited + ` AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
   WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL),
 cur AS (
@@ -41,7 +41,7 @@ ORDER BY 1, 2, 3`},
 	{"average repair order (ARO)", "average_repair_order", `
 SELECT date_trunc('month', x.at AT TIME ZONE b.timezone)::date AS period, ro.branch_id,
        count(*) AS ros, sum(x.revenue) AS revenue, sum(x.revenue) / count(*) AS aro
-FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue
+FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) - ` + pgROCredited + ` AS revenue
       FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
       WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1) x
 JOIN workshop.repair_order ro ON ro.id = x.repair_order_id
@@ -51,7 +51,7 @@ WHERE ro.organisation_id = $3 AND x.revenue <> 0
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"gross margin (parts, labour, total)", "gross_margin", `
 WITH x AS (
-  SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue,
+  SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) - ` + pgROCredited + ` AS revenue,
          coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'labour'), 0) AS ls,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'labour'), 0) AS lc,
          coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'part'), 0) AS ps,
@@ -149,7 +149,7 @@ FROM cal c LEFT JOIN occ o USING (branch_id, day)
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"high-value customers (top 20% by 12-month gross profit)", "high_value_customers", `
 WITH c AS (
-  SELECT i.customer_id, sum(coalesce(l.gp, 0)) AS gp, sum(coalesce(l.revenue, 0)) AS revenue
+  SELECT i.customer_id, sum(coalesce(l.gp, 0) - ` + pgInvoiceCredited + `) AS gp, sum(coalesce(l.revenue, 0) - ` + pgInvoiceCredited + `) AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
   LEFT JOIN (SELECT l.invoice_id, sum(l.net_amount) AS revenue,
                     sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)) AS gp
@@ -218,11 +218,13 @@ SELECT customer_id, visits, last, $2::date - last, coalesce(med, shop.m), med IS
 FROM own, shop ORDER BY customer_id`},
 	{"high-value customers' share of revenue", "high_value_customer_share", `
 WITH c AS (
-  SELECT i.customer_id, coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) AS gp,
-         coalesce(sum(l.net_amount), 0) AS revenue
+  SELECT i.customer_id, sum(v.gp) AS gp, sum(v.revenue) AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  LEFT JOIN finance.invoice_line l ON l.invoice_id = i.id
-  LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(l.net_amount), 0) - ` + pgInvoiceCredited + ` AS revenue,
+           coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) - ` + pgInvoiceCredited + ` AS gp
+    FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+    WHERE l.invoice_id = i.id) v
   WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
     AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '12 months')::date
     AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date
@@ -274,38 +276,31 @@ CROSS JOIN LATERAL (SELECT extract(epoch FROM upper(s.period) - lower(s.period))
 WHERE s.active AND s.organisation_id = $3
   AND (lower(s.period) AT TIME ZONE b.timezone)::date >= $1::date AND (lower(s.period) AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1, 2 ORDER BY 1, 2`},
-	// Daily usage over the 90 days before $2, days without usage as 0:
-	// avg and stddev_samp of the zero-filled series.
+	// The computed reorder point is PostgreSQL's own definition,
+	// inventory.computed_reorder_points (what the API writes back); usage
+	// over 28 days for days of cover; alerts on the point in force, as the
+	// API's reorder suggestions, and on the computed one.
 	{"inventory reorder (reorder point, days of cover, alerts)", "inventory_reorder", `
-WITH usage AS (
-  SELECT t.branch_id, t.part_id, (t.occurred_at AT TIME ZONE b.timezone)::date AS day, -sum(t.quantity) AS used
+WITH used_28 AS (
+  SELECT t.branch_id, t.part_id, -sum(t.quantity) AS used
   FROM inventory.inventory_transaction t JOIN core.branch b ON b.id = t.branch_id
   WHERE t.organisation_id = $3 AND t.kind IN ('issue', 'return')
-    AND (t.occurred_at AT TIME ZONE b.timezone)::date >= $2::date - 90 AND (t.occurred_at AT TIME ZONE b.timezone)::date < $2::date
-  GROUP BY 1, 2, 3),
-demand AS (
-  SELECT sl.id, avg(coalesce(u.used, 0)) AS per_day, stddev_samp(coalesce(u.used, 0)) AS sd,
-         coalesce(sum(u.used) FILTER (WHERE back.n <= 28), 0) / 28 AS per_day_28
-  FROM inventory.stock_level sl CROSS JOIN generate_series(1, 90) AS back(n)
-  LEFT JOIN usage u ON u.branch_id = sl.branch_id AND u.part_id = sl.part_id AND u.day = $2::date - back.n
-  WHERE sl.organisation_id = $3
-  GROUP BY sl.id),
-lead AS (
-  SELECT DISTINCT ON (part_id) part_id, lead_time_days FROM inventory.supplier_part
-  ORDER BY part_id, preferred DESC, lead_time_days),
+    AND (t.occurred_at AT TIME ZONE b.timezone)::date >= $2::date - 28 AND (t.occurred_at AT TIME ZONE b.timezone)::date < $2::date
+  GROUP BY 1, 2),
 s AS (
   SELECT sl.branch_id, sl.part_id, p.part_number, p.name, p.is_critical,
          sl.on_hand::float8 AS on_hand, sl.reserved::float8 AS reserved, sl.reorder_point::float8 AS configured,
-         coalesce(lt.lead_time_days, 0) AS lead_days, d.per_day::float8 AS per_day, d.sd::float8 AS sd,
-         d.per_day_28::float8 AS per_day_28
-  FROM inventory.stock_level sl JOIN inventory.part p ON p.id = sl.part_id JOIN demand d ON d.id = sl.id
-  LEFT JOIN lead lt ON lt.part_id = sl.part_id
-  WHERE $1::date IS NOT NULL),
-r AS (SELECT *, per_day * lead_days + 1.65 * sd * sqrt(lead_days) AS reorder_point FROM s)
+         c.lead_time_days AS lead_days, c.average_daily_demand AS per_day, c.daily_demand_stddev AS sd,
+         coalesce(u.used, 0)::float8 / 28 AS per_day_28, c.reorder_point
+  FROM inventory.stock_level sl JOIN inventory.part p ON p.id = sl.part_id
+  JOIN LATERAL inventory.computed_reorder_points(sl.branch_id, $2::date) c ON c.part_id = sl.part_id
+  LEFT JOIN used_28 u ON u.branch_id = sl.branch_id AND u.part_id = sl.part_id
+  WHERE sl.organisation_id = $3 AND $1::date IS NOT NULL)
 SELECT branch_id, part_id, part_number, name, is_critical, on_hand, reserved, configured, lead_days,
        per_day, sd, per_day_28, reorder_point, on_hand / nullif(per_day_28, 0),
-       on_hand - reserved <= 0, on_hand <= reorder_point
-FROM r ORDER BY branch_id, part_id`},
+       on_hand - reserved <= 0, on_hand - reserved <= configured AND configured > 0,
+       on_hand - reserved <= reorder_point AND reorder_point > 0
+FROM s ORDER BY branch_id, part_id`},
 	{"active customers (a paid repair order or ride in 12 months)", "active_customers", `
 SELECT count(DISTINCT i.customer_id),
        count(DISTINCT i.customer_id) FILTER (WHERE i.repair_order_id IS NOT NULL),
@@ -406,7 +401,7 @@ WHERE x.organisation_id = $3
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"gross profit per repair order", "gross_profit_per_ro", `
 WITH x AS (
-  SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue,
+  SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) - ` + pgROCredited + ` AS revenue,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'part'), 0) AS pc,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'labour'), 0) AS lc,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sc,
@@ -434,10 +429,11 @@ q AS (SELECT *, ntile(5) OVER (ORDER BY last_visit, customer_id) AS r, ntile(5) 
 SELECT r, f, count(*), sum(monetary), avg(monetary), avg($2::date - last_visit), avg(frequency)
 FROM q GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"customer margin (revenue, gross profit, margin per customer)", "customer_margin", `
-SELECT i.customer_id, count(*) AS invoices, coalesce(sum(l.revenue), 0) AS revenue, coalesce(sum(l.gp), 0) AS gp,
-       sum(l.gp) / nullif(sum(l.revenue), 0) AS margin
+SELECT i.customer_id, count(*) AS invoices, coalesce(sum(l.revenue - l.credited), 0) AS revenue,
+       coalesce(sum(l.gp - l.credited), 0) AS gp, sum(l.gp - l.credited) / nullif(sum(l.revenue - l.credited), 0) AS margin
 FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
 LEFT JOIN LATERAL (SELECT sum(l.net_amount) AS revenue, sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)) AS gp
+                          , ` + pgInvoiceCredited + ` AS credited
                    FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
                    WHERE l.invoice_id = i.id) l ON true
 WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
@@ -453,8 +449,8 @@ WITH inv AS (
          coalesce(sum(l.revenue) FILTER (WHERE i.repair_order_id IS NOT NULL), 0) AS workshop,
          coalesce(sum(l.revenue) FILTER (WHERE i.repair_order_id IS NULL), 0) AS chauffeur
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  CROSS JOIN LATERAL (SELECT coalesce(sum(l.net_amount), 0) AS revenue,
-                             coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) AS gp
+  CROSS JOIN LATERAL (SELECT coalesce(sum(l.net_amount), 0) - ` + pgInvoiceCredited + ` AS revenue,
+                             coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) - ` + pgInvoiceCredited + ` AS gp
                       FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
                       WHERE l.invoice_id = i.id) l
   WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
@@ -462,7 +458,7 @@ WITH inv AS (
   GROUP BY 1),
 ro AS (
   SELECT r.branch_id, count(*) FILTER (WHERE x.revenue <> 0) AS ros, sum(x.revenue) FILTER (WHERE x.revenue <> 0) AS aro_revenue
-  FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue
+  FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) - ` + pgROCredited + ` AS revenue
         FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
         WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1) x
   JOIN workshop.repair_order r ON r.id = x.repair_order_id JOIN core.branch b ON b.id = r.branch_id
@@ -605,7 +601,8 @@ ORDER BY mismatch DESC, lower(s.period), s.chauffeur_id`},
 // over the 24 months before $2 that the two RFM questions rank.
 const pgRFMCustomers = `WITH inv AS (
   SELECT i.customer_id, (i.issued_at AT TIME ZONE b.timezone)::date AS day,
-         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) AS revenue
+         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0)
+           - ` + pgInvoiceCredited + ` AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
   WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
     AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '24 months')::date
@@ -627,3 +624,12 @@ func pgOpenWindows(branch, day string) string {
 var pgOpenHours = `coalesce((SELECT sum(greatest(0, extract(epoch FROM
     least(t.ls + t.len, t.day + (w->>1)::time) - greatest(t.ls, t.day + (w->>0)::time)))) / 3600
   FROM jsonb_array_elements(` + pgOpenWindows("b", "t.day") + `) w), 0)`
+
+// pgInvoiceCredited is the net refunded by credit notes of invoice i:
+// revenue and gross profit are net of it, on the invoice's day.
+const pgInvoiceCredited = `coalesce((SELECT sum(cn.net_amount) FROM finance.credit_note cn WHERE cn.invoice_id = i.id), 0)`
+
+// pgROCredited is the net refunded by credit notes of the issued invoices
+// of repair order i.repair_order_id.
+const pgROCredited = `coalesce((SELECT sum(cn.net_amount) FROM finance.credit_note cn
+  JOIN finance.invoice ci ON ci.id = cn.invoice_id WHERE ci.repair_order_id = i.repair_order_id AND ci.status = 'issued'), 0)`

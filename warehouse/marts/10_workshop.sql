@@ -2,8 +2,10 @@
 
 -- Invoiced repair orders (issued invoices; void ones excluded) with their
 -- revenue net of tax split by line kind, and costs from the invoice lines:
--- total cost is every line's cost (a disposal fee's too), gross profit is
--- revenue minus total cost.
+-- total cost is every line's cost (a disposal fee's too). Revenue is net of
+-- the credit notes of the repair order's invoices (a refund lowers the
+-- sale it refunds; lines stay as invoiced); gross profit is revenue minus
+-- total cost.
 CREATE OR REPLACE VIEW mart_view.repair_order_financials AS
 WITH lines AS (
   SELECT i.repair_order_id,
@@ -21,9 +23,17 @@ WITH lines AS (
   WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL
   GROUP BY i.repair_order_id
 ),
+credits AS (
+  SELECT i.repair_order_id, sum(c.net_amount) AS credited
+  FROM finance.credit_note c JOIN finance.invoice i ON i.id = c.invoice_id
+  WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL
+  GROUP BY 1
+),
 base AS (
-  SELECT ro.organisation_id, ro.branch_id, ro.customer_id, ro.vehicle_id, b.timezone AS tz, l.*
+  SELECT ro.organisation_id, ro.branch_id, ro.customer_id, ro.vehicle_id, b.timezone AS tz,
+         l.* REPLACE (l.revenue - coalesce(c.credited, 0) AS revenue), coalesce(c.credited, 0) AS credited
   FROM lines l
+  LEFT JOIN credits c ON c.repair_order_id = l.repair_order_id
   JOIN workshop.repair_order ro ON ro.id = l.repair_order_id
   JOIN core.branch b ON b.id = ro.branch_id
 ),
@@ -33,7 +43,7 @@ off AS (
 )
 SELECT l.organisation_id, l.branch_id, l.repair_order_id, l.customer_id, l.vehicle_id,
        l.invoiced_at, mart.local_day_at(l.invoiced_at, l.tz, o.o0, o.o1) AS day,
-       CAST(l.revenue AS DOUBLE) AS revenue,
+       CAST(l.revenue AS DOUBLE) AS revenue, CAST(l.credited AS DOUBLE) AS credited,
        CAST(l.labour_sales AS DOUBLE) AS labour_sales, CAST(l.labour_cost AS DOUBLE) AS labour_cost,
        CAST(l.parts_sales AS DOUBLE) AS parts_sales, CAST(l.parts_cost AS DOUBLE) AS parts_cost,
        CAST(l.sublet_sales AS DOUBLE) AS sublet_sales, CAST(l.sublet_cost AS DOUBLE) AS sublet_cost,

@@ -3,7 +3,8 @@
 -- paid when it has a positive total and allocations cover it. A line's
 -- cost is its recorded cost plus, for a ride charge, what the chauffeur
 -- is paid for it (ride_charge.chauffeur_payable_amount): a ride is not
--- 100% margin.
+-- 100% margin. Revenue and gross profit are net of the invoice's credit
+-- notes (refunds), on the invoice's day.
 
 CREATE OR REPLACE VIEW mart_view.customer_invoices AS
 WITH lines AS (
@@ -11,6 +12,9 @@ WITH lines AS (
          sum(l.net_amount - coalesce(l.cost_amount, 0) - coalesce(rc.chauffeur_payable_amount, 0)) AS gross_profit
   FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
   GROUP BY 1
+),
+credits AS (
+  SELECT invoice_id, sum(net_amount) AS credited FROM finance.credit_note GROUP BY 1
 ),
 paid AS (
   SELECT invoice_id, sum(amount) AS paid FROM finance.payment_allocation GROUP BY 1
@@ -29,12 +33,13 @@ off AS (
 SELECT i.organisation_id, i.branch_id, i.customer_id, i.id AS invoice_id,
        CASE WHEN i.repair_order_id IS NOT NULL THEN 'workshop' ELSE 'chauffeur' END AS line_of_business,
        i.issued_at, mart.local_day_at(i.issued_at, i.tz, o.o0, o.o1) AS day,
-       CAST(coalesce(l.revenue, 0) AS DOUBLE) AS revenue,
-       CAST(coalesce(l.gross_profit, 0) AS DOUBLE) AS gross_profit,
+       CAST(coalesce(l.revenue, 0) - coalesce(c.credited, 0) AS DOUBLE) AS revenue,
+       CAST(coalesce(l.gross_profit, 0) - coalesce(c.credited, 0) AS DOUBLE) AS gross_profit,
        i.gross_total > 0 AND coalesce(p.paid, 0) >= i.gross_total AS paid
 FROM base i
 LEFT JOIN off o ON o.tz = i.tz AND o.k = mart.utc_day_key(i.issued_at)
 LEFT JOIN lines l ON l.invoice_id = i.id
+LEFT JOIN credits c ON c.invoice_id = i.id
 LEFT JOIN paid p ON p.invoice_id = i.id;
 
 -- Visits: the distinct days a customer was invoiced for a repair order or

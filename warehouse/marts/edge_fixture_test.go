@@ -36,6 +36,20 @@ INSERT INTO finance.invoice_line (id, organisation_id, invoice_id, line_number, 
  (300, 3, 3100, 1, 'labour', 100, 40, 3001, NULL, NULL),
  (301, 3, 3100, 2, 'fee', 10, 8, NULL, NULL, NULL),
  (302, 3, 3101, 1, 'ride_base', 100, 0, NULL, NULL, 10);
+-- refunds: 10 of RO 300's invoice, 20 of the ride's
+INSERT INTO finance.credit_note (id, organisation_id, branch_id, invoice_id, net_amount, tax_amount, gross_amount, reason, issued_at) VALUES
+ (1, 3, 4, 3100, 10, 2, 12, 'Disposal fee waived', '2026-03-20 10:00:00+00'),
+ (2, 3, 4, 3101, 20, 4, 24, 'Late pickup', '2026-03-21 10:00:00+00');
+
+-- part 3 at branch 4: 3 on hand, no reorder point set, 30 used on 20 March,
+-- lead time 2 days
+INSERT INTO inventory.part (id, organisation_id, part_number, name, is_critical) VALUES (3, 3, 'E3', 'Bulbs', false);
+INSERT INTO inventory.stock_level (id, organisation_id, branch_id, part_id, on_hand, reserved, reorder_point) VALUES
+ (10, 3, 4, 3, 3, 0, 0);
+INSERT INTO inventory.supplier_part (id, organisation_id, supplier_id, part_id, unit_cost, lead_time_days, preferred) VALUES
+ (10, 3, 10, 3, 1, 2, true);
+INSERT INTO inventory.inventory_transaction (id, organisation_id, branch_id, occurred_at, part_id, kind, quantity) VALUES
+ (10, 3, 4, '2026-03-20 10:00:00+00', 3, 'issue', -30);
 
 -- bay 10 reserved 17:00–20:00 on Monday 2 March: one hour inside opening hours
 INSERT INTO workshop.booking (id, organisation_id, branch_id, customer_id, vehicle_id, period, status) VALUES

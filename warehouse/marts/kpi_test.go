@@ -69,9 +69,9 @@ var kpiCases = []kpiCase{
 	{"inventory_reorder", endOfMarch, map[string]any{"part_id": 1}, map[string]any{
 		"lead_time_days": 4, "average_daily_demand": 0.2, "daily_demand_stddev": math.Sqrt(122.4 / 89),
 		"reorder_point": 0.8 + 1.65*math.Sqrt(122.4/89)*2, "days_of_cover": 10 / (9.0 / 28),
-		"stockout": false, "reorder_alert": false}, 2},
+		"stockout": false, "reorder_alert": false, "computed_reorder_alert": false}, 2},
 	{"inventory_reorder", endOfMarch, map[string]any{"part_id": 2}, map[string]any{
-		"reorder_point": 0, "days_of_cover": nil, "stockout": true, "reorder_alert": true}, 2},
+		"reorder_point": 0, "days_of_cover": nil, "stockout": true, "reorder_alert": true, "computed_reorder_alert": false}, 2},
 	{"active_customers", endOfMarch, nil, map[string]any{"active_customers": 2, "active_workshop_customers": 1, "active_chauffeur_customers": 1}, 1},
 	// trailing 12 months: 500 (GP 680, revenue 1,100), 503 (500, 500), 504 (50, 50), 501 (−60, 0)
 	{"high_value_customers", endOfMarch, map[string]any{"customer_id": 500}, map[string]any{"gross_profit_12m": 680, "revenue_12m": 1100}, 1},
