@@ -267,6 +267,17 @@ FROM workshop.booking bk JOIN core.branch b ON b.id = bk.branch_id
 CROSS JOIN LATERAL (SELECT lower(bk.period) AT TIME ZONE b.timezone AS lt) t
 WHERE bk.organisation_id = $3 AND t.lt::date >= $1::date AND t.lt::date < $2::date
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 4`},
+	{"hour-of-day demand profile", "booking_hour_profile", `
+WITH h AS (
+  SELECT bk.branch_id, extract(hour FROM lower(bk.period) AT TIME ZONE b.timezone)::int AS hour,
+         count(*) AS bookings, count(*) FILTER (WHERE bk.status <> 'cancelled') AS booked
+  FROM workshop.booking bk JOIN core.branch b ON b.id = bk.branch_id
+  WHERE bk.organisation_id = $3
+    AND (lower(bk.period) AT TIME ZONE b.timezone)::date >= $1::date AND (lower(bk.period) AT TIME ZONE b.timezone)::date < $2::date
+  GROUP BY 1, 2)
+SELECT branch_id, hour, bookings, booked, bookings::float8 / sum(bookings) OVER (PARTITION BY branch_id),
+       bookings::float8 / ($2::date - $1::date)
+FROM h ORDER BY 1, 2`},
 	{"staff utilisation (productive rostered ÷ rostered hours)", "staff_utilisation", `
 SELECT date_trunc('month', lower(s.period) AT TIME ZONE b.timezone)::date AS period, s.branch_id,
        coalesce(sum(h.h) FILTER (WHERE s.productive), 0) AS productive, sum(h.h) AS rostered,

@@ -64,8 +64,9 @@ var pages = []page{
 	{Slug: "bookings", Title: "Bookings",
 		Panels: []panel{
 			{ID: "heatmap", Analytic: "booking_heatmap", Title: "Bookings by weekday × hour", Chart: heatmapChart, X: "hour_of_day", Rows: "weekday", Y: "bookings"},
-			{ID: "forecast", Analytic: "booking_forecast", Title: "Bookings forecast, next 7 days (Holt-Winters)", Chart: dailyChart, Y: "next_7_days", Where: "method=holt_winters"},
-			{ID: "forecast_accuracy", Analytic: "booking_forecast", Title: "Forecast vs actual: mean absolute error on held-out days", Chart: barChart, X: "method", Y: "mae", Mean: true},
+			{ID: "hour_profile", Analytic: "booking_hour_profile", Title: "Demand by hour of day (bookings per day)", Chart: barChart, X: "hour_of_day", Y: "bookings_per_day"},
+			{ID: "forecast", Analytic: "booking_forecast", Title: "Bookings forecast, next 7 days (the model with the lowest rolling-origin error)", Chart: dailyChart, Y: "next_7_days", Where: "chosen"},
+			{ID: "forecast_accuracy", Analytic: "booking_forecast", Title: "Forecast error by model: mean absolute error over rolling weekly origins", Chart: barChart, X: "method", Y: "mae", Mean: true},
 			{Match: "forecast"},
 			{ID: "show_rate", Analytic: "show_rate", Title: "Bookings per week", Chart: barChart, X: "period", Y: "booked", Grain: "week"},
 			{ID: "capacity", Analytic: "bay_utilisation", Title: "Capacity: bay utilisation by week", Chart: lineChart, X: "period", Y: "occupied_bay_hours", Den: "bay_hours_open", Percent: true, Grain: "week"},

@@ -58,6 +58,8 @@ var catalog = []Analytic{
 		Summary: "bookings booked, arrived, no-show and late-cancelled; show and no-show rates"},
 	{Name: "booking_heatmap", Roles: frontDesk,
 		Summary: "bookings and show rate by weekday × hour of day (booking optimisation)"},
+	{Name: "booking_hour_profile", Roles: frontDesk,
+		Summary: "hour-of-day demand profile: bookings per local hour of planned start, its share of the branch's bookings and bookings per day"},
 	{Name: "bay_utilisation", TimeSeries: true, Roles: frontDesk,
 		Summary: "occupied bay-hours ÷ (bays × opening hours)"},
 	{Name: "staff_utilisation", TimeSeries: true,
@@ -105,7 +107,7 @@ var catalog = []Analytic{
 	{Name: "settlement_reconciliation", Financial: true,
 		Summary: "Σ settlement lines vs Σ payable ride charges per chauffeur and period; differences listed"},
 	{Name: "booking_forecast", Roles: frontDesk, compute: bookingForecast, reads: []string{"booking_outcomes"},
-		Summary: "Holt-Winters (weekly season) bookings per branch × day: MAE and RMSE beside seasonal naïve on the 14 held-out days before `to`, and the next 7 days"},
+		Summary: "bookings per branch × day: seasonal naïve, Holt-Winters and damped Holt-Winters (weekly season) scored by rolling-origin error over the last weekly origins before `to` (MAE, RMSE, naïve MAE beside); the lowest MAE is chosen, with its next 7 days"},
 	{Name: "churn_model", Roles: frontDesk, compute: churnModel, reads: []string{"customer_invoices", "customer_visits"},
 		Summary: "logistic-regression churn model beside the churn rule on the held-out month before `to`: precision and recall"},
 }

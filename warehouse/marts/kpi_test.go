@@ -60,6 +60,10 @@ var kpiCases = []kpiCase{
 	{"car_count", monday, map[string]any{"branch_id": 1}, map[string]any{"car_count": 2, "business_days": 1}, 2},
 	{"show_rate", march, nil, map[string]any{"booked": 5, "arrived": 2, "no_show": 1, "late_cancelled": 1, "cancelled": 1,
 		"show_rate": 0.4, "no_show_rate": 0.2, "late_cancellation_rate": 0.2}, 1},
+	// branch 1's six bookings: two at 9, one at 10, 11, 12 (cancelled) and 14
+	{"booking_hour_profile", march, map[string]any{"branch_id": 1, "hour_of_day": 9}, map[string]any{"bookings": 2, "booked": 2,
+		"share_of_bookings": 2.0 / 6, "bookings_per_day": 2.0 / 31}, 5},
+	{"booking_hour_profile", march, map[string]any{"branch_id": 1, "hour_of_day": 12}, map[string]any{"bookings": 1, "booked": 0}, 5},
 	{"booking_heatmap", march, map[string]any{"weekday": "Monday", "hour_of_day": 9}, map[string]any{"bookings": 2, "show_rate": 1.0}, 0},
 	// 2 active bays × 10 h × 2 calendar days = 40 bay-hours; 2 h + 3 h occupied
 	{"bay_utilisation", march, map[string]any{"branch_id": 1}, map[string]any{"occupied_bay_hours": 5, "bay_hours_open": 40, "bay_utilisation": 0.125}, 2},
@@ -103,8 +107,10 @@ var kpiCases = []kpiCase{
 		"ride_revenue": 250, "revenue_per_vehicle_hour": 250.0 / 744}, 1},
 	// bookings 5 (Mon 2) and 1 (Tue 3) then none: the series starts on 2 March (30 days), the
 	// last training week and the held-out fortnight are all 0
+	// Weekly origins 16 and 23 (each with two weeks to train on) score 14 days; naïve is
+	// exact and, simplest, is chosen
 	{"booking_forecast", march, map[string]any{"branch_id": 1, "method": "seasonal_naive"}, map[string]any{
-		"train_days": 16, "holdout_days": 14, "mae": 0, "rmse": 0}, 2},
+		"train_days": 16, "origins": 2, "holdout_days": 14, "mae": 0, "rmse": 0, "naive_mae": 0, "chosen": true}, 3},
 	// held-out cutoff 2 March: 500 came back (rule said lapsed: FP), 503 did not (rule said fine: FN), 504 and 505 lapsed (TP)
 	{"churn_model", endOfMarch, map[string]any{"method": "rule"}, map[string]any{"cutoff": "2026-03-02", "customers": 4,
 		"churners": 3, "predicted_churners": 3, "true_positives": 2, "precision": 2.0 / 3, "recall": 2.0 / 3}, 2},
