@@ -67,11 +67,8 @@ func writeReorderPoints(ctx context.Context, call *oltp.Call) (oltp.Result, erro
 	if err := call.Bind(&req); err != nil {
 		return oltp.Result{}, err
 	}
-	var exists bool
-	if err := call.Tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core.branch WHERE id = $1)`, req.BranchID).Scan(&exists); err != nil {
-		return oltp.Result{}, fmt.Errorf("read branch: %w", err)
-	} else if !exists {
-		return oltp.Result{}, oltp.Unprocessable(fmt.Sprintf("branch %d does not exist", req.BranchID))
+	if err := checkBranch(ctx, call.Tx, call.P, "branch_id", req.BranchID); err != nil {
+		return oltp.Result{}, err
 	}
 	rows, err := call.Tx.Query(ctx, `WITH c AS (
 		  SELECT c.part_id, round(c.reorder_point::numeric, 3) AS point

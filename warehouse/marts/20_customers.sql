@@ -1,17 +1,15 @@
 -- Customer marts: one row per issued invoice (repair order or ride) of a
 -- customer, the unit of revenue, gross profit and visits. An invoice is
--- paid when it has a positive total and allocations cover it. A line's
--- cost is its recorded cost plus, for a ride charge, what the chauffeur
--- is paid for it (ride_charge.chauffeur_payable_amount): a ride is not
--- 100% margin. Revenue and gross profit are net of the invoice's credit
--- notes (refunds), on the invoice's day.
+-- paid when it has a positive total and allocations cover it. Revenue and
+-- gross profit are net of the invoice's credit notes (refunds), on the
+-- invoice's day. gross_profit here is before chauffeur pay, which is
+-- masked from the front desk: the financial analytics subtract
+-- mart.invoice_chauffeur_pay (a ride is not 100% margin).
 
 CREATE OR REPLACE VIEW mart_view.customer_invoices AS
 WITH lines AS (
-  SELECT l.invoice_id, sum(l.net_amount) AS revenue,
-         sum(l.net_amount - coalesce(l.cost_amount, 0) - coalesce(rc.chauffeur_payable_amount, 0)) AS gross_profit
-  FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
-  GROUP BY 1
+  SELECT invoice_id, sum(net_amount) AS revenue, sum(net_amount - coalesce(cost_amount, 0)) AS gross_profit
+  FROM finance.invoice_line GROUP BY 1
 ),
 credits AS (
   SELECT invoice_id, sum(net_amount) AS credited FROM finance.credit_note GROUP BY 1

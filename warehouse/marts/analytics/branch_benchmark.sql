@@ -4,10 +4,11 @@
 -- line's revenue beside them; ARO, car count, bays and comebacks are the
 -- workshop's.
 WITH inv AS (
-  SELECT branch_id, sum(revenue) AS revenue, sum(gross_profit) AS gross_profit,
+  SELECT branch_id, sum(revenue) AS revenue, sum(gross_profit - coalesce(p.chauffeur_pay, 0)) AS gross_profit,
          coalesce(sum(revenue) FILTER (WHERE line_of_business = 'workshop'), 0) AS workshop_revenue,
          coalesce(sum(revenue) FILTER (WHERE line_of_business = 'chauffeur'), 0) AS chauffeur_revenue
-  FROM mart.customer_invoices WHERE organisation_id = $org AND day >= $from AND day < $to GROUP BY 1
+  FROM mart.customer_invoices i LEFT JOIN mart.invoice_chauffeur_pay p ON p.invoice_id = i.invoice_id
+  WHERE organisation_id = $org AND day >= $from AND day < $to GROUP BY 1
 ),
 ro AS (
   SELECT branch_id, count(*) FILTER (WHERE revenue <> 0) AS ros, sum(revenue) FILTER (WHERE revenue <> 0) AS aro_revenue
