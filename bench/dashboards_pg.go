@@ -439,6 +439,19 @@ q AS (SELECT *, ntile(5) OVER (ORDER BY last_visit, customer_id) AS r, ntile(5) 
       FROM c)
 SELECT r, f, count(*), sum(monetary), avg(monetary), avg($2::date - last_visit), avg(frequency)
 FROM q GROUP BY 1, 2 ORDER BY 1, 2`},
+	// Lifetime value: gross profit after chauffeur pay and refunds; a year
+	// of retention r (12-month return rate of the year before) discounted
+	// at 10%.
+	{"customer lifetime value (historical and predicted)", "customer_lifetime_value", `
+` + pgCLVCustomers + `
+SELECT customer_id, segment, first_visit, last_visit, invoices, revenue, gp, $2::date - first_visit,
+       gp * 365.0 / greatest($2::date - first_visit, 365), r, gp * 365.0 / greatest($2::date - first_visit, 365) * r / (1.1 - r) AS predicted
+FROM c ORDER BY predicted DESC NULLS LAST, customer_id`},
+	{"customer lifetime value per segment", "clv_segments", `
+` + pgCLVCustomers + `
+SELECT segment, count(*), sum(gp), avg(gp), sum(gp * 365.0 / greatest($2::date - first_visit, 365) * r / (1.1 - r)),
+       avg(gp * 365.0 / greatest($2::date - first_visit, 365) * r / (1.1 - r))
+FROM c GROUP BY 1 ORDER BY 1`},
 	{"customer margin (revenue, gross profit, margin per customer)", "customer_margin", `
 SELECT i.customer_id, count(*) AS invoices, coalesce(sum(l.revenue - l.credited), 0) AS revenue,
        coalesce(sum(l.gp - l.credited), 0) AS gp, sum(l.gp - l.credited) / nullif(sum(l.revenue - l.credited), 0) AS margin
@@ -644,3 +657,26 @@ const pgInvoiceCredited = `coalesce((SELECT sum(cn.net_amount) FROM finance.cred
 // of repair order i.repair_order_id.
 const pgROCredited = `coalesce((SELECT sum(cn.net_amount) FROM finance.credit_note cn
   JOIN finance.invoice ci ON ci.id = cn.invoice_id WHERE ci.repair_order_id = i.repair_order_id AND ci.status = 'issued'), 0)`
+
+// pgCLVCustomers is each customer's invoices before $2 (local days) with
+// gross profit after chauffeur pay and refunds, their segment and the
+// organisation's 12-month retention r, as c.
+const pgCLVCustomers = `WITH inv AS (
+  SELECT i.customer_id, (i.issued_at AT TIME ZONE b.timezone)::date AS day, i.repair_order_id IS NOT NULL AS workshop,
+         v.revenue, v.gp
+  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(l.net_amount), 0) - ` + pgInvoiceCredited + ` AS revenue,
+           coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) - ` + pgInvoiceCredited + ` AS gp
+    FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+    WHERE l.invoice_id = i.id) v
+  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
+    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL),
+per AS (
+  SELECT customer_id, min(day) AS first_visit, max(day) AS last_visit, count(*) AS invoices, sum(revenue) AS revenue, sum(gp) AS gp,
+         CASE WHEN bool_and(workshop) THEN 'workshop' WHEN NOT bool_or(workshop) THEN 'chauffeur' ELSE 'both' END AS segment,
+         bool_or(day >= ($2::date - interval '24 months')::date AND day < ($2::date - interval '12 months')::date) AS before,
+         bool_or(day >= ($2::date - interval '12 months')::date) AS last_year
+  FROM inv GROUP BY 1),
+ret AS (SELECT (count(*) FILTER (WHERE before AND last_year))::float8 / nullif(count(*) FILTER (WHERE before), 0) AS r FROM per),
+c AS (SELECT per.*, ret.r FROM per, ret)`

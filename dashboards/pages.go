@@ -59,6 +59,7 @@ var pages = []page{
 			{ID: "high_value", Analytic: "high_value_customers", Title: "High-value customers (top 20% by gross profit, 12 months)", Chart: barChart, X: "customer_id", Y: "gross_profit_12m", Top: 15},
 			{ID: "churn_risk", Analytic: "churn_risk", Title: "Customers at risk of churn", Where: "churn_risk", Chart: barChart, X: "customer_id", Y: "days_since_last_visit", Top: 15},
 			{ID: "rfm", Analytic: "rfm_segments", Title: "RFM segments: customers by recency × frequency quintile", Chart: heatmapChart, X: "frequency_quintile", Rows: "recency_quintile", Y: "customers"},
+			{ID: "clv", Analytic: "clv_segments", Title: "Customer lifetime value by segment (predicted, average)", Chart: barChart, X: "segment", Y: "avg_predicted_clv"},
 			{ID: "journey", Analytic: "customer_journey", Title: "Repair orders by waiting time", Chart: barChart, X: "waiting", Y: "repair_orders"},
 		}},
 	{Slug: "bookings", Title: "Bookings",

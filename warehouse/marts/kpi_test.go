@@ -93,6 +93,17 @@ var kpiCases = []kpiCase{
 	{"churn_risk", endOfMarch, map[string]any{"customer_id": 501}, map[string]any{"uses_shop_median": true, "median_interval_days": 92, "churn_risk": false}, 5},
 	{"churn_risk", endOfMarch, map[string]any{"customer_id": 503}, map[string]any{"days_since_last_visit": 81, "churn_risk": false}, 5},
 	{"churn_risk", endOfMarch, map[string]any{"customer_id": 504}, map[string]any{"days_since_last_visit": 304, "churn_risk": true}, 5},
+	// retention: of 500 and 505 (visits in the year to 1 April 2025), 500 came back: r = ½;
+	// 500: 880 + 640 + 40 = 1,560 over 387 days, × 365 ÷ 387 a year, × ½ ÷ (1.1 − ½)
+	{"customer_lifetime_value", endOfMarch, map[string]any{"customer_id": 500}, map[string]any{"segment": "workshop",
+		"historical_clv": 1560, "tenure_days": 387, "retention": 0.5, "annual_gross_profit": 1560 * 365.0 / 387,
+		"predicted_clv": 1560 * 365.0 / 387 * 0.5 / 0.6}, 5},
+	// 505: 80 over 486 days
+	{"customer_lifetime_value", endOfMarch, map[string]any{"customer_id": 505}, map[string]any{"segment": "chauffeur",
+		"historical_clv": 80, "predicted_clv": 80 * 365.0 / 486 * 0.5 / 0.6}, 5},
+	// workshop: 500 and 501 (−60, a year counted); chauffeur: 503, 504, 505
+	{"clv_segments", endOfMarch, map[string]any{"segment": "workshop"}, map[string]any{"customers": 2, "historical_clv": 1500,
+		"predicted_clv": (1560*365.0/387 - 60) * 0.5 / 0.6}, 2},
 	{"customer_margin", march, map[string]any{"customer_id": 500}, map[string]any{"revenue": 1100, "gross_profit": 680}, 2},
 	{"customer_journey", march, map[string]any{"waiting": "0-4h"}, map[string]any{"repair_orders": 2, "csat": 2}, 2},
 	{"revenue_trend", march, nil, map[string]any{"line_of_business": "workshop", "revenue": 1100, "revenue_prior_year": 880, "revenue_yoy_growth": 0.25}, 1},
