@@ -192,7 +192,7 @@ FROM base r LEFT JOIN off o ON o.tz = r.tz AND o.k = mart.utc_day_key(r.opened_a
 GROUP BY 1, 2, 3;
 
 -- Branch calendar: every day from the first to the last booking with the
--- branch's opening hours and active bays.
+-- branch's opening windows and hours and active bays.
 CREATE OR REPLACE VIEW mart_view.branch_calendar AS
 WITH span AS (
   SELECT CAST(min(mart.range_lo(period)) AS DATE) AS lo, CAST(max(mart.range_lo(period)) AS DATE) AS hi
@@ -202,6 +202,7 @@ days AS (
   SELECT CAST(unnest(generate_series(lo, hi, INTERVAL 1 DAY)) AS DATE) AS day FROM span WHERE lo IS NOT NULL
 )
 SELECT b.organisation_id, b.id AS branch_id, d.day,
+       mart.opening_windows_on(b.opening_hours, d.day) AS windows,
        mart.opening_hours_on(b.opening_hours, d.day) AS opening_hours,
        (SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) AS bays
 FROM core.branch b CROSS JOIN days d;
@@ -212,7 +213,7 @@ FROM core.branch b CROSS JOIN days d;
 -- length (clocks change at night, outside opening windows).
 CREATE OR REPLACE VIEW mart_view.bay_hours AS
 WITH reservations AS (
-  SELECT r.branch_id, b.timezone AS tz, b.opening_hours, mart.range_lo(r.period) AS instant, mart.range_hi(r.period) AS finish
+  SELECT r.branch_id, b.timezone AS tz, mart.range_lo(r.period) AS instant, mart.range_hi(r.period) AS finish
   FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id
   WHERE r.active
 ),
@@ -221,16 +222,15 @@ off AS (
   FROM (SELECT DISTINCT tz, mart.utc_day_key(instant) AS k FROM reservations)
 ),
 local AS (
-  SELECT r.branch_id, r.opening_hours, r.instant, r.finish,
+  SELECT r.branch_id, r.instant, r.finish,
          CASE WHEN o.o0 = o.o1 THEN make_timestamp(epoch_us(r.instant) + o.o0)
               ELSE timezone(r.tz, r.instant) END AS local_start
   FROM reservations r LEFT JOIN off o ON o.tz = r.tz AND o.k = mart.utc_day_key(r.instant)
 ),
 occupied AS (
-  SELECT branch_id, CAST(local_start AS DATE) AS day,
-         sum(mart.open_overlap_hours(mart.opening_windows_on(opening_hours, CAST(local_start AS DATE)), CAST(local_start AS DATE),
-             local_start, local_start + (finish - instant))) AS occupied_bay_hours
-  FROM local
+  SELECT l.branch_id, c.day,
+         sum(mart.open_overlap_hours(c.windows, c.day, l.local_start, l.local_start + (l.finish - l.instant))) AS occupied_bay_hours
+  FROM local l JOIN mart.branch_calendar c ON c.branch_id = l.branch_id AND c.day = CAST(l.local_start AS DATE)
   GROUP BY 1, 2
 )
 SELECT c.organisation_id, c.branch_id, c.day,
