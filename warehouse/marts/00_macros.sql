@@ -62,12 +62,3 @@ CREATE OR REPLACE MACRO mart.landing_grace() AS INTERVAL 15 MINUTE;
 
 -- whether a row of branch b is in the caller's scope (an empty list: every branch).
 CREATE OR REPLACE MACRO mart.in_scope(b, branches) AS len(branches) = 0 OR list_contains(branches, b);
-
--- A warehouse mirrored before finance.credit_note was published has no
--- mirror of it until its first row arrives (the CDC copies a table that
--- joins the publication only when it has rows). The marts read it: an
--- empty stand-in of the columns they use lets them install meanwhile; the
--- applier drops and recreates it with the real shape on the first row.
-CREATE SCHEMA IF NOT EXISTS finance;
-CREATE TABLE IF NOT EXISTS finance.credit_note (id BIGINT, organisation_id BIGINT, branch_id BIGINT, invoice_id BIGINT,
-  net_amount DECIMAL(12,2), tax_amount DECIMAL(12,2), gross_amount DECIMAL(12,2), reason VARCHAR, issued_at TIMESTAMPTZ);
