@@ -36,6 +36,7 @@ func Register(api *oltp.API) {
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/stock/reorder-suggestions", Summary: "List parts to reorder at a branch",
 		Roles: buyReaders, Response: Suggestions{}}, reorderSuggestions)
 	registerMovements(api)
+	registerReorderPoints(api)
 	registerPurchaseOrders(api)
 }
 

@@ -181,10 +181,13 @@ type Availability struct {
 }
 
 // Slot is a start time with a bay and a technician free for the duration.
+// Proficiency is the technician's at the requested labour operations
+// (when the request names some and the technician has history in them).
 type Slot struct {
 	StartsAt     time.Time `json:"starts_at"`
 	BayID        int64     `json:"bay_id"`
 	TechnicianID int64     `json:"technician_id"`
+	Proficiency  *float64  `json:"proficiency,omitempty"`
 }
 
 // AvailabilitySQL offers every 30-minute start inside the branch's opening
@@ -249,16 +252,30 @@ func availability(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err != nil || minutes < 15 || minutes > 720 {
 		errs = append(errs, errors.New("duration_minutes must be from 15 to 720"))
 	}
+	var ops []int64
+	if v := q("labour_operation_ids"); v != "" {
+		if ops, err = parseIDs(v); err != nil {
+			errs = append(errs, fmt.Errorf("labour_operation_ids: %w", err))
+		}
+	}
 	if len(errs) > 0 {
 		return oltp.Result{}, oltp.BadRequest(errors.Join(errs...).Error())
 	}
-	rows, err := call.Tx.Query(ctx, AvailabilitySQL, branch, day, minutes, time.Now())
+	query, args := AvailabilitySQL, []any{branch, day, minutes, time.Now()}
+	if len(ops) > 0 {
+		query, args = rankedAvailabilitySQL, append(args, ops)
+	}
+	rows, err := call.Tx.Query(ctx, query, args...)
 	if err != nil {
 		return oltp.Result{}, err
 	}
 	slots, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Slot, error) {
 		var s Slot
-		err := r.Scan(&s.StartsAt, &s.BayID, &s.TechnicianID)
+		dest := []any{&s.StartsAt, &s.BayID, &s.TechnicianID}
+		if len(ops) > 0 {
+			dest = append(dest, &s.Proficiency)
+		}
+		err := r.Scan(dest...)
 		s.StartsAt = s.StartsAt.UTC()
 		return s, err
 	})
