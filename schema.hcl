@@ -3460,6 +3460,97 @@ table "invoice_line" {
   }
 }
 
+table "credit_note" {
+  schema  = schema.finance
+  comment = "Refund of a paid invoice, partial or full, with a reason (APPEND; audited). Analytics net it on its issue day."
+  column "id" {
+    null = false
+    type = bigint
+    identity {
+      generated = ALWAYS
+    }
+  }
+  column "organisation_id" {
+    null = false
+    type = bigint
+  }
+  column "branch_id" {
+    null = false
+    type = bigint
+  }
+  column "invoice_id" {
+    null = false
+    type = bigint
+  }
+  column "net_amount" {
+    null = false
+    type = numeric(12,2)
+  }
+  column "tax_amount" {
+    null    = false
+    type    = numeric(12,2)
+    default = 0
+  }
+  column "gross_amount" {
+    null = false
+    type = numeric(12,2)
+  }
+  column "reason" {
+    null = false
+    type = text
+  }
+  column "issued_at" {
+    null    = false
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "created_at" {
+    null    = false
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "updated_at" {
+    null    = false
+    type    = timestamptz
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  # tenant key: target of the composite (organisation_id, x_id) foreign keys
+  unique "credit_note_organisation_id_id_key" {
+    columns = [column.organisation_id, column.id]
+  }
+  foreign_key "credit_note_organisation_id_fkey" {
+    columns     = [column.organisation_id]
+    ref_columns = [table.organisation.column.id]
+    on_update   = NO_ACTION
+    on_delete   = RESTRICT
+  }
+  foreign_key "credit_note_branch_id_fkey" {
+    columns     = [column.organisation_id, column.branch_id]
+    ref_columns = [table.branch.column.organisation_id, table.branch.column.id]
+    on_update   = NO_ACTION
+    on_delete   = RESTRICT
+  }
+  foreign_key "credit_note_invoice_id_fkey" {
+    columns     = [column.organisation_id, column.invoice_id]
+    ref_columns = [table.invoice.column.organisation_id, table.invoice.column.id]
+    on_update   = NO_ACTION
+    on_delete   = RESTRICT
+  }
+  index "credit_note_invoice_idx" {
+    columns = [column.invoice_id]
+    comment = "invoice balance and refund limit: credit notes of an invoice"
+  }
+  check "credit_note_amounts" {
+    expr = "(net_amount > 0) AND (tax_amount >= 0) AND (gross_amount = (net_amount + tax_amount))"
+  }
+  check "credit_note_reason_length" {
+    expr = "(length(reason) >= 3) AND (length(reason) <= 500)"
+  }
+}
+
 table "payment" {
   schema  = schema.finance
   comment = "Money received from a customer."

@@ -22,26 +22,26 @@ type pgQuestion struct {
 // of the bay calendar — the questions say UTC explicitly.
 var pgQuestions = []pgQuestion{
 	{"revenue by month with year-on-year", "revenue_trend", `
-WITH r AS (
-  SELECT date_trunc('month', i.issued_at AT TIME ZONE b.timezone)::date AS period, i.branch_id,
+WITH inv AS (
+  SELECT (i.issued_at AT TIME ZONE b.timezone)::date AS day, i.branch_id,
          CASE WHEN i.repair_order_id IS NOT NULL THEN 'workshop' ELSE 'chauffeur' END AS lob,
-         coalesce(sum(l.net_amount), 0) AS revenue
+         coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0) - ` + pgInvoiceCredited + ` AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  LEFT JOIN finance.invoice_line l ON l.invoice_id = i.id
-  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
-    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($1::date - interval '1 year')::date
-    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date
-  GROUP BY 1, 2, 3)
+  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL),
+cur AS (
+  SELECT date_trunc('month', day)::date AS period, branch_id, lob, sum(revenue) AS revenue
+  FROM inv WHERE day >= $1::date AND day < $2::date GROUP BY 1, 2, 3),
+prev AS ( -- the same days a year earlier, under the period they precede by a year
+  SELECT (date_trunc('month', day) + interval '1 year')::date AS period, branch_id, lob, sum(revenue) AS revenue
+  FROM inv WHERE day >= ($1::date - interval '1 year')::date AND day < ($2::date - interval '1 year')::date GROUP BY 1, 2, 3)
 SELECT cur.period, cur.branch_id, cur.lob, cur.revenue, prev.revenue AS prior,
        (cur.revenue - prev.revenue) / nullif(prev.revenue, 0) AS yoy
-FROM r cur LEFT JOIN r prev ON prev.branch_id = cur.branch_id AND prev.lob = cur.lob
-  AND prev.period = (cur.period - interval '1 year')::date
-WHERE cur.period >= date_trunc('month', $1::date)::date
+FROM cur LEFT JOIN prev USING (period, branch_id, lob)
 ORDER BY 1, 2, 3`},
 	{"average repair order (ARO)", "average_repair_order", `
 SELECT date_trunc('month', x.at AT TIME ZONE b.timezone)::date AS period, ro.branch_id,
        count(*) AS ros, sum(x.revenue) AS revenue, sum(x.revenue) / count(*) AS aro
-FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue
+FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) - ` + pgROCredited + ` AS revenue
       FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
       WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1) x
 JOIN workshop.repair_order ro ON ro.id = x.repair_order_id
@@ -51,18 +51,18 @@ WHERE ro.organisation_id = $3 AND x.revenue <> 0
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"gross margin (parts, labour, total)", "gross_margin", `
 WITH x AS (
-  SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue,
+  SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) - ` + pgROCredited + ` AS revenue,
          coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'labour'), 0) AS ls,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'labour'), 0) AS lc,
          coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'part'), 0) AS ps,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'part'), 0) AS pc,
-         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sc
+         coalesce(sum(l.cost_amount), 0) AS tc -- every line's cost: fees have costs too
   FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
   WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1)
 SELECT date_trunc('month', x.at AT TIME ZONE b.timezone)::date AS period, ro.branch_id,
-       sum(ps), sum(pc), sum(ls), sum(lc), sum(revenue), sum(pc + lc + sc),
+       sum(ps), sum(pc), sum(ls), sum(lc), sum(revenue), sum(tc),
        (sum(ps) - sum(pc)) / nullif(sum(ps), 0), (sum(ls) - sum(lc)) / nullif(sum(ls), 0),
-       (sum(revenue) - sum(pc + lc + sc)) / nullif(sum(revenue), 0)
+       (sum(revenue) - sum(tc)) / nullif(sum(revenue), 0)
 FROM x JOIN workshop.repair_order ro ON ro.id = x.repair_order_id JOIN core.branch b ON b.id = ro.branch_id
 WHERE ro.organisation_id = $3
   AND (x.at AT TIME ZONE b.timezone)::date >= $1::date AND (x.at AT TIME ZONE b.timezone)::date < $2::date
@@ -106,8 +106,9 @@ CROSS JOIN LATERAL (SELECT EXISTS (
     JOIN workshop.repair_job pj ON pj.job_category = j.job_category
     JOIN workshop.repair_order p ON p.id = pj.repair_order_id
     WHERE j.repair_order_id = ro.id AND p.vehicle_id = ro.vehicle_id AND p.id <> ro.id
+      AND p.status <> 'cancelled' AND pj.status NOT IN ('recommended', 'declined') -- the work was done
       AND p.closed_at <= ro.opened_at AND ro.opened_at < p.closed_at + interval '30 days') AS comeback) c
-WHERE ro.organisation_id = $3 AND ro.closed_at IS NOT NULL
+WHERE ro.organisation_id = $3 AND ro.closed_at IS NOT NULL AND ro.status <> 'cancelled'
   AND (ro.closed_at AT TIME ZONE b.timezone)::date >= $1::date AND (ro.closed_at AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"show rate", "show_rate", `
@@ -132,15 +133,15 @@ cal AS (
   SELECT b.id AS branch_id, d::date AS day,
          (SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) *
          coalesce((SELECT sum(extract(epoch FROM (w->>1)::time - (w->>0)::time)) / 3600
-                   FROM jsonb_array_elements(b.opening_hours -> lower(to_char(d, 'Dy'))) w), 0) AS open_h
+                   FROM jsonb_array_elements(` + pgOpenWindows("b", "d::date") + `) w), 0) AS open_h
   FROM core.branch b, span, generate_series(span.lo, span.hi, interval '1 day') d
   WHERE b.organisation_id = $3),
 occ AS (
-  SELECT r.branch_id, (lower(r.period) AT TIME ZONE b.timezone)::date AS day,
-         sum(extract(epoch FROM upper(r.period) - lower(r.period))) / 3600 AS h
+  SELECT r.branch_id, t.day, sum(` + pgOpenHours + `) AS h
   FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id
-  WHERE r.active AND r.organisation_id = $3
-    AND (lower(r.period) AT TIME ZONE b.timezone)::date >= $1::date AND (lower(r.period) AT TIME ZONE b.timezone)::date < $2::date
+  CROSS JOIN LATERAL (SELECT lower(r.period) AT TIME ZONE b.timezone AS ls, (lower(r.period) AT TIME ZONE b.timezone)::date AS day,
+                             upper(r.period) - lower(r.period) AS len) t
+  WHERE r.active AND r.organisation_id = $3 AND t.day >= $1::date AND t.day < $2::date
   GROUP BY 1, 2)
 SELECT date_trunc('month', c.day)::date, c.branch_id, sum(coalesce(o.h, 0)), sum(c.open_h),
        sum(coalesce(o.h, 0)) / nullif(sum(c.open_h), 0)
@@ -148,10 +149,12 @@ FROM cal c LEFT JOIN occ o USING (branch_id, day)
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"high-value customers (top 20% by 12-month gross profit)", "high_value_customers", `
 WITH c AS (
-  SELECT i.customer_id, sum(coalesce(l.gp, 0)) AS gp, sum(coalesce(l.revenue, 0)) AS revenue
+  SELECT i.customer_id, sum(coalesce(l.gp, 0) - ` + pgInvoiceCredited + `) AS gp, sum(coalesce(l.revenue, 0) - ` + pgInvoiceCredited + `) AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  LEFT JOIN (SELECT invoice_id, sum(net_amount) AS revenue, sum(net_amount - coalesce(cost_amount, 0)) AS gp
-             FROM finance.invoice_line GROUP BY 1) l ON l.invoice_id = i.id
+  LEFT JOIN (SELECT l.invoice_id, sum(l.net_amount) AS revenue,
+                    sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)) AS gp
+             FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+             GROUP BY 1) l ON l.invoice_id = i.id
   WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
     AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '12 months')::date
     AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL
@@ -212,9 +215,13 @@ SELECT customer_id, visits, last, $2::date - last, coalesce(med, shop.m), med IS
 FROM own, shop ORDER BY customer_id`},
 	{"high-value customers' share of revenue", "high_value_customer_share", `
 WITH c AS (
-  SELECT i.customer_id, coalesce(sum(l.net_amount - l.cost_amount), 0) AS gp, coalesce(sum(l.net_amount), 0) AS revenue
+  SELECT i.customer_id, sum(v.gp) AS gp, sum(v.revenue) AS revenue
   FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-  LEFT JOIN finance.invoice_line l ON l.invoice_id = i.id
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(l.net_amount), 0) - ` + pgInvoiceCredited + ` AS revenue,
+           coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) - ` + pgInvoiceCredited + ` AS gp
+    FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+    WHERE l.invoice_id = i.id) v
   WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
     AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '12 months')::date
     AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date
@@ -224,15 +231,26 @@ SELECT count(*), count(*) FILTER (WHERE n = 1), sum(revenue), sum(revenue) FILTE
        sum(revenue) FILTER (WHERE n = 1) / nullif(sum(revenue), 0), sum(gp) FILTER (WHERE n = 1) / nullif(sum(gp), 0)
 FROM q WHERE $1::date IS NOT NULL`},
 	{"car count (distinct vehicles with a repair order opened per business day)", "car_count", `
-WITH d AS (
-  SELECT ro.branch_id, (ro.opened_at AT TIME ZONE b.timezone)::date AS day, count(DISTINCT ro.vehicle_id) AS cars
-  FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
-  WHERE ro.organisation_id = $3 AND ro.status <> 'cancelled'
-    AND (ro.opened_at AT TIME ZONE b.timezone)::date >= $1::date AND (ro.opened_at AT TIME ZONE b.timezone)::date < $2::date
+WITH open AS ( -- the days of [$1, $2) each branch opens: hours that weekday, not a holiday
+  SELECT date_trunc('month', d)::date AS period, b.id AS branch_id, count(*) AS business_days
+  FROM core.branch b CROSS JOIN generate_series($1::date, $2::date - 1, interval '1 day') d
+  WHERE b.organisation_id = $3
+    AND NOT coalesce(b.opening_hours -> 'holidays' ? to_char(d, 'YYYY-MM-DD'), false)
+    AND coalesce((SELECT sum(extract(epoch FROM (w->>1)::time - (w->>0)::time))
+                  FROM jsonb_array_elements(CASE WHEN jsonb_typeof(b.opening_hours -> lower(to_char(d, 'Dy'))) = 'array'
+                                                 THEN b.opening_hours -> lower(to_char(d, 'Dy')) ELSE '[]' END) w), 0) > 0
+  GROUP BY 1, 2),
+cars AS (
+  SELECT date_trunc('month', day)::date AS period, branch_id, sum(n) AS car_count
+  FROM (SELECT ro.branch_id, (ro.opened_at AT TIME ZONE b.timezone)::date AS day, count(DISTINCT ro.vehicle_id) AS n
+        FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
+        WHERE ro.organisation_id = $3 AND ro.status <> 'cancelled'
+          AND (ro.opened_at AT TIME ZONE b.timezone)::date >= $1::date AND (ro.opened_at AT TIME ZONE b.timezone)::date < $2::date
+        GROUP BY 1, 2) d
   GROUP BY 1, 2)
-SELECT date_trunc('month', day)::date AS period, branch_id, sum(cars) AS car_count, count(*) AS business_days,
-       sum(cars)::float8 / count(*) AS per_day
-FROM d GROUP BY 1, 2 ORDER BY 1, 2`},
+SELECT period, branch_id, coalesce(c.car_count, 0), coalesce(o.business_days, 0),
+       coalesce(c.car_count, 0)::float8 / nullif(o.business_days, 0)
+FROM cars c FULL JOIN open o USING (period, branch_id) ORDER BY 1, 2`},
 	{"booking heatmap (weekday × hour of day)", "booking_heatmap", `
 SELECT bk.branch_id, extract(isodow FROM t.lt) AS isodow, to_char(t.lt, 'FMDay') AS weekday,
        extract(hour FROM t.lt) AS hour, count(*) AS bookings,
@@ -246,6 +264,17 @@ FROM workshop.booking bk JOIN core.branch b ON b.id = bk.branch_id
 CROSS JOIN LATERAL (SELECT lower(bk.period) AT TIME ZONE b.timezone AS lt) t
 WHERE bk.organisation_id = $3 AND t.lt::date >= $1::date AND t.lt::date < $2::date
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 4`},
+	{"hour-of-day demand profile", "booking_hour_profile", `
+WITH h AS (
+  SELECT bk.branch_id, extract(hour FROM lower(bk.period) AT TIME ZONE b.timezone)::int AS hour,
+         count(*) AS bookings, count(*) FILTER (WHERE bk.status <> 'cancelled') AS booked
+  FROM workshop.booking bk JOIN core.branch b ON b.id = bk.branch_id
+  WHERE bk.organisation_id = $3
+    AND (lower(bk.period) AT TIME ZONE b.timezone)::date >= $1::date AND (lower(bk.period) AT TIME ZONE b.timezone)::date < $2::date
+  GROUP BY 1, 2)
+SELECT branch_id, hour, bookings, booked, bookings::float8 / sum(bookings) OVER (PARTITION BY branch_id),
+       bookings::float8 / ($2::date - $1::date)
+FROM h ORDER BY 1, 2`},
 	{"staff utilisation (productive rostered ÷ rostered hours)", "staff_utilisation", `
 SELECT date_trunc('month', lower(s.period) AT TIME ZONE b.timezone)::date AS period, s.branch_id,
        coalesce(sum(h.h) FILTER (WHERE s.productive), 0) AS productive, sum(h.h) AS rostered,
@@ -255,38 +284,31 @@ CROSS JOIN LATERAL (SELECT extract(epoch FROM upper(s.period) - lower(s.period))
 WHERE s.active AND s.organisation_id = $3
   AND (lower(s.period) AT TIME ZONE b.timezone)::date >= $1::date AND (lower(s.period) AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1, 2 ORDER BY 1, 2`},
-	// Daily usage over the 90 days before $2, days without usage as 0:
-	// avg and stddev_samp of the zero-filled series.
+	// The computed reorder point is PostgreSQL's own definition,
+	// inventory.computed_reorder_points (what the API writes back); usage
+	// over 28 days for days of cover; alerts on the point in force, as the
+	// API's reorder suggestions, and on the computed one.
 	{"inventory reorder (reorder point, days of cover, alerts)", "inventory_reorder", `
-WITH usage AS (
-  SELECT t.branch_id, t.part_id, (t.occurred_at AT TIME ZONE b.timezone)::date AS day, -sum(t.quantity) AS used
+WITH used_28 AS (
+  SELECT t.branch_id, t.part_id, -sum(t.quantity) AS used
   FROM inventory.inventory_transaction t JOIN core.branch b ON b.id = t.branch_id
   WHERE t.organisation_id = $3 AND t.kind IN ('issue', 'return')
-    AND (t.occurred_at AT TIME ZONE b.timezone)::date >= $2::date - 90 AND (t.occurred_at AT TIME ZONE b.timezone)::date < $2::date
-  GROUP BY 1, 2, 3),
-demand AS (
-  SELECT sl.id, avg(coalesce(u.used, 0)) AS per_day, stddev_samp(coalesce(u.used, 0)) AS sd,
-         coalesce(sum(u.used) FILTER (WHERE back.n <= 28), 0) / 28 AS per_day_28
-  FROM inventory.stock_level sl CROSS JOIN generate_series(1, 90) AS back(n)
-  LEFT JOIN usage u ON u.branch_id = sl.branch_id AND u.part_id = sl.part_id AND u.day = $2::date - back.n
-  WHERE sl.organisation_id = $3
-  GROUP BY sl.id),
-lead AS (
-  SELECT DISTINCT ON (part_id) part_id, lead_time_days FROM inventory.supplier_part
-  ORDER BY part_id, preferred DESC, lead_time_days),
+    AND (t.occurred_at AT TIME ZONE b.timezone)::date >= $2::date - 28 AND (t.occurred_at AT TIME ZONE b.timezone)::date < $2::date
+  GROUP BY 1, 2),
 s AS (
   SELECT sl.branch_id, sl.part_id, p.part_number, p.name, p.is_critical,
          sl.on_hand::float8 AS on_hand, sl.reserved::float8 AS reserved, sl.reorder_point::float8 AS configured,
-         coalesce(lt.lead_time_days, 0) AS lead_days, d.per_day::float8 AS per_day, d.sd::float8 AS sd,
-         d.per_day_28::float8 AS per_day_28
-  FROM inventory.stock_level sl JOIN inventory.part p ON p.id = sl.part_id JOIN demand d ON d.id = sl.id
-  LEFT JOIN lead lt ON lt.part_id = sl.part_id
-  WHERE $1::date IS NOT NULL),
-r AS (SELECT *, per_day * lead_days + 1.65 * sd * sqrt(lead_days) AS reorder_point FROM s)
+         c.lead_time_days AS lead_days, c.average_daily_demand AS per_day, c.daily_demand_stddev AS sd,
+         coalesce(u.used, 0)::float8 / 28 AS per_day_28, c.reorder_point
+  FROM inventory.stock_level sl JOIN inventory.part p ON p.id = sl.part_id
+  JOIN LATERAL inventory.computed_reorder_points(sl.branch_id, $2::date) c ON c.part_id = sl.part_id
+  LEFT JOIN used_28 u ON u.branch_id = sl.branch_id AND u.part_id = sl.part_id
+  WHERE sl.organisation_id = $3 AND $1::date IS NOT NULL)
 SELECT branch_id, part_id, part_number, name, is_critical, on_hand, reserved, configured, lead_days,
        per_day, sd, per_day_28, reorder_point, on_hand / nullif(per_day_28, 0),
-       on_hand - reserved <= 0, on_hand <= reorder_point
-FROM r ORDER BY branch_id, part_id`},
+       on_hand - reserved <= 0, on_hand - reserved <= configured AND configured > 0,
+       on_hand - reserved <= reorder_point AND reorder_point > 0
+FROM s ORDER BY branch_id, part_id`},
 	{"active customers (a paid repair order or ride in 12 months)", "active_customers", `
 SELECT count(DISTINCT i.customer_id),
        count(DISTINCT i.customer_id) FILTER (WHERE i.repair_order_id IS NOT NULL),
@@ -300,12 +322,14 @@ WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NU
 WITH feedback AS (
   SELECT repair_order_id, avg(csat_score) AS csat FROM core.customer_feedback
   WHERE repair_order_id IS NOT NULL GROUP BY 1),
-ro AS (
-  SELECT r.branch_id, extract(epoch FROM r.invoiced_at - r.opened_at) / 3600 AS waiting,
-         extract(epoch FROM r.closed_at - r.invoiced_at) / 3600 AS closing, f.csat
+ro AS ( -- invoiced: invoiced_at, else the first issued invoice's issue time
+  SELECT r.branch_id, extract(epoch FROM inv.at - r.opened_at) / 3600 AS waiting,
+         extract(epoch FROM r.closed_at - inv.at) / 3600 AS closing, f.csat
   FROM workshop.repair_order r JOIN core.branch b ON b.id = r.branch_id
+  CROSS JOIN LATERAL (SELECT coalesce(r.invoiced_at, (SELECT min(i.issued_at) FROM finance.invoice i
+                                                      WHERE i.repair_order_id = r.id AND i.status = 'issued')) AS at) inv
   LEFT JOIN feedback f ON f.repair_order_id = r.id
-  WHERE r.organisation_id = $3 AND r.invoiced_at IS NOT NULL
+  WHERE r.organisation_id = $3 AND inv.at IS NOT NULL
     AND (r.opened_at AT TIME ZONE b.timezone)::date >= $1::date AND (r.opened_at AT TIME ZONE b.timezone)::date < $2::date)
 SELECT branch_id,
        CASE WHEN waiting < 4 THEN '0-4h' WHEN waiting < 8 THEN '4-8h' WHEN waiting < 24 THEN '8-24h' ELSE '24h+' END AS bucket,
@@ -323,8 +347,11 @@ CROSS JOIN LATERAL (SELECT r.on_location_at <= CASE WHEN r.service_type = 'airpo
 WHERE r.organisation_id = $3
   AND (r.pickup_at AT TIME ZONE b.timezone)::date >= $1::date AND (r.pickup_at AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1, 2 ORDER BY 1, 2`},
+	// Assigned hours within [$1, $2) from the chauffeur's branch's local midnight.
 	{"chauffeur utilisation (assigned ÷ on-duty hours)", "chauffeur_utilisation", `
-WITH w AS (SELECT tstzrange($1::date::timestamp AT TIME ZONE 'UTC', $2::date::timestamp AT TIME ZONE 'UTC') AS r),
+WITH w AS (SELECT c.id AS chauffeur_id,
+                  tstzrange($1::date::timestamp AT TIME ZONE b.timezone, $2::date::timestamp AT TIME ZONE b.timezone) AS r
+           FROM chauffeur.chauffeur c JOIN core.branch b ON b.id = c.branch_id),
 duty AS (
   SELECT s.staff_id, sum(extract(epoch FROM upper(s.period) - lower(s.period)) / 3600 - s.break_minutes / 60.0) AS h
   FROM core.staff_shift s JOIN core.branch b ON b.id = s.branch_id
@@ -333,7 +360,7 @@ duty AS (
   GROUP BY 1),
 assigned AS (
   SELECT d.chauffeur_id, sum(coalesce(extract(epoch FROM upper(d.period * w.r) - lower(d.period * w.r)) / 3600, 0)) AS h
-  FROM chauffeur.dispatch_assignment d, w
+  FROM chauffeur.dispatch_assignment d JOIN w ON w.chauffeur_id = d.chauffeur_id
   WHERE d.organisation_id = $3 AND d.status IN ('accepted', 'completed')
   GROUP BY 1)
 SELECT c.branch_id, c.id, coalesce(a.h, 0), coalesce(du.h, 0), a.h / nullif(du.h, 0)
@@ -382,15 +409,16 @@ WHERE x.organisation_id = $3
 GROUP BY 1, 2 ORDER BY 1, 2`},
 	{"gross profit per repair order", "gross_profit_per_ro", `
 WITH x AS (
-  SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue,
+  SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) - ` + pgROCredited + ` AS revenue,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'part'), 0) AS pc,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'labour'), 0) AS lc,
-         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sc
+         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sc,
+         coalesce(sum(l.cost_amount), 0) AS tc
   FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
   WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1)
 SELECT date_trunc('month', x.at AT TIME ZONE b.timezone)::date AS period, ro.branch_id, count(*) AS ros,
-       sum(x.revenue), sum(x.pc), sum(x.lc), sum(x.sc), sum(x.revenue - x.pc - x.lc - x.sc) AS gp,
-       sum(x.revenue - x.pc - x.lc - x.sc) / count(*) AS gp_per_ro
+       sum(x.revenue), sum(x.pc), sum(x.lc), sum(x.sc), sum(x.revenue - x.tc) AS gp,
+       sum(x.revenue - x.tc) / count(*) AS gp_per_ro
 FROM x JOIN workshop.repair_order ro ON ro.id = x.repair_order_id JOIN core.branch b ON b.id = ro.branch_id
 WHERE ro.organisation_id = $3 AND x.revenue <> 0
   AND (x.at AT TIME ZONE b.timezone)::date >= $1::date AND (x.at AT TIME ZONE b.timezone)::date < $2::date
@@ -408,23 +436,50 @@ q AS (SELECT *, ntile(5) OVER (ORDER BY last_visit, customer_id) AS r, ntile(5) 
       FROM c)
 SELECT r, f, count(*), sum(monetary), avg(monetary), avg($2::date - last_visit), avg(frequency)
 FROM q GROUP BY 1, 2 ORDER BY 1, 2`},
+	// Lifetime value: gross profit after chauffeur pay and refunds; a year
+	// of retention r (12-month return rate of the year before) discounted
+	// at 10%.
+	{"customer lifetime value (historical and predicted)", "customer_lifetime_value", `
+` + pgCLVCustomers + `
+SELECT customer_id, segment, first_visit, last_visit, invoices, revenue, gp, $2::date - first_visit,
+       gp * 365.0 / greatest($2::date - first_visit, 365), r, gp * 365.0 / greatest($2::date - first_visit, 365) * r / (1.1 - r) AS predicted
+FROM c ORDER BY predicted DESC NULLS LAST, customer_id`},
+	{"customer lifetime value per segment", "clv_segments", `
+` + pgCLVCustomers + `
+SELECT segment, count(*), sum(gp), avg(gp), sum(gp * 365.0 / greatest($2::date - first_visit, 365) * r / (1.1 - r)),
+       avg(gp * 365.0 / greatest($2::date - first_visit, 365) * r / (1.1 - r))
+FROM c GROUP BY 1 ORDER BY 1`},
 	{"customer margin (revenue, gross profit, margin per customer)", "customer_margin", `
-SELECT i.customer_id, count(*) AS invoices, coalesce(sum(l.revenue), 0) AS revenue, coalesce(sum(l.gp), 0) AS gp,
-       sum(l.gp) / nullif(sum(l.revenue), 0) AS margin
+SELECT i.customer_id, count(*) AS invoices, coalesce(sum(l.revenue - l.credited), 0) AS revenue,
+       coalesce(sum(l.gp - l.credited), 0) AS gp, sum(l.gp - l.credited) / nullif(sum(l.revenue - l.credited), 0) AS margin
 FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-LEFT JOIN LATERAL (SELECT sum(net_amount) AS revenue, sum(net_amount - cost_amount) AS gp
-                   FROM finance.invoice_line WHERE invoice_id = i.id) l ON true
+LEFT JOIN LATERAL (SELECT sum(l.net_amount) AS revenue, sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)) AS gp
+                          , ` + pgInvoiceCredited + ` AS credited
+                   FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+                   WHERE l.invoice_id = i.id) l ON true
 WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
   AND (i.issued_at AT TIME ZONE b.timezone)::date >= $1::date AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date
 GROUP BY 1 ORDER BY gp DESC, 1`},
 	// Each KPI over [from, to) per branch as its own analytic defines it,
 	// then ranked (1 = best; the comeback rate lowest first).
+	// Revenue and gross margin: both lines of business (customer invoices,
+	// the chauffeur's pay a cost of a ride), each line's revenue beside.
 	{"branch benchmark (KPIs per branch, ranked)", "branch_benchmark", `
-WITH ro AS (
-  SELECT r.branch_id, sum(x.revenue) AS revenue, sum(x.revenue - x.cost) AS gp,
-         count(*) FILTER (WHERE x.revenue <> 0) AS ros, sum(x.revenue) FILTER (WHERE x.revenue <> 0) AS aro_revenue
-  FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue,
-               coalesce(sum(l.cost_amount) FILTER (WHERE l.kind IN ('part', 'labour', 'sublet')), 0) AS cost
+WITH inv AS (
+  SELECT i.branch_id, sum(l.revenue) AS revenue, sum(l.gp) AS gp,
+         coalesce(sum(l.revenue) FILTER (WHERE i.repair_order_id IS NOT NULL), 0) AS workshop,
+         coalesce(sum(l.revenue) FILTER (WHERE i.repair_order_id IS NULL), 0) AS chauffeur
+  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
+  CROSS JOIN LATERAL (SELECT coalesce(sum(l.net_amount), 0) - ` + pgInvoiceCredited + ` AS revenue,
+                             coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) - ` + pgInvoiceCredited + ` AS gp
+                      FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+                      WHERE l.invoice_id = i.id) l
+  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
+    AND (i.issued_at AT TIME ZONE b.timezone)::date >= $1::date AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date
+  GROUP BY 1),
+ro AS (
+  SELECT r.branch_id, count(*) FILTER (WHERE x.revenue <> 0) AS ros, sum(x.revenue) FILTER (WHERE x.revenue <> 0) AS aro_revenue
+  FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) - ` + pgROCredited + ` AS revenue
         FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
         WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1) x
   JOIN workshop.repair_order r ON r.id = x.repair_order_id JOIN core.branch b ON b.id = r.branch_id
@@ -446,15 +501,16 @@ capacity AS (
   SELECT b.id AS branch_id,
          sum((SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) *
              coalesce((SELECT sum(extract(epoch FROM (w->>1)::time - (w->>0)::time)) / 3600
-                       FROM jsonb_array_elements(b.opening_hours -> lower(to_char(d.day, 'Dy'))) w), 0)) AS h
+                       FROM jsonb_array_elements(` + pgOpenWindows("b", "d.day::date") + `) w), 0)) AS h
   FROM core.branch b, span, generate_series(span.lo, span.hi, interval '1 day') d(day)
   WHERE b.organisation_id = $3
   GROUP BY 1),
 occupied AS (
-  SELECT r.branch_id, sum(extract(epoch FROM upper(r.period) - lower(r.period))) / 3600 AS h
-  FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id, span
-  WHERE r.active AND r.organisation_id = $3
-    AND (lower(r.period) AT TIME ZONE b.timezone)::date BETWEEN span.lo AND span.hi
+  SELECT r.branch_id, sum(` + pgOpenHours + `) AS h
+  FROM workshop.bay_reservation r JOIN core.branch b ON b.id = r.branch_id
+  CROSS JOIN LATERAL (SELECT lower(r.period) AT TIME ZONE b.timezone AS ls, (lower(r.period) AT TIME ZONE b.timezone)::date AS day,
+                             upper(r.period) - lower(r.period) AS len) t, span
+  WHERE r.active AND r.organisation_id = $3 AND t.day BETWEEN span.lo AND span.hi
   GROUP BY 1),
 staff AS (
   SELECT s.branch_id, coalesce(sum(h.h) FILTER (WHERE s.productive), 0) / nullif(sum(h.h), 0) AS utilisation
@@ -475,18 +531,20 @@ comebacks AS (
       JOIN workshop.repair_job pj ON pj.job_category = j.job_category
       JOIN workshop.repair_order p ON p.id = pj.repair_order_id
       WHERE j.repair_order_id = r.id AND p.vehicle_id = r.vehicle_id AND p.id <> r.id
+        AND p.status <> 'cancelled' AND pj.status NOT IN ('recommended', 'declined')
         AND p.closed_at <= r.opened_at AND r.opened_at < p.closed_at + interval '30 days')
     THEN 1.0 ELSE 0.0 END) AS rate
   FROM workshop.repair_order r JOIN core.branch b ON b.id = r.branch_id
-  WHERE r.organisation_id = $3 AND r.closed_at IS NOT NULL
+  WHERE r.organisation_id = $3 AND r.closed_at IS NOT NULL AND r.status <> 'cancelled'
     AND (r.closed_at AT TIME ZONE b.timezone)::date >= $1::date AND (r.closed_at AT TIME ZONE b.timezone)::date < $2::date
   GROUP BY 1),
 k AS (
-  SELECT br.id AS branch_id, br.code, br.name, coalesce(ro.revenue, 0) AS revenue, ro.gp / nullif(ro.revenue, 0) AS margin,
+  SELECT br.id AS branch_id, br.code, br.name, coalesce(inv.revenue, 0) AS revenue, coalesce(inv.workshop, 0),
+         coalesce(inv.chauffeur, 0), inv.gp / nullif(inv.revenue, 0) AS margin,
          coalesce(cars.car_count, 0) AS car_count, ro.aro_revenue / nullif(ro.ros, 0) AS aro,
          coalesce(occupied.h, 0) / nullif(capacity.h, 0) AS bay, staff.utilisation AS staff, csat.csat, comebacks.rate AS comeback
   FROM core.branch br
-  LEFT JOIN ro ON ro.branch_id = br.id LEFT JOIN cars ON cars.branch_id = br.id
+  LEFT JOIN inv ON inv.branch_id = br.id LEFT JOIN ro ON ro.branch_id = br.id LEFT JOIN cars ON cars.branch_id = br.id
   LEFT JOIN capacity ON capacity.branch_id = br.id LEFT JOIN occupied ON occupied.branch_id = br.id
   LEFT JOIN staff ON staff.branch_id = br.id LEFT JOIN csat ON csat.branch_id = br.id
   LEFT JOIN comebacks ON comebacks.branch_id = br.id
@@ -501,11 +559,14 @@ SELECT *,
        rank() OVER (ORDER BY csat DESC NULLS LAST),
        rank() OVER (ORDER BY comeback ASC NULLS LAST)
 FROM k ORDER BY revenue_rank, branch_id`},
+	// Hours within [$1, $2) from the vehicle's base branch's local midnight.
 	{"fleet utilisation and revenue per vehicle hour", "fleet_utilisation", `
-WITH w AS (SELECT tstzrange($1::date::timestamp AT TIME ZONE 'UTC', $2::date::timestamp AT TIME ZONE 'UTC') AS r),
+WITH w AS (SELECT f.id AS fleet_vehicle_id,
+                  tstzrange($1::date::timestamp AT TIME ZONE b.timezone, $2::date::timestamp AT TIME ZONE b.timezone) AS r
+           FROM chauffeur.fleet_vehicle f JOIN core.branch b ON b.id = f.branch_id),
 assigned AS (
   SELECT d.fleet_vehicle_id, sum(coalesce(extract(epoch FROM upper(d.period * w.r) - lower(d.period * w.r)) / 3600, 0)) AS h
-  FROM chauffeur.dispatch_assignment d, w
+  FROM chauffeur.dispatch_assignment d JOIN w ON w.fleet_vehicle_id = d.fleet_vehicle_id
   WHERE d.organisation_id = $3 AND d.status IN ('accepted', 'completed')
   GROUP BY 1),
 driven AS ( -- the vehicle of a ride: that of its last worked assignment
@@ -524,7 +585,7 @@ v AS (
   SELECT f.branch_id, f.id, f.vehicle_class::text AS class,
          coalesce(extract(epoch FROM upper(f.in_service * w.r) - lower(f.in_service * w.r)) / 3600, 0) AS in_service,
          coalesce(a.h, 0) AS assigned, coalesce(rv.revenue, 0) AS revenue
-  FROM chauffeur.fleet_vehicle f CROSS JOIN w
+  FROM chauffeur.fleet_vehicle f JOIN w ON w.fleet_vehicle_id = f.id
   LEFT JOIN assigned a ON a.fleet_vehicle_id = f.id LEFT JOIN revenue rv ON rv.fleet_vehicle_id = f.id
   WHERE f.organisation_id = $3)
 SELECT *, assigned / nullif(in_service, 0), revenue / nullif(in_service, 0)
@@ -560,17 +621,18 @@ ORDER BY mismatch DESC, lower(s.period), s.chauffeur_id`},
 // pgVisits is every visit of organisation $3's customers with its day
 // and revenue: a repair order opened for the customer (whoever pays for
 // it) or a ride they booked completed, on the branch's local day, with
-// the net amount of its issued invoices. An invoice alone (a
-// late-cancellation fee) is no visit.
+// the net amount of its issued invoices less their credit notes (a
+// refund does not undo the visit, it lowers what it was worth). An
+// invoice alone (a late-cancellation fee) is no visit.
 const pgVisits = `
   SELECT ro.customer_id, (ro.opened_at AT TIME ZONE b.timezone)::date AS day,
-         coalesce((SELECT sum(l.net_amount) FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
+         coalesce((SELECT sum(` + pgInvoiceNet + `) FROM finance.invoice i
                    WHERE i.repair_order_id = ro.id AND i.status = 'issued'), 0) AS revenue
   FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
   WHERE ro.organisation_id = $3
   UNION ALL
   SELECT r.booker_customer_id, (r.completed_at AT TIME ZONE b.timezone)::date,
-         coalesce((SELECT sum(l.net_amount) FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
+         coalesce((SELECT sum(` + pgInvoiceNet + `) FROM finance.invoice i
                    WHERE i.ride_booking_id = r.id AND i.status = 'issued'), 0)
   FROM chauffeur.ride_booking r JOIN core.branch b ON b.id = r.branch_id
   WHERE r.organisation_id = $3 AND r.status = 'completed' AND r.completed_at IS NOT NULL
@@ -585,3 +647,54 @@ inv AS (
   WHERE day >= ($2::date - interval '24 months')::date AND day < $2::date AND $1::date IS NOT NULL),
 c AS (SELECT customer_id, max(day) AS last_visit, count(DISTINCT day) AS frequency, sum(revenue) AS monetary
       FROM inv GROUP BY 1)`
+
+// pgOpenWindows is the jsonb array of a branch's opening windows on a day:
+// the weekday's ([["08:00", "18:00"]]), none on a listed holiday.
+func pgOpenWindows(branch, day string) string {
+	wd := branch + ".opening_hours -> lower(to_char(" + day + ", 'Dy'))"
+	return "CASE WHEN coalesce(" + branch + ".opening_hours -> 'holidays' ? to_char(" + day + ", 'YYYY-MM-DD'), false) THEN '[]'::jsonb " +
+		"WHEN jsonb_typeof(" + wd + ") = 'array' THEN " + wd + " ELSE '[]'::jsonb END"
+}
+
+// pgOpenHours is the hours of a bay reservation (t.ls its local start,
+// t.len its length, t.day its local day, b its branch) within the opening
+// windows of its day.
+var pgOpenHours = `coalesce((SELECT sum(greatest(0, extract(epoch FROM
+    least(t.ls + t.len, t.day + (w->>1)::time) - greatest(t.ls, t.day + (w->>0)::time)))) / 3600
+  FROM jsonb_array_elements(` + pgOpenWindows("b", "t.day") + `) w), 0)`
+
+// pgInvoiceCredited is the net refunded by credit notes of invoice i:
+// revenue and gross profit are net of it, on the invoice's day.
+const pgInvoiceCredited = `coalesce((SELECT sum(cn.net_amount) FROM finance.credit_note cn WHERE cn.invoice_id = i.id), 0)`
+
+// pgInvoiceNet is the net amount of invoice i less its credit notes.
+const pgInvoiceNet = `coalesce((SELECT sum(l.net_amount) FROM finance.invoice_line l WHERE l.invoice_id = i.id), 0)
+    - ` + pgInvoiceCredited
+
+// pgROCredited is the net refunded by credit notes of the issued invoices
+// of repair order i.repair_order_id.
+const pgROCredited = `coalesce((SELECT sum(cn.net_amount) FROM finance.credit_note cn
+  JOIN finance.invoice ci ON ci.id = cn.invoice_id WHERE ci.repair_order_id = i.repair_order_id AND ci.status = 'issued'), 0)`
+
+// pgCLVCustomers is each customer's invoices before $2 (local days) with
+// gross profit after chauffeur pay and refunds, their segment and the
+// organisation's 12-month retention r, as c.
+const pgCLVCustomers = `WITH inv AS (
+  SELECT i.customer_id, (i.issued_at AT TIME ZONE b.timezone)::date AS day, i.repair_order_id IS NOT NULL AS workshop,
+         v.revenue, v.gp
+  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(l.net_amount), 0) - ` + pgInvoiceCredited + ` AS revenue,
+           coalesce(sum(l.net_amount - l.cost_amount - coalesce(rc.chauffeur_payable_amount, 0)), 0) - ` + pgInvoiceCredited + ` AS gp
+    FROM finance.invoice_line l LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+    WHERE l.invoice_id = i.id) v
+  WHERE i.organisation_id = $3 AND i.status = 'issued' AND i.customer_id IS NOT NULL
+    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2::date AND $1::date IS NOT NULL),
+per AS (
+  SELECT customer_id, min(day) AS first_visit, max(day) AS last_visit, count(*) AS invoices, sum(revenue) AS revenue, sum(gp) AS gp,
+         CASE WHEN bool_and(workshop) THEN 'workshop' WHEN NOT bool_or(workshop) THEN 'chauffeur' ELSE 'both' END AS segment,
+         bool_or(day >= ($2::date - interval '24 months')::date AND day < ($2::date - interval '12 months')::date) AS before,
+         bool_or(day >= ($2::date - interval '12 months')::date) AS last_year
+  FROM inv GROUP BY 1),
+ret AS (SELECT (count(*) FILTER (WHERE before AND last_year))::float8 / nullif(count(*) FILTER (WHERE before), 0) AS r FROM per),
+c AS (SELECT per.*, ret.r FROM per, ret)`

@@ -40,6 +40,7 @@ func TestPGQuestionsMatchAnalytics(t *testing.T) {
 	}
 	ctx := context.Background()
 	pgURL := seededCluster(t, pgqData)
+	refundSome(t, pgURL)
 	duck := mirrorInto(t, pgURL, filepath.Join(t.TempDir(), "w.duckdb"))
 	conn, err := pgx.Connect(ctx, pgURL)
 	if err != nil {
@@ -75,6 +76,30 @@ func TestPGQuestionsMatchAnalytics(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// refundSome refunds part of every seventh issued invoice by a credit note
+// (a fifth of its net, a day after it was issued), so the questions that
+// net refunds have refunds to net.
+func refundSome(t *testing.T, pgURL string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tag, err := conn.Exec(ctx, `INSERT INTO finance.credit_note (organisation_id, branch_id, invoice_id, net_amount, tax_amount,
+		  gross_amount, reason, issued_at)
+		SELECT organisation_id, branch_id, id, round(net_total / 5, 2), round(tax_total / 5, 2),
+		       round(net_total / 5, 2) + round(tax_total / 5, 2), 'Goodwill refund', issued_at + interval '1 day'
+		FROM finance.invoice WHERE status = 'issued' AND net_total >= 5 AND id % 7 = 0`)
+	if err != nil {
+		t.Fatalf("refunds: %v", err)
+	}
+	if tag.RowsAffected() == 0 {
+		t.Fatal("no invoice to refund")
 	}
 }
 

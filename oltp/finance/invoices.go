@@ -30,6 +30,7 @@ func Register(api *oltp.API) {
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/invoices/:id/void", Summary: "Void an issued invoice",
 		Roles: financeRoles, Request: VoidRequest{}, Response: Invoice{}}, voidInvoice)
 	registerPayments(api)
+	registerCreditNotes(api)
 }
 
 // Invoice is the API view of finance.invoice with its lines, allocations

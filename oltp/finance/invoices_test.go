@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -46,6 +47,17 @@ func TestInvoiceFromRepairOrder(t *testing.T) {
 	v = e.issued(t, v.ID)
 	if v.Status != "issued" || v.InvoiceNumber == nil || *v.InvoiceNumber != 1 || v.GrossTotal != "303.98" || v.IssuedAt == nil {
 		t.Errorf("issued = %+v", v)
+	}
+	// The repair order is invoiced at the invoice's issue time (the customer
+	// journey and every RO-stage analytic read it).
+	var roStatus string
+	var roInvoicedAt *time.Time
+	if err := e.Admin.QueryRow(context.Background(), `SELECT status::text, invoiced_at FROM workshop.repair_order WHERE id = $1`, ro).
+		Scan(&roStatus, &roInvoicedAt); err != nil {
+		t.Fatal(err)
+	}
+	if roStatus != "invoiced" || roInvoicedAt == nil || v.IssuedAt == nil || !roInvoicedAt.Equal(*v.IssuedAt) {
+		t.Errorf("repair order after issue: status %s, invoiced_at %v; want invoiced at %v", roStatus, roInvoicedAt, v.IssuedAt)
 	}
 	wantProblem(t, e.Do(t, "finance", "POST", fmt.Sprintf("/v1/invoices/%d/issue", v.ID), nil), http.StatusConflict, "illegal-transition")
 	// Immutable once issued, even for the superuser.

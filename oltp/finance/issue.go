@@ -36,7 +36,8 @@ func lockInvoice(ctx context.Context, call *oltp.Call, from string) (int64, erro
 }
 
 // issueInvoice gives a draft the next number of its branch's gapless
-// series (finance.issue_invoice, in this transaction) and freezes it.
+// series (finance.issue_invoice, in this transaction) and freezes it. The
+// repair order it bills is invoiced at the same instant.
 func issueInvoice(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	id, err := lockInvoice(ctx, call, "draft")
 	if err != nil {
@@ -44,6 +45,9 @@ func issueInvoice(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	}
 	if _, err := call.Tx.Exec(ctx, `SELECT finance.issue_invoice($1)`, id); err != nil {
 		return oltp.Result{}, fmt.Errorf("issue invoice: %w", err)
+	}
+	if err := markInvoiced(ctx, call.Tx, id); err != nil {
+		return oltp.Result{}, err
 	}
 	v, err := loadInvoice(ctx, call.Tx, id)
 	if err != nil {
@@ -87,4 +91,18 @@ func voidInvoice(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 		return oltp.Result{}, err
 	}
 	return oltp.Result{Body: v}, nil
+}
+
+// markInvoiced sets the invoiced_at of the repair order an issued invoice
+// bills to the invoice's issue time and moves it to invoiced, unless it is
+// already invoiced or closed (a re-issue after a void keeps the status).
+func markInvoiced(ctx context.Context, tx pgx.Tx, invoiceID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE workshop.repair_order ro
+		SET invoiced_at = i.issued_at,
+		    status = CASE WHEN ro.status IN ('invoiced', 'closed') THEN ro.status ELSE 'invoiced' END
+		FROM finance.invoice i WHERE i.id = $1 AND ro.id = i.repair_order_id`, invoiceID)
+	if err != nil {
+		return fmt.Errorf("mark repair order invoiced: %w", err)
+	}
+	return nil
 }

@@ -35,6 +35,7 @@ func Register(api *oltp.API) {
 	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/stock/reorder-suggestions", Summary: "List parts to reorder at a branch",
 		Roles: buyReaders, Response: Suggestions{}, Query: []oltp.Param{branchParam}}, reorderSuggestions)
 	registerMovements(api)
+	registerReorderPoints(api)
 	registerPurchaseOrders(api)
 }
 

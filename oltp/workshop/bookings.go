@@ -107,7 +107,7 @@ var (
 
 // Register mounts the workshop workflows on api.
 func Register(api *oltp.API) {
-	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/availability", Summary: "List free bay and technician slots",
+	api.Read(oltp.Route{Method: http.MethodGet, Path: "/v1/availability", Summary: "List free bay and technician slots (?labour_operation_ids=: the technician most proficient at them)",
 		Roles: bookingReaders, Response: Availability{}, Query: availabilityParams}, availability)
 	api.Write(oltp.Route{Method: http.MethodPost, Path: "/v1/bookings", Summary: "Create a booking",
 		Roles: bookingWriters, Request: BookingRequest{}, Response: Booking{}, Status: http.StatusCreated, Versioned: true}, createBooking)

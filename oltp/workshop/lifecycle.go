@@ -185,10 +185,13 @@ type Availability struct {
 }
 
 // Slot is a start time with a bay and a technician free for the duration.
+// Proficiency is the technician's at the requested labour operations
+// (when the request names some and the technician has history in them).
 type Slot struct {
 	StartsAt     time.Time `json:"starts_at"`
 	BayID        int64     `json:"bay_id"`
 	TechnicianID int64     `json:"technician_id"`
+	Proficiency  *float64  `json:"proficiency,omitempty"`
 }
 
 // AvailabilitySQL offers every 30-minute start inside the branch's opening
@@ -243,6 +246,8 @@ var availabilityParams = []oltp.Param{
 	{Name: "branch_id", Type: oltp.ParamInteger, Required: true, Doc: "the branch"},
 	{Name: "date", Type: oltp.ParamDate, Required: true, Doc: "the day, in the branch's time zone"},
 	{Name: "duration_minutes", Type: oltp.ParamInteger, Required: true, Min: 15, Max: 720, Doc: "the length of the slot"},
+	{Name: "labour_operation_ids", Type: oltp.ParamString, MaxLen: 400,
+		Doc: "comma-separated labour operation ids: each slot offers the free technician most proficient at them"},
 }
 
 func availability(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
@@ -251,13 +256,27 @@ func availability(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	if err != nil {
 		return oltp.Result{}, err
 	}
-	rows, err := call.Tx.Query(ctx, AvailabilitySQL, branch, day, minutes, time.Now())
+	var ops []int64
+	if v := call.Query("labour_operation_ids"); v != "" {
+		if ops, err = parseIDs(v); err != nil {
+			return oltp.Result{}, oltp.BadRequest("labour_operation_ids: " + err.Error())
+		}
+	}
+	query, args := AvailabilitySQL, []any{branch, day, minutes, time.Now()}
+	if len(ops) > 0 {
+		query, args = rankedAvailabilitySQL, append(args, ops)
+	}
+	rows, err := call.Tx.Query(ctx, query, args...)
 	if err != nil {
 		return oltp.Result{}, err
 	}
 	slots, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Slot, error) {
 		var s Slot
-		err := r.Scan(&s.StartsAt, &s.BayID, &s.TechnicianID)
+		dest := []any{&s.StartsAt, &s.BayID, &s.TechnicianID}
+		if len(ops) > 0 {
+			dest = append(dest, &s.Proficiency)
+		}
+		err := r.Scan(dest...)
 		s.StartsAt = s.StartsAt.UTC()
 		return s, err
 	})

@@ -71,6 +71,7 @@ func newSeeded(t *testing.T) *seeded {
 	}
 	t.Cleanup(func() { s.admin.Close(context.Background()) })
 	s.secondBranch(t)
+	s.refundSome(t)
 	s.openAPI(t, dbURL, log)
 	s.issueTokens(t)
 	s.startWarehouse(t, dbURL)
@@ -93,6 +94,23 @@ func (s *seeded) secondBranch(t *testing.T) {
 	}
 	if _, err := s.admin.Exec(context.Background(), "CREATE TABLE core.parity_marker (n int PRIMARY KEY); CALL core.publish_tables()"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// refundSome refunds a fifth of every fifth issued invoice by a credit
+// note, so the refunds are compared row for row like every other table.
+func (s *seeded) refundSome(t *testing.T) {
+	t.Helper()
+	tag, err := s.admin.Exec(context.Background(), `
+		INSERT INTO finance.credit_note (organisation_id, branch_id, invoice_id, net_amount, tax_amount, gross_amount, reason, issued_at)
+		SELECT organisation_id, branch_id, id, round(net_total / 5, 2), round(tax_total / 5, 2),
+		       round(net_total / 5, 2) + round(tax_total / 5, 2), 'Goodwill refund', issued_at + interval '1 day'
+		FROM finance.invoice WHERE status = 'issued' AND net_total >= 5 AND id % 5 = 0`)
+	if err != nil {
+		t.Fatalf("refunds: %v", err)
+	}
+	if tag.RowsAffected() == 0 {
+		t.Fatal("no invoice to refund")
 	}
 }
 

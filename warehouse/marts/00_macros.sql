@@ -39,12 +39,23 @@ CREATE OR REPLACE MACRO mart.ratio(n, d) AS
 CREATE OR REPLACE MACRO mart.overlap_hours(a1, a2, b1, b2) AS
   greatest(0.0, mart.hours(greatest(a1, b1), least(coalesce(a2, b2), b2)));
 
--- opening hours of a branch on a day, from core.branch.opening_hours
--- ({"mon": [["08:00", "18:00"]], …}).
+-- the opening windows of a branch on a day, from core.branch.opening_hours
+-- ({"mon": [["08:00", "18:00"]], …, "holidays": ["2026-12-25"]}): the
+-- weekday's windows, none on a listed holiday.
+CREATE OR REPLACE MACRO mart.opening_windows_on(hours_json, d) AS
+  CASE WHEN list_contains(coalesce(CAST(json_extract(hours_json, '$.holidays') AS VARCHAR[]), []), strftime(d, '%Y-%m-%d'))
+       THEN CAST([] AS VARCHAR[][])
+       ELSE coalesce(CAST(json_extract(hours_json, '$.' || lower(strftime(d, '%a'))) AS VARCHAR[][]), CAST([] AS VARCHAR[][])) END;
+
+-- opening hours of a branch on a day (0 on a closed day or a holiday).
 CREATE OR REPLACE MACRO mart.opening_hours_on(hours_json, d) AS
-  coalesce(list_sum(list_transform(
-    CAST(json_extract(hours_json, '$.' || lower(strftime(d, '%a'))) AS VARCHAR[][]),
+  coalesce(list_sum(list_transform(mart.opening_windows_on(hours_json, d),
     w -> date_diff('minute', CAST(w[1] AS TIME), CAST(w[2] AS TIME)) / 60.0)), 0.0);
+
+-- hours of [a, b) (local timestamps) within the opening windows of day d.
+CREATE OR REPLACE MACRO mart.open_overlap_hours(windows, d, a, b) AS
+  coalesce(list_sum(list_transform(windows,
+    w -> greatest(0.0, mart.hours(greatest(a, d + CAST(w[1] AS TIME)), least(b, d + CAST(w[2] AS TIME)))))), 0.0);
 
 -- the grace after an actual landing within which an airport pickup is on time.
 CREATE OR REPLACE MACRO mart.landing_grace() AS INTERVAL 15 MINUTE;

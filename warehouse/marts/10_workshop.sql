@@ -1,7 +1,11 @@
 -- Workshop marts: one row per repair order, technician × day, job, branch × day.
 
 -- Invoiced repair orders (issued invoices; void ones excluded) with their
--- revenue net of tax split by line kind, and costs from the invoice lines.
+-- revenue net of tax split by line kind, and costs from the invoice lines:
+-- total cost is every line's cost (a disposal fee's too). Revenue is net of
+-- the credit notes of the repair order's invoices (a refund lowers the
+-- sale it refunds; lines stay as invoiced); gross profit is revenue minus
+-- total cost.
 CREATE OR REPLACE VIEW mart_view.repair_order_financials AS
 WITH lines AS (
   SELECT i.repair_order_id,
@@ -12,15 +16,24 @@ WITH lines AS (
          coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'part'), 0) AS parts_sales,
          coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'part'), 0) AS parts_cost,
          coalesce(sum(l.net_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sublet_sales,
-         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sublet_cost
+         coalesce(sum(l.cost_amount) FILTER (WHERE l.kind = 'sublet'), 0) AS sublet_cost,
+         coalesce(sum(l.cost_amount), 0) AS total_cost
   FROM finance.invoice i
   JOIN finance.invoice_line l ON l.invoice_id = i.id
   WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL
   GROUP BY i.repair_order_id
 ),
+credits AS (
+  SELECT i.repair_order_id, sum(c.net_amount) AS credited
+  FROM finance.credit_note c JOIN finance.invoice i ON i.id = c.invoice_id
+  WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL
+  GROUP BY 1
+),
 base AS (
-  SELECT ro.organisation_id, ro.branch_id, ro.customer_id, ro.vehicle_id, b.timezone AS tz, l.*
+  SELECT ro.organisation_id, ro.branch_id, ro.customer_id, ro.vehicle_id, b.timezone AS tz,
+         l.* REPLACE (l.revenue - coalesce(c.credited, 0) AS revenue), coalesce(c.credited, 0) AS credited
   FROM lines l
+  LEFT JOIN credits c ON c.repair_order_id = l.repair_order_id
   JOIN workshop.repair_order ro ON ro.id = l.repair_order_id
   JOIN core.branch b ON b.id = ro.branch_id
 ),
@@ -30,11 +43,13 @@ off AS (
 )
 SELECT l.organisation_id, l.branch_id, l.repair_order_id, l.customer_id, l.vehicle_id,
        l.invoiced_at, mart.local_day_at(l.invoiced_at, l.tz, o.o0, o.o1) AS day,
-       CAST(l.revenue AS DOUBLE) AS revenue,
+       CAST(l.revenue AS DOUBLE) AS revenue, CAST(l.credited AS DOUBLE) AS credited,
        CAST(l.labour_sales AS DOUBLE) AS labour_sales, CAST(l.labour_cost AS DOUBLE) AS labour_cost,
        CAST(l.parts_sales AS DOUBLE) AS parts_sales, CAST(l.parts_cost AS DOUBLE) AS parts_cost,
        CAST(l.sublet_sales AS DOUBLE) AS sublet_sales, CAST(l.sublet_cost AS DOUBLE) AS sublet_cost,
-       CAST(l.revenue - l.parts_cost - l.labour_cost - l.sublet_cost AS DOUBLE) AS gross_profit
+       CAST(l.total_cost - l.parts_cost - l.labour_cost - l.sublet_cost AS DOUBLE) AS other_cost,
+       CAST(l.total_cost AS DOUBLE) AS total_cost,
+       CAST(l.revenue - l.total_cost AS DOUBLE) AS gross_profit
 FROM base l LEFT JOIN off o ON o.tz = l.tz AND o.k = mart.utc_day_key(l.invoiced_at);
 
 -- Technician hours per business day: available (attendance minus breaks),
@@ -130,13 +145,17 @@ LEFT JOIN off o ON o.tz = b.timezone AND o.k = mart.utc_day_key(l.invoiced_at)
 LEFT JOIN mart.overhead_rate r
   ON r.branch_id = j.branch_id AND r.month = date_trunc('month', mart.local_day_at(l.invoiced_at, b.timezone, o.o0, o.o1));
 
--- Closed repair orders, each marked when it is a comeback: an earlier
--- repair order of the same vehicle with a job of the same category closed
--- within the 30 days before this one was opened.
+-- Closed repair orders (cancelled ones are not closed, whatever their
+-- closed_at), each marked when it is a comeback: an earlier closed repair
+-- order of the same vehicle on which a job of the same category was done
+-- (not declined or merely recommended), closed within the 30 days before
+-- this one was opened.
 CREATE OR REPLACE VIEW mart_view.repair_order_closures AS
 WITH cats AS (
-  SELECT DISTINCT ro.id, ro.vehicle_id, ro.opened_at, ro.closed_at, j.job_category
+  SELECT DISTINCT ro.id, ro.vehicle_id, ro.opened_at, ro.closed_at, j.job_category,
+         j.status NOT IN ('recommended', 'declined') AS worked
   FROM workshop.repair_order ro JOIN workshop.repair_job j ON j.repair_order_id = ro.id
+  WHERE ro.status <> 'cancelled'
 ),
 off AS (
   SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
@@ -149,12 +168,12 @@ SELECT ro.organisation_id, ro.branch_id, ro.id AS repair_order_id, ro.vehicle_id
        EXISTS (
          SELECT 1 FROM cats c JOIN cats p
            ON p.vehicle_id = c.vehicle_id AND p.job_category = c.job_category AND p.id <> c.id
-         WHERE c.id = ro.id AND p.closed_at <= c.opened_at AND c.opened_at < p.closed_at + INTERVAL 30 DAY
+         WHERE c.id = ro.id AND p.worked AND p.closed_at <= c.opened_at AND c.opened_at < p.closed_at + INTERVAL 30 DAY
        ) AS is_comeback,
        ro.comeback_of_repair_order_id IS NOT NULL AS is_recorded_comeback
 FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
 LEFT JOIN off o ON o.tz = b.timezone AND o.k = mart.utc_day_key(ro.closed_at)
-WHERE ro.closed_at IS NOT NULL;
+WHERE ro.closed_at IS NOT NULL AND ro.status <> 'cancelled';
 
 -- Car count: distinct vehicles with a repair order opened per business day.
 CREATE OR REPLACE VIEW mart_view.car_count AS
@@ -173,8 +192,8 @@ FROM base r LEFT JOIN off o ON o.tz = r.tz AND o.k = mart.utc_day_key(r.opened_a
 GROUP BY 1, 2, 3;
 
 -- Branch calendar: every day from the organisation's first to its last booking
--- (another tenant's bookings never lengthen it), with the
--- branch's opening hours and active bays.
+-- (another tenant's bookings never lengthen it), with the branch's opening
+-- windows and hours and active bays.
 CREATE OR REPLACE VIEW mart_view.branch_calendar AS
 WITH span AS (
   SELECT organisation_id, CAST(min(mart.range_lo(period)) AS DATE) AS lo, CAST(max(mart.range_lo(period)) AS DATE) AS hi
@@ -184,12 +203,15 @@ days AS (
   SELECT organisation_id, CAST(unnest(generate_series(lo, hi, INTERVAL 1 DAY)) AS DATE) AS day FROM span
 )
 SELECT b.organisation_id, b.id AS branch_id, d.day,
+       mart.opening_windows_on(b.opening_hours, d.day) AS windows,
        mart.opening_hours_on(b.opening_hours, d.day) AS opening_hours,
        (SELECT count(*) FROM workshop.service_bay s WHERE s.branch_id = b.id AND s.active) AS bays
 FROM core.branch b JOIN days d ON d.organisation_id = b.organisation_id;
 
--- Bay hours per branch and day: occupied (active reservations) and
--- available (bays × opening hours).
+-- Bay hours per branch and day: occupied (active reservations, clipped to
+-- the opening windows of the local day they start on) and available (bays
+-- × opening hours). A reservation's local end is its local start plus its
+-- length (clocks change at night, outside opening windows).
 CREATE OR REPLACE VIEW mart_view.bay_hours AS
 WITH reservations AS (
   SELECT r.branch_id, b.timezone AS tz, mart.range_lo(r.period) AS instant, mart.range_hi(r.period) AS finish
@@ -200,10 +222,16 @@ off AS (
   SELECT tz, k, mart.tz_offset_us(tz, k) AS o0, mart.tz_offset_us(tz, k + 1) AS o1
   FROM (SELECT DISTINCT tz, mart.utc_day_key(instant) AS k FROM reservations)
 ),
-occupied AS (
-  SELECT r.branch_id, mart.local_day_at(r.instant, r.tz, o.o0, o.o1) AS day,
-         sum(mart.hours(r.instant, r.finish)) AS occupied_bay_hours
+local AS (
+  SELECT r.branch_id, r.instant, r.finish,
+         CASE WHEN o.o0 = o.o1 THEN make_timestamp(epoch_us(r.instant) + o.o0)
+              ELSE timezone(r.tz, r.instant) END AS local_start
   FROM reservations r LEFT JOIN off o ON o.tz = r.tz AND o.k = mart.utc_day_key(r.instant)
+),
+occupied AS (
+  SELECT l.branch_id, c.day,
+         sum(mart.open_overlap_hours(c.windows, c.day, l.local_start, l.local_start + (l.finish - l.instant))) AS occupied_bay_hours
+  FROM local l JOIN mart.branch_calendar c ON c.branch_id = l.branch_id AND c.day = CAST(l.local_start AS DATE)
   GROUP BY 1, 2
 )
 SELECT c.organisation_id, c.branch_id, c.day,

@@ -55,3 +55,10 @@ SELECT d.organisation_id, d.branch_id, d.chauffeur_id, d.fleet_vehicle_id, d.rid
        mart.range_lo(d.period) AS starts_at, mart.range_hi(d.period) AS ends_at
 FROM chauffeur.dispatch_assignment d
 WHERE d.status IN ('accepted', 'completed');
+
+-- What the chauffeur is paid for the ride charges an invoice bills (a cost
+-- of the customer's gross profit; finance and managers only).
+CREATE OR REPLACE VIEW mart_view.invoice_chauffeur_pay AS
+SELECT l.invoice_id, CAST(sum(rc.chauffeur_payable_amount) AS DOUBLE) AS chauffeur_pay
+FROM finance.invoice_line l JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+GROUP BY 1;

@@ -13,33 +13,53 @@ const season = 7
 // holdoutDays are the held-out days the forecast is scored on.
 const holdoutDays = 14
 
-// HoltWinters is an additive Holt-Winters model with a weekly season.
+// HoltWinters is an additive Holt-Winters model with a weekly season and
+// a trend damped by Phi (1: undamped).
 type HoltWinters struct {
-	Alpha, Beta, Gamma float64
-	level, trend       float64
-	seasonal           []float64
-	n                  int // observations fitted
+	Alpha, Beta, Gamma, Phi float64
+	level, trend            float64
+	seasonal                []float64
+	n                       int // observations fitted
 }
 
 // FitHoltWinters fits y (at least two seasons) with the smoothing
 // parameters that minimise the one-step-ahead squared error over a grid.
 func FitHoltWinters(y []float64) (*HoltWinters, error) {
+	return fitGrid(y, []float64{1})
+}
+
+// FitDampedHoltWinters is FitHoltWinters with a damped trend: the
+// damping φ is chosen from a grid with the other parameters.
+func FitDampedHoltWinters(y []float64) (*HoltWinters, error) {
+	return fitGrid(y, []float64{0.8, 0.9, 0.98})
+}
+
+func fitGrid(y []float64, phis []float64) (*HoltWinters, error) {
 	if len(y) < 2*season {
 		return nil, fmt.Errorf("holt-winters: %d observations, need %d", len(y), 2*season)
 	}
 	var best *HoltWinters
 	bestSSE := math.Inf(1)
-	for _, a := range []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9} {
-		for _, b := range []float64{0, 0.01, 0.05, 0.1, 0.2} {
-			for _, g := range []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7} {
-				m := &HoltWinters{Alpha: a, Beta: b, Gamma: g}
-				if sse := m.fit(y); sse < bestSSE {
-					best, bestSSE = m, sse
+	for _, phi := range phis {
+		for _, a := range []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9} {
+			for _, b := range []float64{0, 0.01, 0.05, 0.1, 0.2} {
+				for _, g := range []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7} {
+					m := &HoltWinters{Alpha: a, Beta: b, Gamma: g, Phi: phi}
+					if sse := m.fit(y); sse < bestSSE {
+						best, bestSSE = m, sse
+					}
 				}
 			}
 		}
 	}
 	return best, nil
+}
+
+// Refit runs m's parameters over y (at least two seasons) afresh.
+func (m *HoltWinters) Refit(y []float64) *HoltWinters {
+	r := &HoltWinters{Alpha: m.Alpha, Beta: m.Beta, Gamma: m.Gamma, Phi: m.Phi}
+	r.fit(y)
+	return r
 }
 
 // fit initialises from the first two seasons, runs the updates over y and
@@ -55,11 +75,11 @@ func (m *HoltWinters) fit(y []float64) float64 {
 	for t, v := range y {
 		s := m.seasonal[t%season]
 		if t >= season {
-			e := v - (m.level + m.trend + s)
+			e := v - (m.level + m.Phi*m.trend + s)
 			sse += e * e
 		}
-		level := m.Alpha*(v-s) + (1-m.Alpha)*(m.level+m.trend)
-		m.trend = m.Beta*(level-m.level) + (1-m.Beta)*m.trend
+		level := m.Alpha*(v-s) + (1-m.Alpha)*(m.level+m.Phi*m.trend)
+		m.trend = m.Beta*(level-m.level) + (1-m.Beta)*m.Phi*m.trend
 		m.seasonal[t%season] = m.Gamma*(v-level) + (1-m.Gamma)*s
 		m.level = level
 	}
@@ -70,8 +90,10 @@ func (m *HoltWinters) fit(y []float64) float64 {
 // Forecast returns the next h values after the fitted series.
 func (m *HoltWinters) Forecast(h int) []float64 {
 	out := make([]float64, h)
+	damped := 0.0 // φ + φ² + … + φ^(i+1)
 	for i := range h {
-		out[i] = m.level + float64(i+1)*m.trend + m.seasonal[(m.n+i)%season]
+		damped = m.Phi * (1 + damped)
+		out[i] = m.level + damped*m.trend + m.seasonal[(m.n+i)%season]
 	}
 	return out
 }
@@ -102,41 +124,6 @@ func mean(v []float64) float64 {
 		s += x
 	}
 	return s / float64(len(v))
-}
-
-// bookingForecast scores Holt-Winters against seasonal naïve on the last
-// two weeks before To, per branch, and forecasts the next week from all
-// the data.
-func bookingForecast(ctx context.Context, q Querier, p Params) (*Table, error) {
-	series, err := dailyBookings(ctx, q, p)
-	if err != nil {
-		return nil, err
-	}
-	t := &Table{Columns: []Column{{"branch_id", "BIGINT"}, {"method", "VARCHAR"}, {"train_days", "INTEGER"},
-		{"holdout_days", "INTEGER"}, {"mae", "DOUBLE"}, {"rmse", "DOUBLE"}, {"alpha", "DOUBLE"}, {"beta", "DOUBLE"},
-		{"gamma", "DOUBLE"}, {"next_7_days", "DOUBLE[]"}}, Rows: [][]any{}}
-	for _, s := range series {
-		s.y = fromFirstBooking(s.y)
-		if len(s.y) < 2*season+holdoutDays {
-			continue
-		}
-		train, test := s.y[:len(s.y)-holdoutDays], s.y[len(s.y)-holdoutDays:]
-		hw, err := FitHoltWinters(train)
-		if err != nil {
-			return nil, err
-		}
-		full, err := FitHoltWinters(s.y)
-		if err != nil {
-			return nil, err
-		}
-		mae, rmse := Accuracy(test, nonNegative(hw.Forecast(holdoutDays)))
-		t.Rows = append(t.Rows, []any{s.branch, "holt_winters", len(train), holdoutDays, mae, rmse,
-			hw.Alpha, hw.Beta, hw.Gamma, nonNegative(full.Forecast(season))})
-		mae, rmse = Accuracy(test, SeasonalNaive(train, holdoutDays))
-		t.Rows = append(t.Rows, []any{s.branch, "seasonal_naive", len(train), holdoutDays, mae, rmse,
-			nil, nil, nil, SeasonalNaive(s.y, season)})
-	}
-	return t, nil
 }
 
 // fromFirstBooking drops the days before the branch's first booking, so a

@@ -62,17 +62,20 @@ var pgHeadline = []struct {
 		    JOIN workshop.repair_job pj ON pj.job_category = j.job_category
 		    JOIN workshop.repair_order p ON p.id = pj.repair_order_id
 		    WHERE j.repair_order_id = ro.id AND p.vehicle_id = ro.vehicle_id AND p.id <> ro.id
+		      AND p.status <> 'cancelled' AND pj.status NOT IN ('recommended', 'declined')
 		      AND p.closed_at <= ro.opened_at AND ro.opened_at < p.closed_at + interval '30 days')
 		  THEN 1.0 ELSE 0.0 END)::float8
 		FROM workshop.repair_order ro JOIN core.branch b ON b.id = ro.branch_id
-		WHERE ro.organisation_id = 1 AND ro.closed_at IS NOT NULL
+		WHERE ro.organisation_id = 1 AND ro.closed_at IS NOT NULL AND ro.status <> 'cancelled'
 		  AND (ro.closed_at AT TIME ZONE b.timezone)::date >= $1 AND (ro.closed_at AT TIME ZONE b.timezone)::date < $2
 		GROUP BY 1`},
 	{"high_value_customer_share", "high_value_revenue_share", nil, `
 		WITH c AS (
-		  SELECT i.customer_id, sum(l.net_amount - coalesce(l.cost_amount, 0)) AS gp, sum(l.net_amount) AS revenue
+		  SELECT i.customer_id, sum(l.net_amount - coalesce(l.cost_amount, 0) - coalesce(rc.chauffeur_payable_amount, 0)) AS gp,
+		         sum(l.net_amount) AS revenue
 		  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
 		  LEFT JOIN finance.invoice_line l ON l.invoice_id = i.id
+		  LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
 		  WHERE i.organisation_id = 1 AND i.status = 'issued' AND i.customer_id IS NOT NULL
 		    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '12 months')::date
 		    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2

@@ -66,3 +66,58 @@ func TestLogisticRegression(t *testing.T) {
 		t.Errorf("P(churn) for a clear case = %v", p)
 	}
 }
+
+func TestForecastChoiceByRollingOrigin(t *testing.T) {
+	chosen := func(scores []marts.ForecastScore) marts.ForecastScore {
+		for _, s := range scores {
+			if s.Chosen {
+				return s
+			}
+		}
+		t.Fatal("no model chosen")
+		return marts.ForecastScore{}
+	}
+	t.Run("a trend beats seasonal naive", func(t *testing.T) {
+		// 70 days: origins 42, 49, 56, 63. Naïve lags the trend by a week
+		// (3.5) on every forecast day: MAE 3.5.
+		scores := marts.ChooseForecast(trendWeek(70))
+		if len(scores) != 3 || scores[0].Method != "seasonal_naive" || scores[0].Origins != 4 || scores[0].Days != 28 ||
+			scores[0].TrainDays != 42 || math.Abs(scores[0].MAE-3.5) > 1e-9 {
+			t.Fatalf("scores = %+v", scores)
+		}
+		if c := chosen(scores); c.Method == "seasonal_naive" || c.MAE > 0.5 {
+			t.Errorf("chosen %s with MAE %v", c.Method, c.MAE)
+		}
+	})
+	t.Run("a repeating week keeps seasonal naive", func(t *testing.T) {
+		y := make([]float64, 35)
+		for i := range y {
+			y[i] = []float64{9, 7, 8, 6, 12, 3, 0}[i%7]
+		}
+		scores := marts.ChooseForecast(y) // origins 14, 21, 28
+		if c := chosen(scores); c.Method != "seasonal_naive" || c.MAE != 0 || c.Origins != 3 {
+			t.Errorf("chosen %+v", c)
+		}
+	})
+	t.Run("too short to score", func(t *testing.T) {
+		if s := marts.ChooseForecast(trendWeek(20)); s != nil {
+			t.Errorf("scores on 20 days: %+v", s)
+		}
+	})
+}
+
+func TestDampedTrendFlattens(t *testing.T) {
+	m, err := marts.FitDampedHoltWinters(trendWeek(56))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Phi >= 1 || m.Phi <= 0 {
+		t.Fatalf("φ = %v", m.Phi)
+	}
+	// A damped trend adds less each day: week 2's rise over week 1 is
+	// below the undamped 3.5 a week.
+	f := m.Forecast(14)
+	if rise := (f[13] - f[6]); rise >= 3.5 {
+		t.Errorf("damped forecast rises %v in a week", rise)
+	}
+}

@@ -1,8 +1,17 @@
 -- Branches side by side over [from, to), ranked by revenue (rank 1 = best
--- on each rank column; comeback rate ranks lowest first).
-WITH ro AS (
-  SELECT branch_id, sum(revenue) AS revenue, sum(revenue) - sum(parts_cost + labour_cost + sublet_cost) AS gross_profit,
-         count(*) FILTER (WHERE revenue <> 0) AS ros, sum(revenue) FILTER (WHERE revenue <> 0) AS aro_revenue
+-- on each rank column; comeback rate ranks lowest first). Revenue and gross
+-- margin cover both lines of business, as revenue_trend does, with each
+-- line's revenue beside them; ARO, car count, bays and comebacks are the
+-- workshop's.
+WITH inv AS (
+  SELECT branch_id, sum(revenue) AS revenue, sum(gross_profit - coalesce(p.chauffeur_pay, 0)) AS gross_profit,
+         coalesce(sum(revenue) FILTER (WHERE line_of_business = 'workshop'), 0) AS workshop_revenue,
+         coalesce(sum(revenue) FILTER (WHERE line_of_business = 'chauffeur'), 0) AS chauffeur_revenue
+  FROM mart.customer_invoices i LEFT JOIN mart.invoice_chauffeur_pay p ON p.invoice_id = i.invoice_id
+  WHERE organisation_id = $org AND day >= $from AND day < $to GROUP BY 1
+),
+ro AS (
+  SELECT branch_id, count(*) FILTER (WHERE revenue <> 0) AS ros, sum(revenue) FILTER (WHERE revenue <> 0) AS aro_revenue
   FROM mart.repair_order_financials WHERE organisation_id = $org AND day >= $from AND day < $to GROUP BY 1
 ),
 cc AS (SELECT branch_id, sum(car_count) AS car_count FROM mart.car_count WHERE organisation_id = $org AND day >= $from AND day < $to GROUP BY 1),
@@ -16,11 +25,12 @@ cb AS (SELECT branch_id, mart.ratio(count(*) FILTER (WHERE is_comeback), count(*
        FROM mart.repair_order_closures WHERE organisation_id = $org AND day >= $from AND day < $to GROUP BY 1),
 b AS (
   SELECT br.id AS branch_id, br.code AS branch_code, br.name AS branch_name,
-         coalesce(ro.revenue, 0) AS revenue, mart.ratio(ro.gross_profit, ro.revenue) AS gross_margin,
+         coalesce(inv.revenue, 0) AS revenue, coalesce(inv.workshop_revenue, 0) AS workshop_revenue,
+         coalesce(inv.chauffeur_revenue, 0) AS chauffeur_revenue, mart.ratio(inv.gross_profit, inv.revenue) AS gross_margin,
          coalesce(cc.car_count, 0) AS car_count, mart.ratio(ro.aro_revenue, ro.ros) AS average_repair_order,
          bay.bay_utilisation, staff.staff_utilisation, csat.csat, cb.comeback_rate
   FROM core.branch br
-  LEFT JOIN ro ON ro.branch_id = br.id LEFT JOIN cc ON cc.branch_id = br.id LEFT JOIN bay ON bay.branch_id = br.id
+  LEFT JOIN inv ON inv.branch_id = br.id LEFT JOIN ro ON ro.branch_id = br.id LEFT JOIN cc ON cc.branch_id = br.id LEFT JOIN bay ON bay.branch_id = br.id
   LEFT JOIN staff ON staff.branch_id = br.id LEFT JOIN csat ON csat.branch_id = br.id LEFT JOIN cb ON cb.branch_id = br.id
   WHERE br.organisation_id = $org AND mart.in_scope(br.id, $branches)
 )

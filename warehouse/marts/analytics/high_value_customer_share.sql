@@ -1,8 +1,8 @@
 -- The high-value customers' (NTILE(5) = 1 on trailing-12-month gross
 -- profit) share of revenue and gross profit over the same 12 months.
 WITH c AS (
-  SELECT customer_id, sum(gross_profit) AS gp, sum(revenue) AS revenue
-  FROM mart.customer_invoices
+  SELECT customer_id, sum(gross_profit - coalesce(p.chauffeur_pay, 0)) AS gp, sum(revenue) AS revenue
+  FROM mart.customer_invoices i LEFT JOIN mart.invoice_chauffeur_pay p ON p.invoice_id = i.invoice_id
   WHERE organisation_id = $org AND mart.in_scope(branch_id, $branches)
     AND day >= CAST($to AS DATE) - INTERVAL 12 MONTH AND day < $to
   GROUP BY 1

@@ -1,7 +1,12 @@
 -- Per branch × part as of `to`: average and σ of daily usage over the last
--- 90 days (days without usage count as 0), reorder point = average daily
--- demand × lead time + 1.65 × σ × √lead time, days of cover = on hand ÷
--- average daily usage over 28 days, stockout and reorder alerts.
+-- 90 days (days without usage count as 0), the computed reorder point =
+-- average daily demand × lead time + 1.65 × σ × √lead time (as PostgreSQL's
+-- inventory.computed_reorder_points, which POST /v1/stock/reorder-points
+-- writes back), days of cover = on hand ÷ average daily usage over 28 days,
+-- stockout. reorder_alert flags as /v1/stock/reorder-suggestions does: free
+-- stock (on hand − reserved) at or below the reorder point in force
+-- (configured_reorder_point), when one is set; computed_reorder_alert is the
+-- same test against the computed point, before it is written back.
 WITH u AS (
   SELECT branch_id, part_id,
          sum(quantity_used) FILTER (WHERE day >= CAST($to AS DATE) - 90) AS used_90,
@@ -29,6 +34,8 @@ SELECT *,
        average_daily_demand * lead_time_days + 1.65 * daily_demand_stddev * sqrt(lead_time_days) AS reorder_point,
        mart.ratio(on_hand, average_daily_usage_28d) AS days_of_cover,
        on_hand - reserved <= 0 AS stockout,
-       on_hand <= average_daily_demand * lead_time_days + 1.65 * daily_demand_stddev * sqrt(lead_time_days) AS reorder_alert
+       on_hand - reserved <= configured_reorder_point AND configured_reorder_point > 0 AS reorder_alert,
+       on_hand - reserved <= average_daily_demand * lead_time_days + 1.65 * daily_demand_stddev * sqrt(lead_time_days)
+         AND average_daily_demand * lead_time_days + 1.65 * daily_demand_stddev * sqrt(lead_time_days) > 0 AS computed_reorder_alert
 FROM s
 ORDER BY branch_id, part_id
