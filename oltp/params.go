@@ -1,6 +1,7 @@
 package oltp
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -19,6 +20,7 @@ const (
 	ParamDate    ParamType = "date"    // YYYY-MM-DD
 	ParamLSN     ParamType = "lsn"     // a PostgreSQL LSN such as 0/16B3748
 	ParamCursor  ParamType = "cursor"  // a next_cursor this API issued
+	ParamIDList  ParamType = "id_list" // comma-separated positive integers, at most 20
 )
 
 // Param declares one query parameter of a route. The declaration is both
@@ -99,6 +101,10 @@ func (p Param) check(v string) error {
 	case ParamLSN:
 		if !validLSN(v) {
 			return BadRequest(p.Name + " must be a PostgreSQL LSN such as 0/16B3748")
+		}
+	case ParamIDList:
+		if _, err := ParseIDList(v); err != nil {
+			return BadRequest(p.Name + " " + err.Error())
 		}
 	case ParamCursor:
 		if v == "" || len(v) > 40 || strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
@@ -189,6 +195,9 @@ func (p Param) openAPI() map[string]any {
 		schema["pattern"] = `^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$`
 	case ParamCursor:
 		schema["pattern"] = `^[A-Za-z0-9_-]{1,40}$`
+	case ParamIDList: // form style, not exploded: ?ids=1,2,3
+		schema = map[string]any{"type": "array", "maxItems": maxIDList,
+			"items": map[string]any{"type": "integer", "format": "int64", "minimum": 1}}
 	default:
 		if len(p.Enum) > 0 {
 			schema["enum"] = p.Enum
@@ -197,8 +206,32 @@ func (p Param) openAPI() map[string]any {
 		}
 	}
 	out := map[string]any{"name": p.Name, "in": "query", "required": p.Required, "schema": schema}
+	if p.Type == ParamIDList {
+		out["style"], out["explode"] = "form", false
+	}
 	if p.Doc != "" {
 		out["description"] = p.Doc
 	}
 	return out
+}
+
+// maxIDList is the most ids a ParamIDList value may hold.
+const maxIDList = 20
+
+// ParseIDList parses a ParamIDList value: comma-separated positive
+// integers, at most maxIDList of them.
+func ParseIDList(s string) ([]int64, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) > maxIDList {
+		return nil, fmt.Errorf("holds at most %d ids", maxIDList)
+	}
+	ids := make([]int64, 0, len(parts))
+	for _, p := range parts {
+		id, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, errors.New("must be comma-separated positive integers")
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }

@@ -186,7 +186,7 @@ func validValue(e *oltptest.Env, name, typ, format string, enum []string, minimu
 		return e.Fix.Day.Format("2006-01-02")
 	case typ == "integer" && minimum != nil && *minimum > 1:
 		return strconv.FormatInt(*minimum, 10)
-	case typ == "integer":
+	case typ == "integer", typ == "array":
 		return "1"
 	}
 	return "x"
@@ -195,6 +195,8 @@ func validValue(e *oltptest.Env, name, typ, format string, enum []string, minimu
 // badValues are values the parameter's schema refuses.
 func badValues(typ, format string, enum []string, maximum *int64, maxLength int, pattern string) []string {
 	switch {
+	case typ == "array":
+		return []string{"x", "0", "1,,2", "1.5"}
 	case typ == "integer":
 		out := []string{"x", "0", "1.5"}
 		if maximum != nil {

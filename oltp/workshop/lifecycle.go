@@ -246,7 +246,7 @@ var availabilityParams = []oltp.Param{
 	{Name: "branch_id", Type: oltp.ParamInteger, Required: true, Doc: "the branch"},
 	{Name: "date", Type: oltp.ParamDate, Required: true, Doc: "the day, in the branch's time zone"},
 	{Name: "duration_minutes", Type: oltp.ParamInteger, Required: true, Min: 15, Max: 720, Doc: "the length of the slot"},
-	{Name: "labour_operation_ids", Type: oltp.ParamString, MaxLen: 400,
+	{Name: "labour_operation_ids", Type: oltp.ParamIDList,
 		Doc: "comma-separated labour operation ids: each slot offers the free technician most proficient at them"},
 }
 
@@ -258,9 +258,7 @@ func availability(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 	}
 	var ops []int64
 	if v := call.Query("labour_operation_ids"); v != "" {
-		if ops, err = parseIDs(v); err != nil {
-			return oltp.Result{}, oltp.BadRequest("labour_operation_ids: " + err.Error())
-		}
+		ops, _ = oltp.ParseIDList(v) // checked against its declaration
 	}
 	query, args := AvailabilitySQL, []any{branch, day, minutes, time.Now()}
 	if len(ops) > 0 {
@@ -287,12 +285,4 @@ func availability(ctx context.Context, call *oltp.Call) (oltp.Result, error) {
 		slots = []Slot{}
 	}
 	return oltp.Result{Status: http.StatusOK, Body: Availability{Slots: slots}}, nil
-}
-
-func parsePositive(s string) (int64, error) {
-	var n int64
-	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != s {
-		return 0, errors.New("must be a positive integer")
-	}
-	return n, nil
 }

@@ -1,8 +1,6 @@
 package workshop
 
 import (
-	"errors"
-	"strconv"
 	"strings"
 )
 
@@ -27,20 +25,3 @@ var rankedAvailabilitySQL = strings.NewReplacer(
 	"SELECT starts_at, bay_id, technician_id FROM offer",
 	"SELECT starts_at, bay_id, technician_id, (SELECT k.proficiency::float8 FROM skill k WHERE k.staff_id = offer.technician_id) FROM offer",
 ).Replace(AvailabilitySQL)
-
-// parseIDs reads a comma-separated list of at most 20 positive ids.
-func parseIDs(s string) ([]int64, error) {
-	parts := strings.Split(s, ",")
-	if len(parts) > 20 {
-		return nil, errors.New("at most 20 ids")
-	}
-	ids := make([]int64, 0, len(parts))
-	for _, p := range parts {
-		id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
-		if err != nil || id <= 0 {
-			return nil, errors.New("must be comma-separated positive integers")
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
-}
