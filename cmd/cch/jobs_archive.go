@@ -9,9 +9,6 @@ import (
 	"github.com/carcarehub/cch/archive"
 )
 
-// archiveLockKey is the advisory lock of archive erasure ("ccharch").
-const archiveLockKey int64 = 0x6363686172636800
-
 // archiveErasures brings erasures to the archive directory: every
 // customer the archive's files name who is pseudonymised in PostgreSQL
 // and has a file no erasure rewrote yet gets archive.Erase, under an
@@ -19,7 +16,7 @@ const archiveLockKey int64 = 0x6363686172636800
 func (j *jobs) archiveErasures(ctx context.Context) error {
 	return pgx.BeginFunc(ctx, j.Pool, func(tx pgx.Tx) error {
 		var mine bool
-		if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", archiveLockKey).Scan(&mine); err != nil || !mine {
+		if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", archive.LockKey).Scan(&mine); err != nil || !mine {
 			return err
 		}
 		m, err := archive.ReadManifest(j.ArchiveDir)
