@@ -15,6 +15,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// LockKey is the PostgreSQL advisory lock ("ccharch") a writer of the
+// archive directory holds: Run for the whole run (released when its
+// connection closes), `cch worker` while it erases.
+const LockKey int64 = 0x6363686172636800
+
 // Options configure Run.
 type Options struct {
 	// DatabaseURL is the owner's login (cch_owner).
@@ -59,6 +64,11 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	// One writer of the directory's manifest at a time: a worker bringing
+	// an erasure to the archive holds the same lock (see LockKey).
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", LockKey); err != nil {
+		return Result{}, fmt.Errorf("archive lock: %w", err)
+	}
 	parts, err := Candidates(ctx, conn, opts.Before)
 	if err != nil {
 		return Result{}, err

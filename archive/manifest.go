@@ -25,11 +25,27 @@ type Entry struct {
 	Columns     []column    `json:"columns"`
 	Fingerprint fingerprint `json:"fingerprint"`
 	ArchivedAt  time.Time   `json:"archived_at"`
+	// SubjectColumn and Subjects: the customers whose rows the file holds
+	// and how to find them (see subjectRules); empty for tables naming none.
+	SubjectColumn string    `json:"subject_column,omitempty"`
+	Subjects      []Subject `json:"subjects,omitempty"`
+	// ArchivedSHA256 is the checksum the file had when archived (the one
+	// cch_partition.archived_partition records), set once an erasure
+	// rewrote it; SHA256 and Bytes are then the rewritten file's.
+	ArchivedSHA256 string `json:"archived_sha256,omitempty"`
 }
 
 // Manifest is the content of ManifestFile.
 type Manifest struct {
-	Partitions []Entry `json:"partitions"`
+	Partitions []Entry   `json:"partitions"`
+	Erasures   []Erasure `json:"erasures,omitempty"`
+}
+
+// Erasure records one run of Erase.
+type Erasure struct {
+	CustomerID int64     `json:"customer_id"`
+	At         time.Time `json:"at"`
+	Files      []string  `json:"files"`
 }
 
 // ReadManifest reads dir's manifest (empty when there is none).
@@ -62,6 +78,28 @@ func appendManifest(dir string, e Entry) error {
 		}
 	}
 	m.Partitions = append(kept, e)
+	return writeManifest(dir, m)
+}
+
+// archivedSums are the checksums under which the file rel (now sum) may
+// be recorded in cch_partition.archived_partition: sum itself, and the
+// checksum it was archived with when an erasure rewrote it since.
+func archivedSums(dir, rel, sum string) ([]string, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	sums := []string{sum}
+	for _, e := range m.Partitions {
+		if e.File == rel && e.SHA256 == sum && e.ArchivedSHA256 != "" {
+			sums = append(sums, e.ArchivedSHA256)
+		}
+	}
+	return sums, nil
+}
+
+// writeManifest writes m atomically.
+func writeManifest(dir string, m Manifest) error {
 	raw, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err

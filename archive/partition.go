@@ -56,6 +56,9 @@ func archiveOne(ctx context.Context, conn *pgx.Conn, dir string, p Partition) (E
 	if err != nil {
 		return Entry{}, err
 	}
+	if e.Subjects, e.SubjectColumn, err = partitionSubjects(ctx, tx, p); err != nil {
+		return Entry{}, err
+	}
 	if err := appendManifest(dir, e); err != nil {
 		return Entry{}, err
 	}
@@ -125,9 +128,13 @@ func fileFor(ctx context.Context, tx pgx.Tx, dir string, p Partition) (string, e
 		} else if err != nil {
 			return "", err
 		}
+		sums, err := archivedSums(dir, rel, sum)
+		if err != nil {
+			return "", err
+		}
 		var archived bool
-		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM cch_partition.archived_partition WHERE partition = $1 AND sha256 = $2)",
-			p.Name, sum).Scan(&archived); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM cch_partition.archived_partition WHERE partition = $1 AND sha256 = ANY ($2))",
+			p.Name, sums).Scan(&archived); err != nil {
 			return "", err
 		}
 		if !archived {

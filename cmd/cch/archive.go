@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(command{name: "archive", summary: "move months older than --older-than of the time-series tables to verified Parquet files, then drop their partitions",
+	register(command{name: "archive", summary: "move months older than --older-than of the time-series tables to verified Parquet files, then drop their partitions; archive erase: bring a customer's erasure to those files",
 		new: func(stdout, stderr io.Writer) runner { return &archiveCmd{stdout: stdout, stderr: stderr} }})
 }
 
@@ -79,9 +79,13 @@ func cutoff(retention string, now time.Time) (time.Time, error) {
 type archiveCmd struct {
 	stdout, stderr io.Writer
 	cfg            archiveConfig
+	erase          *archiveEraseConfig // set by `cch archive erase`
 }
 
 func (a *archiveCmd) Parse(args []string) error {
+	if len(args) > 0 && args[0] == "erase" {
+		return a.parseErase(args[1:])
+	}
 	f := newFlags("archive", a.stderr)
 	f.String(&a.cfg.DatabaseURL, "database-url", "", "PostgreSQL URL of the owner's login (cch_owner)")
 	f.String(&a.cfg.Dir, "dir", "", "archive directory: <schema>.<table>/<partition>.parquet and manifest.json")
@@ -92,6 +96,9 @@ func (a *archiveCmd) Parse(args []string) error {
 
 // Run archives the aged partitions and prints what it moved.
 func (a *archiveCmd) Run(ctx context.Context) error {
+	if a.erase != nil {
+		return a.runErase(ctx)
+	}
 	before, _ := cutoff(a.cfg.OlderThan, time.Now())
 	log := newLogger(a.stderr, a.cfg.LogLevel)
 	res, err := archive.Run(ctx, archive.Options{DatabaseURL: a.cfg.DatabaseURL, Dir: a.cfg.Dir, Before: before, Log: log})

@@ -43,6 +43,8 @@ func TestBackupRestoreArchiveParse(t *testing.T) {
 		{"restore to a time", &restoreCmd{stdout: &out, stderr: &out}, []string{"--from", "b", "--to", "2026-12-04T17:00:00Z", "--into", "n"}, ""},
 		{"restore to nonsense", &restoreCmd{stdout: &out, stderr: &out}, []string{"--from", "b", "--to", "yesterday", "--into", "n"}, "neither"},
 		{"archive", &archiveCmd{stdout: &out, stderr: &out}, []string{"--database-url", "u", "--dir", "d", "--older-than", "24mo"}, ""},
+		{"archive erase", &archiveCmd{stdout: &out, stderr: &out}, []string{"erase", "--dir", "d", "--customer", "7"}, ""},
+		{"archive erase needs a customer", &archiveCmd{stdout: &out, stderr: &out}, []string{"erase", "--dir", "d"}, "--customer"},
 		{"archive keeps a month", &archiveCmd{stdout: &out, stderr: &out}, []string{"--database-url", "u", "--dir", "d", "--older-than", "3d"}, "at least a month"},
 	}
 	for _, tt := range tests {

@@ -38,6 +38,8 @@ type jobs struct {
 	AuditKey        string        // HMAC key file of audit checkpoints; empty = none written
 	AuditFile       string        // append-only checkpoint file
 	AuditEvery      time.Duration // audit checkpoint interval
+	ArchiveDir      string        // cch archive's directory; erasures are brought to it. Empty = none
+	ArchiveEvery    time.Duration // how often erasures are checked against the archive
 }
 
 // partitionLockKey is the advisory lock of partition maintenance ("cchpart").
@@ -59,6 +61,11 @@ func (j *jobs) Run(ctx context.Context) error {
 	if j.AuditKey != "" {
 		run(func(ctx context.Context) error {
 			return j.every(ctx, "audit checkpoint", j.AuditEvery, j.auditCheckpoint)
+		})
+	}
+	if j.ArchiveDir != "" {
+		run(func(ctx context.Context) error {
+			return j.every(ctx, "archive erasure", j.ArchiveEvery, j.archiveErasures)
 		})
 	}
 	wg.Wait()

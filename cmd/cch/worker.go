@@ -35,6 +35,8 @@ type workerConfig struct {
 	AuditKey        string        // --audit-key: HMAC key file signing audit checkpoints (created if missing). Default "" = no checkpoints.
 	AuditFile       string        // --audit-checkpoints: append-only checkpoint file. Required with --audit-key.
 	AuditEvery      time.Duration // --audit-interval: how often chain heads are signed. Default 5m.
+	ArchiveDir      string        // --archive-dir: cch archive's directory; erased customers' archived rows are scrubbed. Default "" = none.
+	ArchiveEvery    time.Duration // --archive-erasure-interval: how often erasures are checked against the archive. Default 5m.
 }
 
 func (c *workerConfig) validate() error {
@@ -60,8 +62,8 @@ func (c *workerConfig) validate() error {
 	if (c.AuditKey == "") != (c.AuditFile == "") {
 		errs = append(errs, errors.New("--audit-key (CCH_AUDIT_KEY) and --audit-checkpoints (CCH_AUDIT_CHECKPOINTS) go together"))
 	}
-	if c.AuditEvery <= 0 {
-		errs = append(errs, errors.New("--audit-interval must be positive"))
+	if c.AuditEvery <= 0 || c.ArchiveEvery <= 0 {
+		errs = append(errs, errors.New("--audit-interval and --archive-erasure-interval must be positive"))
 	}
 	if !validLevel(c.LogLevel) {
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
@@ -91,6 +93,8 @@ func (w *workerCmd) Parse(args []string) error {
 	f.String(&c.AuditKey, "audit-key", "", "HMAC key file signing audit checkpoints, outside the database (created if missing); empty: no checkpoints")
 	f.String(&c.AuditFile, "audit-checkpoints", "", "append-only file the signed audit checkpoints are written to (with --audit-key)")
 	f.Duration(&c.AuditEvery, "audit-interval", 5*time.Minute, "how often every organisation's audit chain head is signed")
+	f.String(&c.ArchiveDir, "archive-dir", "", "cch archive's directory (writable): erased customers' archived rows are rewritten with their PII cleared; empty: none")
+	f.Duration(&c.ArchiveEvery, "archive-erasure-interval", 5*time.Minute, "how often erasures are checked against the archive")
 	return f.Parse(args, c.validate)
 }
 
@@ -115,7 +119,8 @@ func (w *workerCmd) Run(ctx context.Context) error {
 	}
 	j := &jobs{Pool: w.pool, Webhook: w.cfg.Webhook, Secret: []byte(w.cfg.Secret), NotifyEvery: w.cfg.NotifyEvery,
 		DispatchEvery: w.cfg.DispatchEvery, PartitionsAhead: w.cfg.PartitionsAhead, PartitionsEvery: w.cfg.PartitionsEvery, Log: log,
-		AuditKey: w.cfg.AuditKey, AuditFile: w.cfg.AuditFile, AuditEvery: w.cfg.AuditEvery}
+		AuditKey: w.cfg.AuditKey, AuditFile: w.cfg.AuditFile, AuditEvery: w.cfg.AuditEvery,
+		ArchiveDir: w.cfg.ArchiveDir, ArchiveEvery: w.cfg.ArchiveEvery}
 	log.Info("worker running", "health", "http://"+ln.Addr().String())
 	return runAll(ctx, map[string]func(context.Context) error{
 		"http": func(ctx context.Context) error { return srv.Serve(ctx, ln) },
