@@ -11,6 +11,7 @@ import (
 
 	"github.com/carcarehub/cch/internal/pglocal/pgtest"
 	"github.com/carcarehub/cch/warehouse"
+	"github.com/carcarehub/cch/warehouse/scope"
 )
 
 // TestPublishedTableGetsMirror: a table a migration creates and publishes
@@ -39,6 +40,7 @@ func TestPublishedTableGetsMirror(t *testing.T) {
 	waitMirror(t, conn, db, "public", "credit_note", 30*time.Second)
 	assertSame(t, conn, db, "public.credit_note")
 	installView(t, db, "SELECT id, amount, issued, note FROM public.credit_note WHERE amount > 0")
+	assertRoleView(t, conn, db, name, "public.credit_note")
 
 	pgExec(t, conn, `INSERT INTO public.credit_note SELECT g, g / 4.0, date '2026-01-01' + g, 'n' || g FROM generate_series(1, 500) g;
 		UPDATE public.credit_note SET note = 'upd' WHERE id % 3 = 0; DELETE FROM public.credit_note WHERE id % 7 = 0`)
@@ -146,4 +148,29 @@ func installView(t testing.TB, db *warehouse.DB, query string) {
 	if _, err := c.ExecContext(ctx, "DROP VIEW reads_new_table"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// assertRoleView checks that a role granted SELECT on table gets a view
+// of it among the analysts' per-role views (scope), built on the mirror.
+func assertRoleView(t testing.TB, conn *pgx.Conn, db *warehouse.DB, pub, table string) {
+	t.Helper()
+	ctx := context.Background()
+	pgExec(t, conn, "CREATE ROLE new_table_reader; GRANT SELECT ON "+table+" TO new_table_reader")
+	t.Cleanup(func() { _, _ = conn.Exec(ctx, "DROP OWNED BY new_table_reader; DROP ROLE new_table_reader") })
+	m, err := scope.NewManager(scope.Config{DB: db.DB, PG: conn, Publication: pub,
+		Roles: map[string]string{"reader": "new_table_reader"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, release, err := m.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	for _, v := range set.Views("reader") {
+		if v.Key() == table {
+			return
+		}
+	}
+	t.Fatalf("role views %v lack %s", set.Views("reader"), table)
 }
