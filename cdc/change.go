@@ -217,8 +217,11 @@ type ExactCopies interface {
 }
 
 // TableChecker is implemented by Sinks that know whether a table's mirror
-// is complete. With it, a Stream copies a table whose relation message
-// arrives without a complete mirror while the table holds rows.
+// is complete. With it, a Stream copies exactly every published table
+// without a complete mirror when it starts streaming and every
+// Config.PublishedCheckInterval (an empty table gets an empty mirror), and
+// a table whose relation message arrives without a complete mirror while
+// the table holds rows.
 type TableChecker interface {
 	HasTable(ctx context.Context, schema, name string) (bool, error)
 }

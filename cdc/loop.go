@@ -31,6 +31,10 @@ type loop struct {
 	// the copy's relation (same columns, attnums from the copy's
 	// snapshot) that replaces them in later changes.
 	superseded map[*Relation]*Relation
+	// mirrored: published tables ("schema.name") whose complete mirror
+	// mirrorPublished has seen; nextPublished is its next run.
+	mirrored      map[string]bool
+	nextPublished time.Time
 
 	batch      Batch
 	batchBytes int
@@ -48,6 +52,7 @@ func newLoop(s *Stream, repl *pgconn.PgConn, conn *pgx.Conn, from LSN) *loop {
 	now := time.Now()
 	s.caughtUp.Store(true)
 	return &loop{s: s, repl: repl, conn: conn, dec: NewDecoder(), asm: NewAssembler(), checked: map[uint32]bool{}, skip: map[string]LSN{}, superseded: map[*Relation]*Relation{},
+		mirrored: map[string]bool{}, nextPublished: now,
 		applied: from, acked: from, walEnd: from, nextStatus: now, nextHeartbeat: now}
 }
 
@@ -78,6 +83,9 @@ func (l *loop) deadline() time.Time {
 	if l.nextHeartbeat.Before(d) {
 		d = l.nextHeartbeat
 	}
+	if l.nextPublished.Before(d) {
+		d = l.nextPublished
+	}
 	if len(l.batch.Changes) > 0 || l.batch.Position.LSN > l.applied {
 		if bd := l.batchStart.Add(l.s.cfg.BatchInterval); bd.Before(d) {
 			d = bd
@@ -99,6 +107,9 @@ func (l *loop) tick(ctx context.Context) error {
 	if !now.Before(l.nextHeartbeat) {
 		l.heartbeat(ctx)
 		l.nextHeartbeat = now.Add(l.s.cfg.HeartbeatInterval)
+	}
+	if err := l.checkPublished(ctx, now); err != nil {
+		return err
 	}
 	if !now.Before(l.nextStatus) {
 		return l.sendStatus(ctx)

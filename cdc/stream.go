@@ -40,6 +40,13 @@ type Config struct {
 	// decoding message on the primary so the slot's confirmed_flush_lsn
 	// advances and retained WAL is measured. Default 10s.
 	HeartbeatInterval time.Duration
+	// PublishedCheckInterval: how often a streaming session looks for
+	// published tables without a mirror (tables that joined the
+	// publication after the initial snapshot, pgoutput announcing a table
+	// only with its first change) and copies each exactly, so an empty
+	// one gets an empty mirror; it also looks when it starts streaming.
+	// Default 10s.
+	PublishedCheckInterval time.Duration
 	// TextOnly keeps pgoutput in text mode. By default a session uses
 	// binary mode when every published column's type has a binary decoder
 	// (see BinaryDecodable), text mode otherwise.
@@ -99,6 +106,7 @@ func (c *Config) defaults() {
 	setD(&c.BatchInterval, 50*time.Millisecond)
 	setD(&c.StatusInterval, 10*time.Second)
 	setD(&c.HeartbeatInterval, 10*time.Second)
+	setD(&c.PublishedCheckInterval, 10*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
