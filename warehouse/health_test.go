@@ -143,11 +143,11 @@ func TestReadinessFailsWhileReplicationIsDown(t *testing.T) {
 	// readiness recovers once they are applied.
 	pgExec(t, admin, "INSERT INTO core.organisation (name) VALUES ('during the outage')")
 	pgExec(t, admin, "ALTER ROLE "+role+" LOGIN")
-	waitReadyz(t, h, http.StatusOK, time.Minute)
+	// The backlog is applied first; readiness recovers within a bound after
+	// that (the stream marks itself caught up just after DuckDB commits the
+	// batch, so a single read right after the apply can still see the lag).
 	waitOrgs(t, duck, 2, time.Minute)
-	if code, body := readyz(t, h); code != http.StatusOK {
-		t.Errorf("/readyz %d (%s) after catching up", code, body)
-	}
+	waitReadyz(t, h, http.StatusOK, 30*time.Second)
 }
 
 // lostSlotCluster is a cluster of the test's own: invalidating slots
