@@ -3,8 +3,9 @@
 //
 // # Determinism
 //
-// Every value comes from one math/rand/v2 PCG stream seeded with
-// Options.Seed and from dates anchored to Options.End (never the wall
+// Every value comes from math/rand/v2 PCG streams seeded with
+// Options.Seed (one for the dataset, a second one for credit notes, so
+// refunds do not reshuffle everything else) and from dates anchored to Options.End (never the wall
 // clock), and every primary key is assigned by the generator. The same
 // Options therefore produce byte-identical COPY streams and identical
 // tables; only columns that triggers maintain (updated_at, version, the
@@ -28,6 +29,8 @@
 // stock, suppliers, purchase orders and stock-outs; gapless invoice
 // numbers per branch with finance.invoice_counter kept at max+1, a few
 // invoices issued in error, voided and reissued; payments, allocations,
+// credit notes refunding about 1.5% of paid workshop invoices in part or
+// in full a few days after payment (goodwill, pricing errors, comebacks),
 // feedback, monthly operating expenses; chauffeur rides with flight
 // metadata (and long delays), dispatch, status events, charges, pay rules
 // and settlements; chauffeur and dispatcher shifts (a rota widened to

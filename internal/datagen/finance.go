@@ -103,6 +103,9 @@ func (g *Generator) invoice(o *org, b *branch, p *pendingInvoice) {
 	id := g.writeInvoice(o, b, p)
 	_, plan, customerID := p.lines()
 	g.payments(o, b, id, customerID, g.lastGross, plan)
+	if p.work != nil && !plan.paidAt.IsZero() {
+		g.refund(o, b, id, g.lastNet, g.lastGross-g.lastNet, plan.paidAt)
+	}
 	if p.work != nil && !plan.paidAt.IsZero() && g.chance(0.22) {
 		g.feedback(o, b, customerID, p.work.id, nil, plan.paidAt, p.work.tech)
 	}
@@ -134,7 +137,7 @@ func (g *Generator) writeInvoice(o *org, b *branch, p *pendingInvoice) int64 {
 	// lines of drafts. The loader issues the batch's invoices after their
 	// lines (Loader.issueInvoices), as finance.issue_invoice would.
 	g.row(tInvoice, id, o.id, b.id, b.invoiceNo, customerID, ro, ride, "draft", "GBP", net, tax, net+tax, p.issued, due, nil, nil, p.issued, p.issued)
-	g.lastGross = net + tax
+	g.lastGross, g.lastNet = net+tax, net
 	return id
 }
 

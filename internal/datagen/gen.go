@@ -11,16 +11,20 @@ import (
 // then Month(i) for every month, then Future (what is already booked),
 // then Final (keeper history and stock levels). Not safe for concurrent use.
 type Generator struct {
-	opt  Options
-	cal  calendar
-	r    *rand.Rand
-	t    [numTables]tableBuf
-	ids  [numTables]int64
-	orgs []*org
-	now  time.Time // the dataset's "now": cal.end
+	opt Options
+	cal calendar
+	r   *rand.Rand
+	// refunds draws the credit notes from its own stream, so adding them
+	// leaves the rest of the dataset as it was for a seed.
+	refunds *rand.Rand
+	t       [numTables]tableBuf
+	ids     [numTables]int64
+	orgs    []*org
+	now     time.Time // the dataset's "now": cal.end
 	// voids are the phase's invoices to void once issued (the loader's).
 	voids     []voidedInvoice
 	lastGross money // gross total of the invoice writeInvoice wrote last
+	lastNet   money // net total of the invoice writeInvoice wrote last
 }
 
 // NewGenerator validates o and prepares a generator.
@@ -33,7 +37,8 @@ func NewGenerator(o Options) (*Generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Generator{opt: o, cal: cal, r: rand.New(rand.NewPCG(o.Seed, 0x63636820_64617461)), now: cal.end}
+	g := &Generator{opt: o, cal: cal, r: rand.New(rand.NewPCG(o.Seed, 0x63636820_64617461)), now: cal.end,
+		refunds: rand.New(rand.NewPCG(o.Seed, 0x63636820_72656664))}
 	for i := range g.t {
 		g.t[i].spec = &specs[i]
 	}

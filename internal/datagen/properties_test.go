@@ -130,6 +130,26 @@ var properties = []struct {
 		SELECT CASE WHEN EXISTS (SELECT 1 FROM finance.payment_allocation a JOIN finance.invoice i ON i.id = a.invoice_id WHERE i.status = 'void')
 		  THEN -1 ELSE (SELECT count(*) FROM finance.invoice WHERE status = 'void') END::float8`,
 		func(v float64) bool { return v > 0 }, "> 0 void, none paid"},
+	{"some paid workshop invoices are refunded", `
+		SELECT count(*)::float8 FROM finance.credit_note c JOIN finance.invoice i ON i.id = c.invoice_id
+		WHERE i.repair_order_id IS NOT NULL`,
+		func(v float64) bool { return v > 0 }, "> 0 credit notes"},
+	{"refunds stay within what was paid and the invoice's net", `
+		WITH c AS (SELECT invoice_id, sum(net_amount) AS net, sum(gross_amount) AS gross FROM finance.credit_note GROUP BY 1),
+		paid AS (SELECT invoice_id, sum(amount) AS amount FROM finance.payment_allocation GROUP BY 1)
+		SELECT count(*)::float8 FROM c JOIN finance.invoice i ON i.id = c.invoice_id LEFT JOIN paid p ON p.invoice_id = c.invoice_id
+		WHERE i.status <> 'issued' OR c.gross > coalesce(p.amount, 0) OR c.net > i.net_total`,
+		func(v float64) bool { return v == 0 }, "0 invoices over-refunded"},
+	{"refunds are issued after the invoice was paid", `
+		SELECT count(*)::float8 FROM finance.credit_note c
+		WHERE c.issued_at <= (SELECT max(p.received_at) FROM finance.payment_allocation a JOIN finance.payment p ON p.id = a.payment_id
+		                      WHERE a.invoice_id = c.invoice_id)
+		   OR NOT EXISTS (SELECT 1 FROM finance.payment_allocation a WHERE a.invoice_id = c.invoice_id)`,
+		func(v float64) bool { return v == 0 }, "0 refunds before payment"},
+	{"refunds are a small share of paid workshop invoices", `
+		SELECT (SELECT count(DISTINCT c.invoice_id) FROM finance.credit_note c JOIN finance.invoice i ON i.id = c.invoice_id WHERE i.repair_order_id IS NOT NULL)::float8
+		  / nullif((SELECT count(DISTINCT a.invoice_id) FROM finance.payment_allocation a JOIN finance.invoice i ON i.id = a.invoice_id WHERE i.repair_order_id IS NOT NULL), 0)`,
+		func(v float64) bool { return v > 0 && v < 0.04 }, "between 0 and 4%"},
 	{"every chauffeur assignment lies within one of the chauffeur's shifts", `
 		SELECT count(*)::float8 FROM chauffeur.dispatch_assignment a
 		WHERE a.status = 'completed' AND NOT EXISTS (

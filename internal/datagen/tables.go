@@ -51,6 +51,7 @@ const (
 	tInvoiceLine
 	tPayment
 	tPaymentAllocation
+	tCreditNote
 	tFeedback
 	tNotification
 	tOperatingExpense
@@ -121,6 +122,7 @@ var specs = [numTables]tableSpec{
 		"tax_amount cost_amount repair_job_id labour_line_id part_line_id ride_charge_id "+stamps),
 	tPayment:           spec("finance.payment", "id organisation_id branch_id customer_id method amount received_at reference "+stamps),
 	tPaymentAllocation: spec("finance.payment_allocation", "id organisation_id payment_id invoice_id amount allocated_at "+stamps),
+	tCreditNote:        spec("finance.credit_note", "id organisation_id branch_id invoice_id net_amount tax_amount gross_amount reason issued_at "+stamps),
 	tFeedback:          spec("core.customer_feedback", "id organisation_id branch_id customer_id repair_order_id ride_booking_id csat_score nps_score comment received_at created_at"),
 	tNotification: spec("core.notification", "id organisation_id branch_id kind channel status recipient_customer_id recipient_staff_id subject payload "+
 		"due_at attempts sent_at "+stamps),
