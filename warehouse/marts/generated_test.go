@@ -48,7 +48,9 @@ var pgHeadline = []struct {
 		FROM applied a LEFT JOIN billed bl USING (branch_id, staff_id) WHERE a.h > 0`},
 	{"average_repair_order", "average_repair_order", []string{"branch_id"}, `
 		SELECT ro.branch_id::text, (sum(x.revenue) / count(*))::float8
-		FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) AS revenue
+		FROM (SELECT i.repair_order_id, min(i.issued_at) AS at, sum(l.net_amount) - coalesce((SELECT sum(cn.net_amount)
+		        FROM finance.credit_note cn JOIN finance.invoice ci ON ci.id = cn.invoice_id
+		        WHERE ci.repair_order_id = i.repair_order_id AND ci.status = 'issued'), 0) AS revenue
 		      FROM finance.invoice i JOIN finance.invoice_line l ON l.invoice_id = i.id
 		      WHERE i.status = 'issued' AND i.repair_order_id IS NOT NULL GROUP BY 1) x
 		JOIN workshop.repair_order ro ON ro.id = x.repair_order_id
@@ -71,11 +73,15 @@ var pgHeadline = []struct {
 		GROUP BY 1`},
 	{"high_value_customer_share", "high_value_revenue_share", nil, `
 		WITH c AS (
-		  SELECT i.customer_id, sum(l.net_amount - coalesce(l.cost_amount, 0) - coalesce(rc.chauffeur_payable_amount, 0)) AS gp,
-		         sum(l.net_amount) AS revenue
+		  SELECT i.customer_id, sum(v.gp) AS gp, sum(v.revenue) AS revenue
 		  FROM finance.invoice i JOIN core.branch b ON b.id = i.branch_id
-		  LEFT JOIN finance.invoice_line l ON l.invoice_id = i.id
-		  LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+		  CROSS JOIN LATERAL (
+		    SELECT sum(l.net_amount - coalesce(l.cost_amount, 0) - coalesce(rc.chauffeur_payable_amount, 0)) - cn.net AS gp,
+		           sum(l.net_amount) - cn.net AS revenue
+		    FROM (SELECT coalesce(sum(net_amount), 0) AS net FROM finance.credit_note WHERE invoice_id = i.id) cn
+		    LEFT JOIN finance.invoice_line l ON l.invoice_id = i.id
+		    LEFT JOIN chauffeur.ride_charge rc ON rc.id = l.ride_charge_id
+		    GROUP BY cn.net) v
 		  WHERE i.organisation_id = 1 AND i.status = 'issued' AND i.customer_id IS NOT NULL
 		    AND (i.issued_at AT TIME ZONE b.timezone)::date >= ($2::date - interval '12 months')::date
 		    AND (i.issued_at AT TIME ZONE b.timezone)::date < $2
