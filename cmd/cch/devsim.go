@@ -13,13 +13,14 @@ import (
 )
 
 // simulateBusiness runs the business simulator against this process's own
-// API once the demo data and tokens are in place (--simulate RATE; 0, or
+// API once the demo data and tokens are in place and the warehouse shows
+// them (--simulate RATE; 0, or
 // no demo tokens, runs nothing).
 func (d *devCmd) simulateBusiness(ctx context.Context, dataDir, baseURL string) error {
 	if d.cfg.Simulate == 0 {
 		return nil
 	}
-	for !d.seeded.Load() {
+	for d.demoReady(ctx) != nil { // the business as the Overview shows it
 		select {
 		case <-ctx.Done():
 			return nil
