@@ -94,7 +94,12 @@ func TestAnalystAuditSurvivesKill9(t *testing.T) {
 func devManagerToken(t *testing.T, dataDir string) string {
 	t.Helper()
 	info, d, cancel, done := startDev(t, dataDir, false)
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil { // the next start needs the data dir free
+			t.Fatalf("cch dev did not stop cleanly: %v", err)
+		}
+	}()
 	waitReady(t, info.HTTPURL, time.Minute)
 	ctx := context.Background()
 	super := d.cluster.SuperuserURL(devDatabase)
