@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,13 @@ func TestAnalystAuditSurvivesKill9(t *testing.T) {
 
 	cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", "127.0.0.1:0", "--demo=false")
 	cmd.Env = append(os.Environ(), "CCH_TEST_MAIN=1")
+	var output syncBuffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("cch dev output:\n%s", output.String())
+		}
+	})
 	os.Remove(filepath.Join(dataDir, "dev.json"))
 	started := time.Now().Add(-time.Second)
 	if err := cmd.Start(); err != nil {
@@ -86,7 +94,12 @@ func TestAnalystAuditSurvivesKill9(t *testing.T) {
 func devManagerToken(t *testing.T, dataDir string) string {
 	t.Helper()
 	info, d, cancel, done := startDev(t, dataDir, false)
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil { // the next start needs the data dir free
+			t.Fatalf("cch dev did not stop cleanly: %v", err)
+		}
+	}()
 	waitReady(t, info.HTTPURL, time.Minute)
 	ctx := context.Background()
 	super := d.cluster.SuperuserURL(devDatabase)
@@ -125,4 +138,22 @@ func postSQL(t *testing.T, base, token, requestID, query string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// syncBuffer is a bytes.Buffer safe for the child's output copiers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -89,8 +89,11 @@ type devCmd struct {
 	workerURL      string
 	duck           *warehouse.DB
 	warehouse      *warehouse.Service
-	seeded         atomic.Bool // demo data and tokens are in place
-	flight         *flightPart // Flight SQL beside the HTTP port
+	seeded         atomic.Bool            // demo data and tokens are in place
+	demoEnd        atomic.Pointer[string] // WAL position after the demo seed (see demoReady)
+	demoApplied    atomic.Uint64          // the warehouse's applied position once it held the demo
+	demoVisible    atomic.Bool            // the marts show the demo
+	flight         *flightPart            // Flight SQL beside the HTTP port
 	audit          *analyst.AuditLog
 	views          *scope.Manager // analysts' per-role views
 	sim            atomic.Pointer[simulate.Simulator]
@@ -280,12 +283,7 @@ func (d *devCmd) openParts(ctx context.Context, info devInfo, reg *prometheus.Re
 		}
 		return nil
 	}}, {Name: "warehouse", Fn: func(context.Context) error { return d.warehouse.Check(devMaxLag) }},
-		{Name: "demo_data", Fn: func(context.Context) error {
-			if !d.seeded.Load() {
-				return errors.New("demo data is still loading")
-			}
-			return nil
-		}}}
+		{Name: "demo_data", Fn: d.demoReady}}
 	pc := oltp.PoolConfig{ApplicationName: "cch-dev"}
 	replica, replicaChecks, err := openReplica(ctx, replicaConfig{URL: info.ReplicaURL, MaxWait: 2 * time.Second, MaxLag: devMaxLag}, pc, reg)
 	if err != nil {

@@ -85,6 +85,9 @@ func (d *devCmd) seedDemo(ctx context.Context, dataDir string) error {
 	if err := setDemoState(ctx, conn, "seeded"); err != nil {
 		return err
 	}
+	if err := d.markDemoEnd(ctx, conn); err != nil {
+		return err
+	}
 	path := filepath.Join(dataDir, "tokens.json")
 	tokens, err := ensureDemoTokens(ctx, conn, path, false)
 	if err != nil {

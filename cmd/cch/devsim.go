@@ -13,39 +13,54 @@ import (
 )
 
 // simulateBusiness runs the business simulator against this process's own
-// API once the demo data and tokens are in place (--simulate RATE; 0, or
+// API once the demo data and tokens are in place and the warehouse shows
+// them (--simulate RATE; 0, or
 // no demo tokens, runs nothing).
 func (d *devCmd) simulateBusiness(ctx context.Context, dataDir, baseURL string) error {
 	if d.cfg.Simulate == 0 {
 		return nil
 	}
-	for !d.seeded.Load() {
+	for d.demoReady(ctx) != nil { // the business as the Overview shows it
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	tokens, err := readTokens(filepath.Join(dataDir, "tokens.json"))
-	if err != nil {
-		return fmt.Errorf("simulator: %w", err)
-	}
-	techs, err := d.staffTokens(ctx, "technician")
-	if err != nil {
-		return fmt.Errorf("simulator: %w", err)
-	}
-	drivers, err := d.staffTokens(ctx, "chauffeur")
-	if err != nil {
-		return fmt.Errorf("simulator: %w", err)
-	}
-	sim, err := simulate.New(simulate.Config{BaseURL: baseURL, Tokens: tokens, Technicians: techs, Chauffeurs: drivers, Rate: d.cfg.Simulate,
-		Log: d.log.With("part", "simulator")})
-	if err != nil {
+	sim, err := d.newSimulator(ctx, dataDir, baseURL)
+	if err != nil { // a dev convenience: the rest of the stack serves on
+		if ctx.Err() != nil {
+			return nil
+		}
 		d.log.Warn("business simulator not started", "err", err)
 		return nil
 	}
 	d.sim.Store(sim)
 	return sim.Run(ctx)
+}
+
+// newSimulator reads the demo tokens and, when the business roles have
+// one, issues the technicians' and chauffeurs' simulator tokens.
+func (d *devCmd) newSimulator(ctx context.Context, dataDir, baseURL string) (*simulate.Simulator, error) {
+	tokens, err := readTokens(filepath.Join(dataDir, "tokens.json"))
+	if err != nil {
+		return nil, err
+	}
+	for _, role := range []string{"receptionist", "manager", "finance"} {
+		if tokens[role] == "" {
+			return nil, fmt.Errorf("no demo %s token in tokens.json", role)
+		}
+	}
+	techs, err := d.staffTokens(ctx, "technician")
+	if err != nil {
+		return nil, err
+	}
+	drivers, err := d.staffTokens(ctx, "chauffeur")
+	if err != nil {
+		return nil, err
+	}
+	return simulate.New(simulate.Config{BaseURL: baseURL, Tokens: tokens, Technicians: techs, Chauffeurs: drivers, Rate: d.cfg.Simulate,
+		Log: d.log.With("part", "simulator")})
 }
 
 // simulatorTokenLabel marks the tokens the simulator plays technicians and

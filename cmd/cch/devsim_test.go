@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"path/filepath"
@@ -82,7 +84,8 @@ func TestSimulatorMovesTheOverview(t *testing.T) {
 			t.Fatalf("the overview never settled: %v", before)
 		}
 	}
-	sim, err := simulate.New(simulate.Config{BaseURL: info.HTTPURL, Tokens: tokens, Technicians: techs, Rate: 3, Seed: 1})
+	sim, err := simulate.New(simulate.Config{BaseURL: info.HTTPURL, Tokens: tokens, Technicians: techs, Rate: 3, Seed: 1,
+		Log: slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,4 +105,12 @@ func TestSimulatorMovesTheOverview(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// testLogWriter writes log lines to the test's log (refusals show on failure).
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
 }

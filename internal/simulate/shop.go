@@ -88,7 +88,10 @@ func (s *Simulator) learnBookings(ctx context.Context, sh *shop, branch int64) e
 			} `json:"items"`
 			Next string `json:"next_cursor"`
 		}
-		path := fmt.Sprintf("/v1/bookings?limit=200&branch_id=%d&cursor=%s", branch, url.QueryEscape(cursor))
+		path := fmt.Sprintf("/v1/bookings?limit=200&branch_id=%d", branch)
+		if cursor != "" { // the first page has none: an empty cursor is refused
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
 		if _, err := s.c.do(ctx, "receptionist", http.MethodGet, path, nil, "", http.StatusOK, &page); err != nil {
 			return err
 		}

@@ -106,7 +106,8 @@ func (s *Simulator) Run(ctx context.Context) error {
 		if err == nil {
 			break
 		}
-		s.log.Info("simulator waiting for the business to be readable", "err", err)
+		s.refusals.Add(1)
+		s.log.Warn("simulator waiting for the business to be readable", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
