@@ -21,7 +21,7 @@ func TestReplicaReportsSuite(t *testing.T) {
 	}
 	os.Chmod(dir, 0o755) // the servers run as the postgres user
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	cfg := ReplicaConfig{Dir: dir, Rate: 50, Seed: time.Second, Duration: 2 * time.Second, Readers: 2, Lanes: 4}
+	cfg := ReplicaConfig{Dir: dir, Rate: 50, Seed: time.Second, Duration: 2 * time.Second, ReportRate: 5, Lanes: 4}
 	figs, res, err := ReplicaReports(context.Background(), cfg, func(msg string, kv ...any) { t.Log(append([]any{msg}, kv...)...) })
 	if err != nil {
 		t.Fatal(err)

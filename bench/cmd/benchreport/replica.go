@@ -17,7 +17,7 @@ func (d *driver) replica(ctx context.Context) ([]bench.Figure, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	cfg := bench.ReplicaConfig{Dir: dir, Rate: 1000, Seed: 10 * time.Second, Duration: 20 * time.Second, Readers: 4, Lanes: 16}
+	cfg := bench.ReplicaConfig{Dir: dir, Rate: 1000, Seed: 10 * time.Second, Duration: 20 * time.Second, ReportRate: 20, Lanes: 16}
 	if d.cfg.quick {
 		cfg.Seed, cfg.Duration = 5*time.Second, 10*time.Second
 	}
