@@ -30,7 +30,7 @@ func TestReplicaReportsSuite(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	for _, ph := range []replicaPhase{res.Standby, res.Primary} {
-		if w := ph.Writes.Ops[0]; w.Status[201] < 80 {
+		if w := ph.Writes.Ops[0]; w.Status[201] < int(res.Rate) {
 			t.Fatalf("writes %v", w.Status)
 		}
 	}
