@@ -35,7 +35,7 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench: the benchmark suite; writes BENCHMARKS.md (BENCH_QUICK=1: within 10 minutes; BENCH_SUITES=bookings,cdc,seed,indexes,dashboards,sse,failover)
+## bench: the benchmark suite; writes BENCHMARKS.md (BENCH_QUICK=1: within 10 minutes; BENCH_SUITES=bookings,cdc,seed,indexes,dashboards,sse,failover,replica,pitr)
 bench:
 	./scripts/bench.sh
 

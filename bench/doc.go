@@ -20,6 +20,12 @@
 //     streams open vs without, on a `cch dev` built from the tree.
 //   - Failover: the failover drill (TestFailoverDrill in cmd/cch) on its own
 //     primary and synchronous standby: RTO, RPO and the warehouse's rebuild.
+//   - Replica: report reads (GET /v1/bookings pages) on a hot standby,
+//     through an API with oltp.Replica as `cch api --replica-url` sets it
+//     up, vs the same reads on the primary, each under 1,000 bookings/s
+//     offered (open model) on its own durable primary and asynchronous
+//     standby: primary write p99 and achieved rate, report p50/p99, and
+//     the standby's replay lag.
 //   - PITR (after Seed): base backup and point-in-time restore of the
 //     seeded cluster, then `cch archive --older-than 12mo` throughput on
 //     the restored copy.

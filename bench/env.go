@@ -132,15 +132,27 @@ func LoadFixture(ctx context.Context, adminURL string, lanes int) (Fixture, erro
 
 // API is the REST API served on a real 127.0.0.1 listener.
 type API struct {
-	URL    string
-	Pool   *pgxpool.Pool
-	cancel context.CancelFunc
-	done   chan error
+	URL     string
+	Pool    *pgxpool.Pool
+	Standby *pgxpool.Pool // the replica's pool (StartReplicaAPI), else nil
+	cancel  context.CancelFunc
+	done    chan error
 }
 
 // StartAPI serves the workshop and customer workflows over appURL with a
 // pool of maxConns connections.
 func StartAPI(ctx context.Context, appURL string, maxConns int) (*API, error) {
+	return startAPI(ctx, appURL, "", maxConns)
+}
+
+// StartReplicaAPI is StartAPI with the list and report reads sent to the
+// hot standby at replicaURL (as `cch api --replica-url`), whose lag it
+// measures every 200 ms.
+func StartReplicaAPI(ctx context.Context, appURL, replicaURL string, maxConns int) (*API, error) {
+	return startAPI(ctx, appURL, replicaURL, maxConns)
+}
+
+func startAPI(ctx context.Context, appURL, replicaURL string, maxConns int) (*API, error) {
 	pool, err := oltp.OpenPool(ctx, appURL, oltp.PoolConfig{ApplicationName: "cch-bench-api", MaxConns: int32(maxConns)})
 	if err != nil {
 		return nil, err
@@ -152,15 +164,28 @@ func StartAPI(ctx context.Context, appURL string, maxConns int) (*API, error) {
 		return nil, err
 	}
 	api := oltp.NewAPI(srv, pool, log)
+	a := &API{Pool: pool, done: make(chan error, 1)}
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	if replicaURL != "" {
+		if a.Standby, err = oltp.OpenPool(ctx, replicaURL, oltp.PoolConfig{ApplicationName: "cch-bench-api", MaxConns: int32(maxConns)}); err != nil {
+			cancel()
+			pool.Close()
+			return nil, fmt.Errorf("replica pool: %w", err)
+		}
+		r := oltp.NewReplica(a.Standby, nil)
+		api.UseReplica(r)
+		go r.Run(sctx, 200*time.Millisecond)
+	}
 	workshop.Register(api)
 	customers.Register(api)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		pool.Close()
+		a.closePools()
+		cancel()
 		return nil, err
 	}
-	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	a := &API{URL: "http://" + ln.Addr().String(), Pool: pool, cancel: cancel, done: make(chan error, 1)}
+	a.URL = "http://" + ln.Addr().String()
 	go func() { a.done <- srv.Serve(sctx, ln) }()
 	return a, nil
 }
@@ -169,9 +194,16 @@ func StartAPI(ctx context.Context, appURL string, maxConns int) (*API, error) {
 func (a *API) Close() error {
 	a.cancel()
 	err := <-a.done
-	a.Pool.Close()
+	a.closePools()
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	return err
+}
+
+func (a *API) closePools() {
+	a.Pool.Close()
+	if a.Standby != nil {
+		a.Standby.Close()
+	}
 }

@@ -69,6 +69,7 @@ func (d *driver) runAll(ctx context.Context) {
 		{"dashboards", d.dashboards},
 		{"sse", d.sse},
 		{"failover", d.failover},
+		{"replica", d.replica},
 		{"pitr", d.pitr},
 	} {
 		if !slices.Contains(want, s.name) {

@@ -1,7 +1,7 @@
 // Command benchreport runs the benchmark suite (package bench) against a
 // throwaway local PostgreSQL cluster and writes BENCHMARKS.md.
 //
-//	go run -tags duckdb_arrow ./bench/cmd/benchreport [-quick] [-out BENCHMARKS.md] [-suites bookings,cdc,seed,indexes,dashboards,sse,failover,pitr] [-cpuprofile FILE]
+//	go run -tags duckdb_arrow ./bench/cmd/benchreport [-quick] [-out BENCHMARKS.md] [-suites bookings,cdc,seed,indexes,dashboards,sse,failover,replica,pitr] [-cpuprofile FILE]
 //
 // BENCH_QUICK=1 is the same as -quick. Each suite's failure is recorded in
 // the report and the others still run.
@@ -28,7 +28,7 @@ func run() int {
 	var cfg config
 	flag.BoolVar(&cfg.quick, "quick", os.Getenv("BENCH_QUICK") == "1", "short runs (BENCH_QUICK=1): within 10 minutes")
 	flag.StringVar(&cfg.out, "out", "BENCHMARKS.md", "report file")
-	flag.StringVar(&cfg.suites, "suites", "bookings,cdc,seed,indexes,dashboards,sse,failover,pitr", "suites to run, comma-separated")
+	flag.StringVar(&cfg.suites, "suites", "bookings,cdc,seed,indexes,dashboards,sse,failover,replica,pitr", "suites to run, comma-separated")
 	flag.StringVar(&cfg.command, "command", "", "the command line to print in the report (default: this one)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the driver process (API, load generator, pipeline) to this file")
 	flag.Parse()
