@@ -16,6 +16,7 @@ import (
 
 	"github.com/carcarehub/cch/internal/datagen"
 	"github.com/carcarehub/cch/oltp"
+	"github.com/carcarehub/cch/warehouse"
 )
 
 // TestAnalystAuditSurvivesKill9: an analyst query answered by `cch dev`
@@ -29,6 +30,7 @@ func TestAnalystAuditSurvivesKill9(t *testing.T) {
 	}
 	dataDir := tempDataDir(t)
 	token := devManagerToken(t, dataDir)
+	waitDuckDBFree(t, filepath.Join(dataDir, "warehouse.duckdb"), 30*time.Second)
 
 	cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", "127.0.0.1:0", "--demo=false")
 	cmd.Env = append(os.Environ(), "CCH_TEST_MAIN=1")
@@ -156,4 +158,23 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// waitDuckDBFree waits until no handle of this process holds the DuckDB
+// file: a stopped stack releases it once its last query has ended, and the
+// next process cannot open a file another process has locked.
+func waitDuckDBFree(t *testing.T, path string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		db, err := warehouse.Open(context.Background(), path, warehouse.Options{ReadOnly: true, MemoryLimit: "64MB"})
+		if err == nil {
+			db.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stopped stack still holds %s: %v", path, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
