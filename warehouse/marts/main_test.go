@@ -109,23 +109,8 @@ func exec(t *testing.T, db *sql.DB, stmts ...string) {
 	}
 }
 
-// run runs an analytic and returns its rows as column→value maps.
+// run runs an analytic on db and returns its rows as column→value maps.
 func run(t *testing.T, db *sql.DB, name string, p marts.Params) []map[string]any {
 	t.Helper()
-	a, ok := marts.Lookup(name)
-	if !ok {
-		t.Fatalf("no analytic %s", name)
-	}
-	tab, err := marts.Run(context.Background(), db, a, p, 0)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	out := make([]map[string]any, len(tab.Rows))
-	for i, r := range tab.Rows {
-		out[i] = map[string]any{}
-		for j, c := range tab.Columns {
-			out[i][c.Name] = r[j]
-		}
-	}
-	return out
+	return runOn(t, db, name, p)
 }
